@@ -1,0 +1,15 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@t2t/platform';
+import { StorageModule } from '@t2t/storage';
+import type { IngestConfig } from './ingest.env';
+
+/** Consumes OTLP spans from Kafka into ClickHouse and re-keys them by trace id. */
+@Module({})
+export class IngestModule {
+  static forRoot(config: IngestConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [PlatformModule.forRoot('ingest'), StorageModule.forRoot(config.storage)],
+    };
+  }
+}

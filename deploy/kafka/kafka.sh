@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Dev/test Apache Kafka broker: the real broker from Maven Central, single node, KRaft (combined
+# broker + controller), bound to 127.0.0.1. Used by Jest's global setup and by .ci/run; handy by hand.
+#
+#   deploy/kafka/kafka.sh fetch            resolve the broker jars once (cached; offline afterwards)
+#   deploy/kafka/kafka.sh start            format storage, start, wait until it serves; prints KAFKA_BROKERS=host:port
+#   deploy/kafka/kafka.sh stop [--clean]   stop the broker started from this state dir (by its PID); --clean removes its data
+#   deploy/kafka/kafka.sh status           prints running/stopped and the bootstrap address
+#
+# Options (environment):
+#   KAFKA_VERSION     broker version from Maven Central (default 4.4.0)
+#   KAFKA_CACHE_DIR   where resolved jars are kept (default ~/.cache/trace2test/kafka)
+#   KAFKA_STATE_DIR   config, data, logs and PID of this broker (default <repo>/.kafka)
+#   KAFKA_PORT        client port; 0 or unset picks a free port (default 0)
+#   KAFKA_HEAP        JVM heap flags (default "-Xms256m -Xmx768m")
+#   KAFKA_START_TIMEOUT_S  seconds to wait for the broker to serve (default 90)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+version="${KAFKA_VERSION:-4.4.0}"
+cache_dir="${KAFKA_CACHE_DIR:-$HOME/.cache/trace2test/kafka}"
+libs="$cache_dir/$version/libs"
+state="${KAFKA_STATE_DIR:-$repo/.kafka}"
+heap="${KAFKA_HEAP:--Xms256m -Xmx768m}"
+start_timeout="${KAFKA_START_TIMEOUT_S:-90}"
+
+die() { echo "kafka.sh: $*" >&2; exit 1; }
+log() { echo "kafka.sh: $*" >&2; }
+
+require_java() {
+  local java="java"
+  [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"
+  command -v "$java" >/dev/null 2>&1 || die "Java not found (looked for '$java'): install Java 17 or newer, or set JAVA_HOME"
+  local v
+  v="$("$java" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')"
+  local major="${v%%.*}"
+  [ "$major" = "1" ] && major="$(echo "$v" | cut -d. -f2)"
+  [[ "$major" =~ ^[0-9]+$ ]] || die "could not read the Java version from '$java -version'"
+  [ "$major" -ge 17 ] || die "Java $v found at '$java'; the Kafka $version broker needs Java 17 or newer (set JAVA_HOME)"
+  JAVA="$java"
+}
+
+fetch() {
+  if [ -f "$libs/.complete" ]; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || die "Maven (mvn) not found: it resolves the broker jars from Maven Central; install Maven 3.6+"
+  mkdir -p "$libs"
+  log "resolving org.apache.kafka:kafka_2.13:$version and its runtime dependencies from Maven Central into $libs"
+  local out
+  if ! out="$(mvn -B -q -f "$here/pom.xml" -Dkafka.version="$version" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" 2>&1)"; then
+    echo "$out" | tail -n 25 >&2
+    die "Maven could not resolve org.apache.kafka:kafka_2.13:$version (is Maven Central reachable? proxy settings in ~/.m2/settings.xml?)"
+  fi
+  ls "$libs"/kafka_2.13-*.jar >/dev/null 2>&1 || die "Maven finished but no kafka_2.13 jar is in $libs"
+  touch "$libs/.complete"
+}
+
+pid_alive() { [ -f "$state/broker.pid" ] && kill -0 "$(cat "$state/broker.pid")" 2>/dev/null; }
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+  # Ask the kernel for a free port; Node is always present in this project.
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
+}
+
+start() {
+  require_java
+  fetch
+  if pid_alive; then
+    echo "KAFKA_BROKERS=$(cat "$state/bootstrap")"
+    log "already running (pid $(cat "$state/broker.pid"))"
+    return 0
+  fi
+  local port="${KAFKA_PORT:-0}"
+  if [ "$port" = "0" ]; then port="$(free_port)"; elif port_busy "$port"; then
+    die "port $port on 127.0.0.1 is busy: stop what listens there or set KAFKA_PORT to another port (0 = any free port)"
+  fi
+  local cport
+  cport="$(free_port)"
+  while [ "$cport" = "$port" ]; do cport="$(free_port)"; done
+
+  rm -rf "$state"
+  mkdir -p "$state/data" "$state/logs"
+  cat >"$state/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$cport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$state/data
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=8
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=9223372036854775807
+EOF
+  local cp="$libs/*"
+  local cluster_id
+  cluster_id="$("$JAVA" -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+  [ -n "$cluster_id" ] || die "could not generate a cluster id with kafka.tools.StorageTool (jars in $libs broken? delete the folder and retry)"
+  if ! out="$("$JAVA" -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$state/logs" \
+      -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" 2>&1)"; then
+    echo "$out" | tail -n 20 >&2
+    die "formatting KRaft storage in $state/data failed"
+  fi
+
+  # setsid: the broker gets its own session, so it outlives the shell that started it and
+  # stop() can signal exactly its PID.
+  # shellcheck disable=SC2086
+  setsid "$JAVA" $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$state/logs" \
+    -cp "$cp" kafka.Kafka "$state/server.properties" \
+    >"$state/logs/stdout.log" 2>&1 </dev/null &
+  echo $! >"$state/broker.pid"
+  echo "127.0.0.1:$port" >"$state/bootstrap"
+
+  local waited=0
+  until grep -qE "Transition from STARTING to STARTED|\[KafkaServer id=1\] started|BrokerServer id=1\] Transition from STARTING to STARTED" \
+      "$state/logs/server.log" 2>/dev/null && port_busy "$port"; do
+    if ! pid_alive; then
+      tail -n 30 "$state/logs/stdout.log" "$state/logs/server.log" >&2 2>/dev/null || true
+      if grep -q "Address already in use" "$state/logs/"*.log 2>/dev/null; then
+        die "the broker could not bind 127.0.0.1:$port or :$cport (port busy); set KAFKA_PORT to a free port"
+      fi
+      die "the broker exited during start-up; logs above, full logs in $state/logs"
+    fi
+    if [ "$waited" -ge $((start_timeout * 5)) ]; then
+      tail -n 30 "$state/logs/server.log" >&2 2>/dev/null || true
+      stop >/dev/null 2>&1 || true
+      die "the broker did not serve on 127.0.0.1:$port within ${start_timeout}s; logs in $state/logs"
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  log "Kafka $version serving on 127.0.0.1:$port (pid $(cat "$state/broker.pid"), state $state)"
+  echo "KAFKA_BROKERS=127.0.0.1:$port"
+}
+
+stop() {
+  local clean="${1:-}"
+  if pid_alive; then
+    local pid
+    pid="$(cat "$state/broker.pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+    local i=0
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$i" -ge 150 ]; then
+        log "broker $pid did not stop within 30s after SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 0.2
+      i=$((i + 1))
+    done
+    log "stopped broker (pid $pid)"
+  fi
+  rm -f "$state/broker.pid"
+  if [ "$clean" = "--clean" ]; then rm -rf "$state"; fi
+}
+
+status() {
+  if pid_alive; then echo "running $(cat "$state/bootstrap") pid $(cat "$state/broker.pid")"; else echo "stopped"; fi
+}
+
+case "${1:-}" in
+  fetch) require_java; fetch; log "broker jars ready in $libs" ;;
+  start) start ;;
+  stop) stop "${2:-}" ;;
+  status) status ;;
+  *) echo "usage: $0 fetch|start|stop [--clean]|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,171 @@
+import {
+  bool,
+  composeEnv,
+  defineEnv,
+  duration,
+  envTable,
+  EnvValidationError,
+  hostPorts,
+  int,
+  oneOf,
+  optionalStr,
+  str,
+  url,
+} from './env';
+
+describe('defineEnv', () => {
+  const spec = defineEnv('demo', {
+    topic: str({ key: 'DEMO_TOPIC', default: 'otlp_spans', doc: 'topic' }),
+    batch: int({ key: 'DEMO_BATCH', default: 1000, min: 1, max: 100_000, doc: 'rows' }),
+    gap: duration({ key: 'DEMO_GAP', default: 10_000, min: 100, doc: 'idle gap' }),
+    dry: bool({ key: 'DEMO_DRY', default: false, doc: 'dry run' }),
+    mode: oneOf({
+      key: 'DEMO_MODE',
+      default: 'proto',
+      values: ['proto', 'json'] as const,
+      doc: 'encoding',
+    }),
+    secret: optionalStr({ key: 'DEMO_SECRET', doc: 'secret', secret: true }),
+    endpoint: url({ key: 'DEMO_URL', doc: 'server' }),
+    brokers: hostPorts({ key: 'DEMO_BROKERS', doc: 'brokers' }),
+  });
+
+  it('applies defaults when nothing is set', () => {
+    expect(spec.parse({})).toEqual({
+      topic: 'otlp_spans',
+      batch: 1000,
+      gap: 10_000,
+      dry: false,
+      mode: 'proto',
+      secret: undefined,
+      endpoint: undefined,
+      brokers: undefined,
+    });
+  });
+
+  it('parses every kind of value', () => {
+    const cfg = spec.parse({
+      DEMO_TOPIC: ' spans ',
+      DEMO_BATCH: '50000',
+      DEMO_GAP: '2.5s',
+      DEMO_DRY: 'yes',
+      DEMO_MODE: 'json',
+      DEMO_SECRET: 'hunter2',
+      DEMO_URL: 'https://ch.example:8443',
+      DEMO_BROKERS: 'a:9092, b.example:19092',
+    });
+    expect(cfg).toEqual({
+      topic: 'spans',
+      batch: 50_000,
+      gap: 2500,
+      dry: true,
+      mode: 'json',
+      secret: 'hunter2',
+      endpoint: 'https://ch.example:8443',
+      brokers: ['a:9092', 'b.example:19092'],
+    });
+  });
+
+  it.each([
+    ['250ms', 250],
+    ['10s', 10_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1500', 1500],
+  ])('reads duration %s as %d ms', (raw, ms) => {
+    expect(spec.parse({ DEMO_GAP: raw }).gap).toBe(ms);
+  });
+
+  it('reports every bad key at once, naming key and problem', () => {
+    let error: unknown;
+    try {
+      spec.parse({
+        DEMO_BATCH: 'ten',
+        DEMO_GAP: '10 parsecs',
+        DEMO_DRY: 'maybe',
+        DEMO_MODE: 'xml',
+        DEMO_URL: 'clickhouse:8123',
+        DEMO_BROKERS: 'localhost',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvValidationError);
+    const problems = (error as EnvValidationError).problems;
+    expect(problems.map((p) => p.key)).toEqual([
+      'DEMO_BATCH',
+      'DEMO_GAP',
+      'DEMO_DRY',
+      'DEMO_MODE',
+      'DEMO_URL',
+      'DEMO_BROKERS',
+    ]);
+    const message = (error as Error).message;
+    expect(message).toContain('invalid demo configuration');
+    expect(message).toContain('DEMO_BATCH: "ten" is not an integer');
+    expect(message).toContain('DEMO_MODE: "xml" is not one of proto, json');
+    expect(message).toContain('DEMO_URL: "clickhouse:8123" must be an http:// or https:// URL');
+  });
+
+  it('enforces bounds', () => {
+    expect(() => spec.parse({ DEMO_BATCH: '0' })).toThrow('DEMO_BATCH: 0 is below the minimum 1');
+    expect(() => spec.parse({ DEMO_BATCH: '100001' })).toThrow('above the maximum 100000');
+    expect(() => spec.parse({ DEMO_GAP: '50ms' })).toThrow('below the minimum 100ms');
+  });
+
+  it('requires options without a default', () => {
+    const required = defineEnv('req', { name: str({ key: 'REQ_NAME', doc: 'name' }) });
+    expect(() => required.parse({})).toThrow('REQ_NAME: is required but not set');
+    expect(() => required.parse({ REQ_NAME: '   ' })).toThrow('REQ_NAME: is required but not set');
+  });
+
+  it('refuses a schema that declares one key twice', () => {
+    expect(() =>
+      defineEnv('dup', {
+        a: str({ key: 'SAME', default: 'x', doc: '' }),
+        b: str({ key: 'SAME', default: 'y', doc: '' }),
+      }),
+    ).toThrow('SAME is declared twice');
+  });
+});
+
+describe('composeEnv', () => {
+  const http = defineEnv('http', { port: int({ key: 'PORT', default: 8080, doc: 'port' }) });
+  const db = defineEnv('db', {
+    name: str({
+      key: 'DB_NAME',
+      default: 'x',
+      pattern: /^\w+$/,
+      patternHint: 'must be a word',
+      doc: 'db',
+    }),
+  });
+  const service = composeEnv('svc', { http, db });
+
+  it('nests each group', () => {
+    expect(service.parse({ PORT: '9000' })).toEqual({ http: { port: 9000 }, db: { name: 'x' } });
+  });
+
+  it('collects the problems of all groups', () => {
+    expect(() => service.parse({ PORT: 'x', DB_NAME: 'a-b' })).toThrow(
+      'invalid svc configuration:\n  - PORT: "x" is not an integer\n  - DB_NAME: "a-b" must be a word',
+    );
+  });
+
+  it('renders a documentation table with defaults', () => {
+    expect(envTable(service)).toBe(
+      [
+        '| variable | type | default | meaning |',
+        '| --- | --- | --- | --- |',
+        '| `PORT` | integer | `8080` | port |',
+        '| `DB_NAME` | string | `x` | db |',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses two groups declaring one key', () => {
+    expect(() => composeEnv('bad', { a: http, b: http })).toThrow(
+      'PORT is declared by two option groups',
+    );
+  });
+});

@@ -1,0 +1,316 @@
+/**
+ * Environment options, declared once with their documentation, parsed once at boot.
+ *
+ * A schema maps property names to options; each option names its environment key, its default and
+ * what it does. `parseEnv` reads a plain record (main.ts passes `process.env`; tests pass literals)
+ * and either returns a fully typed object or throws one `EnvValidationError` listing every bad key,
+ * so a misconfigured deployment fails at start-up with all of its problems at once.
+ */
+
+export interface OptionDoc {
+  key: string;
+  type: string;
+  default: string;
+  doc: string;
+}
+
+export interface Option<T> {
+  readonly key: string;
+  readonly doc: string;
+  readonly type: string;
+  /** Printed default; undefined for required options. */
+  readonly defaultText: string | undefined;
+  parse(raw: string | undefined): T;
+}
+
+class OptionError extends Error {}
+
+/** One problem with one key, as reported to the operator. */
+export interface EnvProblem {
+  key: string;
+  problem: string;
+}
+
+export class EnvValidationError extends Error {
+  constructor(
+    readonly problems: EnvProblem[],
+    readonly scope: string,
+  ) {
+    super(
+      `invalid ${scope} configuration:\n` +
+        problems.map((p) => `  - ${p.key}: ${p.problem}`).join('\n'),
+    );
+    this.name = 'EnvValidationError';
+  }
+}
+
+function isSet(raw: string | undefined): raw is string {
+  return raw !== undefined && raw.trim() !== '';
+}
+
+interface Base<T> {
+  key: string;
+  doc: string;
+  default?: T;
+}
+
+function make<T>(
+  spec: Base<T>,
+  type: string,
+  convert: (raw: string) => T,
+  show: (v: T) => string = String,
+): Option<T> {
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type,
+    defaultText: spec.default === undefined ? undefined : show(spec.default),
+    parse(raw) {
+      if (!isSet(raw)) {
+        if (spec.default === undefined) throw new OptionError('is required but not set');
+        return spec.default;
+      }
+      return convert(raw.trim());
+    },
+  };
+}
+
+/** A string; `pattern` rejects values that do not match. */
+export function str(
+  spec: Base<string> & { pattern?: RegExp; patternHint?: string },
+): Option<string> {
+  return make(spec, 'string', (raw) => {
+    if (spec.pattern && !spec.pattern.test(raw)) {
+      throw new OptionError(
+        `"${raw}" ${spec.patternHint ?? `does not match ${String(spec.pattern)}`}`,
+      );
+    }
+    return raw;
+  });
+}
+
+/** A string that may be absent; absent means undefined, not "". */
+export function optionalStr(spec: {
+  key: string;
+  doc: string;
+  secret?: boolean;
+}): Option<string | undefined> {
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type: spec.secret ? 'string (secret)' : 'string',
+    defaultText: '(unset)',
+    parse: (raw) => (isSet(raw) ? raw.trim() : undefined),
+  };
+}
+
+export function int(
+  spec: Base<number> & { min?: number; max?: number; unit?: string },
+): Option<number> {
+  const type = spec.unit ? `integer (${spec.unit})` : 'integer';
+  return make(spec, type, (raw) => {
+    if (!/^-?\d+$/.test(raw)) throw new OptionError(`"${raw}" is not an integer`);
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n)) throw new OptionError(`"${raw}" is out of range`);
+    if (spec.min !== undefined && n < spec.min)
+      throw new OptionError(`${n} is below the minimum ${spec.min}`);
+    if (spec.max !== undefined && n > spec.max)
+      throw new OptionError(`${n} is above the maximum ${spec.max}`);
+    return n;
+  });
+}
+
+export function bool(spec: Base<boolean>): Option<boolean> {
+  return make(spec, 'boolean', (raw) => {
+    const v = raw.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    throw new OptionError(`"${raw}" is not a boolean (use true/false)`);
+  });
+}
+
+export function oneOf<const V extends string>(spec: Base<V> & { values: readonly V[] }): Option<V> {
+  return make(spec, spec.values.join(' \\| '), (raw) => {
+    if (!(spec.values as readonly string[]).includes(raw)) {
+      throw new OptionError(`"${raw}" is not one of ${spec.values.join(', ')}`);
+    }
+    return raw as V;
+  });
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** A duration such as `250ms`, `10s`, `5m`; a bare number is milliseconds. Parsed to milliseconds. */
+export function duration(spec: Base<number> & { min?: number }): Option<number> {
+  const showMs = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+  return make(
+    spec,
+    'duration',
+    (raw) => {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+      if (!m) throw new OptionError(`"${raw}" is not a duration (examples: 500ms, 10s, 5m)`);
+      const ms = Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']);
+      if (spec.min !== undefined && ms < spec.min) {
+        throw new OptionError(`${raw} is below the minimum ${showMs(spec.min)}`);
+      }
+      return ms;
+    },
+    showMs,
+  );
+}
+
+/** An http(s) URL, kept as a string (the clients want strings). */
+export function url(spec: { key: string; doc: string }): Option<string | undefined> {
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type: 'URL',
+    defaultText: '(unset)',
+    parse(raw) {
+      if (!isSet(raw)) return undefined;
+      let u: URL;
+      try {
+        u = new URL(raw.trim());
+      } catch {
+        throw new OptionError(`"${raw}" is not a URL`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+        throw new OptionError(`"${raw}" must be an http:// or https:// URL`);
+      }
+      return raw.trim();
+    },
+  };
+}
+
+/** A comma-separated list of `host:port` pairs, e.g. Kafka bootstrap servers. */
+export function hostPorts(spec: { key: string; doc: string }): Option<string[] | undefined> {
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type: 'host:port list',
+    defaultText: '(unset)',
+    parse(raw) {
+      if (!isSet(raw)) return undefined;
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = items.filter((s) => !/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(s));
+      if (items.length === 0 || bad.length > 0) {
+        throw new OptionError(
+          `"${raw}" must be host:port[,host:port...] (bad: ${bad.join(', ') || 'empty'})`,
+        );
+      }
+      return items;
+    },
+  };
+}
+
+export type Schema = Record<string, Option<unknown>>;
+export type EnvOf<S extends Schema> = {
+  readonly [K in keyof S]: S[K] extends Option<infer T> ? T : never;
+};
+
+export interface EnvSpec<S extends Schema> {
+  readonly scope: string;
+  readonly schema: S;
+  parse(source: Readonly<Record<string, string | undefined>>): EnvOf<S>;
+  describe(): OptionDoc[];
+}
+
+/**
+ * Declares the options of one component. `scope` names it in error messages
+ * ("invalid ingest configuration: ...").
+ */
+export function defineEnv<S extends Schema>(scope: string, schema: S): EnvSpec<S> {
+  const keys = Object.values(schema).map((o) => o.key);
+  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (dup) throw new Error(`${scope}: environment key ${dup} is declared twice`);
+  return {
+    scope,
+    schema,
+    parse(source) {
+      const out: Record<string, unknown> = {};
+      const problems: EnvProblem[] = [];
+      for (const [name, opt] of Object.entries(schema)) {
+        try {
+          out[name] = opt.parse(source[opt.key]);
+        } catch (e) {
+          if (!(e instanceof OptionError)) throw e;
+          problems.push({ key: opt.key, problem: e.message });
+        }
+      }
+      if (problems.length > 0) throw new EnvValidationError(problems, scope);
+      return Object.freeze(out) as EnvOf<S>;
+    },
+    describe() {
+      return Object.values(schema).map((o) => ({
+        key: o.key,
+        type: o.type,
+        default: o.defaultText ?? '(required)',
+        doc: o.doc,
+      }));
+    },
+  };
+}
+
+/** A service's options: several components' options under one scope, parsed together. */
+export interface ComposedEnv<G extends Record<string, EnvSpec<Schema>>> {
+  readonly scope: string;
+  readonly groups: G;
+  parse(source: Readonly<Record<string, string | undefined>>): {
+    readonly [K in keyof G]: ConfigOf<G[K]>;
+  };
+  describe(): OptionDoc[];
+}
+
+/**
+ * Groups components' options (`{ platform, storage, kafka, ingest }`) into one service
+ * configuration. Parsing reports the problems of all groups at once; a key declared by two groups
+ * is a programming error.
+ */
+export function composeEnv<G extends Record<string, EnvSpec<Schema>>>(
+  scope: string,
+  groups: G,
+): ComposedEnv<G> {
+  const keys = Object.values(groups).flatMap((g) => g.describe().map((d) => d.key));
+  const dup = keys.find((k, i) => keys.indexOf(k) !== i);
+  if (dup) throw new Error(`${scope}: environment key ${dup} is declared by two option groups`);
+  return {
+    scope,
+    groups,
+    parse(source) {
+      const out: Record<string, unknown> = {};
+      const problems: EnvProblem[] = [];
+      for (const [name, spec] of Object.entries(groups)) {
+        try {
+          out[name] = spec.parse(source);
+        } catch (e) {
+          if (!(e instanceof EnvValidationError)) throw e;
+          problems.push(...e.problems);
+        }
+      }
+      if (problems.length > 0) throw new EnvValidationError(problems, scope);
+      return Object.freeze(out) as { readonly [K in keyof G]: ConfigOf<G[K]> };
+    },
+    describe() {
+      return Object.values(groups).flatMap((g) => g.describe());
+    },
+  };
+}
+
+/** Markdown table of a component's options, for READMEs (see scripts/env-docs.ts). */
+export function envTable(spec: { describe(): OptionDoc[] }): string {
+  const rows = spec
+    .describe()
+    .map(
+      (d) =>
+        `| \`${d.key}\` | ${d.type} | ${d.default === '(unset)' || d.default === '(required)' ? d.default : `\`${d.default}\``} | ${d.doc} |`,
+    );
+  return ['| variable | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
+}
+
+/** The typed object an `EnvSpec` parses to. */
+export type ConfigOf<E> = E extends EnvSpec<infer S> ? EnvOf<S> : never;

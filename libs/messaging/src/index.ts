@@ -1,0 +1,3 @@
+export * from './kafka.env';
+export * from './kafka.factory';
+export * from './topics';

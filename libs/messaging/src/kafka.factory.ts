@@ -1,0 +1,108 @@
+import { Logger } from '@nestjs/common';
+import {
+  type Admin,
+  type ITopicConfig,
+  Kafka,
+  logLevel,
+  type LogEntry,
+  type SASLOptions,
+} from 'kafkajs';
+import type { ConfigOf } from '@t2t/config';
+import type { kafkaEnv } from './kafka.env';
+import { assertTopicName } from './topics';
+
+export type KafkaConfig = ConfigOf<typeof kafkaEnv>;
+
+export class KafkaConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KafkaConfigError';
+  }
+}
+
+/** kafkajs logs through Nest's logger, so broker trouble shows in the service log with its context. */
+function nestLogCreator() {
+  const log = new Logger('kafka');
+  return () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+      if (level === logLevel.ERROR) log.error(`${message}${extra}`);
+      else if (level === logLevel.WARN) log.warn(`${message}${extra}`);
+      else if (level === logLevel.INFO) log.log(`${message}${extra}`);
+      else log.debug(`${message}${extra}`);
+    };
+}
+
+export function createKafka(config: KafkaConfig, clientSuffix?: string): Kafka {
+  if (!config.brokers)
+    throw new KafkaConfigError('KAFKA_BROKERS is not set: this service needs a Kafka cluster');
+  let sasl: SASLOptions | undefined;
+  if (config.saslMechanism !== 'none') {
+    if (!config.saslUsername || !config.saslPassword) {
+      throw new KafkaConfigError(
+        `KAFKA_SASL_MECHANISM=${config.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+      );
+    }
+    sasl = {
+      mechanism: config.saslMechanism,
+      username: config.saslUsername,
+      password: config.saslPassword,
+    };
+  }
+  return new Kafka({
+    clientId: clientSuffix ? `${config.clientId}-${clientSuffix}` : config.clientId,
+    brokers: config.brokers,
+    ssl: config.ssl,
+    sasl,
+    logLevel: logLevel.WARN,
+    logCreator: nestLogCreator(),
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+  /** Broker-side topic configs, e.g. { 'retention.ms': '604800000' }. */
+  configs?: Record<string, string>;
+}
+
+/**
+ * Creates the topics that do not exist yet. Existing topics are left as they are, except that a
+ * topic with fewer partitions than asked is reported (partitions are never added silently: that
+ * would move keys, and trace ids, to other partitions).
+ */
+export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+): Promise<{ created: string[]; short: string[] }> {
+  specs.forEach((s) => assertTopicName(s.topic));
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = specs
+    .filter((s) => !existing.has(s.topic))
+    .map((s) => ({
+      topic: s.topic,
+      numPartitions: s.partitions,
+      configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+    }));
+  if (missing.length > 0) {
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (e) {
+      // Another replica may have created them between listTopics and createTopics.
+      const after = new Set(await admin.listTopics());
+      if (missing.some((m) => !after.has(m.topic))) throw e;
+    }
+  }
+  const present = specs.filter((s) => existing.has(s.topic));
+  const short: string[] = [];
+  if (present.length > 0) {
+    const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+    for (const t of meta.topics) {
+      const want = specs.find((s) => s.topic === t.name)?.partitions ?? 0;
+      if (t.partitions.length < want) short.push(`${t.name} (${t.partitions.length} < ${want})`);
+    }
+  }
+  return { created: missing.map((m) => m.topic), short };
+}

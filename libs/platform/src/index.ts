@@ -1,0 +1,5 @@
+export * from './bootstrap';
+export * from './health.registry';
+export * from './metrics.registry';
+export * from './platform.env';
+export * from './platform.module';

@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { drainPending } from 'chdb';
+import { createChdbConnection } from 'chdb/connection';
+import type { ConfigOf } from '@t2t/config';
+import type { storageEnv } from './storage.env';
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+export type StorageConfig = ConfigOf<typeof storageEnv>;
+
+export type StorageMode = 'server' | 'embedded';
+
+export interface ClickHouseHandle {
+  readonly client: ClickHouseClient;
+  readonly mode: StorageMode;
+  readonly database: string;
+  /** Where the data lives: the server URL (without credentials) or the embedded data path. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Settings every query and insert runs with, in both modes, so results do not depend on server
+ * defaults: 64-bit integers (nanosecond timestamps, durations) come back as strings and keep all
+ * their digits.
+ */
+const SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_output_format: 'simple',
+};
+
+/**
+ * One `@clickhouse/client` for either a ClickHouse server or the in-process engine. Callers do not
+ * care which: the same SQL and the same client API run against both. The client's default database
+ * is NOT switched to `config.database` here, because the database may not exist yet; repositories
+ * qualify table names and the migrator creates the database.
+ */
+export function createClickHouse(config: StorageConfig): ClickHouseHandle {
+  if (config.url) {
+    const u = new URL(config.url);
+    const client = createClient({
+      url: config.url,
+      username: config.user,
+      password: config.password ?? '',
+      request_timeout: config.requestTimeoutMs,
+      clickhouse_settings: SETTINGS,
+      application: 'trace2test',
+    });
+    return {
+      client,
+      mode: 'server',
+      database: config.database,
+      location: `${u.protocol}//${u.host}`,
+      close: () => client.close(),
+    };
+  }
+  const path = resolve(config.dataPath);
+  mkdirSync(path, { recursive: true });
+  const client = createClient({
+    // chdb types its connection against @clickhouse/client-common, which @clickhouse/client 1.23
+    // bundles as its own copy; the shapes match (chdb runs the client's parity suite), the
+    // declarations are merely distinct.
+    connection: createChdbConnection({ path }) as unknown as ClientConnection,
+    clickhouse_settings: SETTINGS,
+  });
+  return {
+    client,
+    mode: 'embedded',
+    database: config.database,
+    location: path,
+    // The engine binds one data directory per process; draining lets this process open another
+    // directory afterwards (tests do, one fresh directory per file).
+    close: async () => {
+      await client.close();
+      await drainPending();
+    },
+  };
+}

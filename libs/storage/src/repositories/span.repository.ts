@@ -1,0 +1,112 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseHandle } from '../clickhouse.factory';
+
+/**
+ * One row of the `spans` table, in the shape JSONEachRow inserts and reads it. Timestamps and
+ * durations are unsigned nanosecond integers carried as decimal strings (they exceed 2^53).
+ */
+export interface SpanRow {
+  /** Start time, Unix epoch nanoseconds. */
+  Timestamp: string;
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  TraceState: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  ResourceAttributes: Record<string, string>;
+  ScopeName: string;
+  ScopeVersion: string;
+  SpanAttributes: Record<string, string>;
+  /** End minus start, nanoseconds. */
+  Duration: string;
+  StatusCode: string;
+  StatusMessage: string;
+  'Events.Timestamp': string[];
+  'Events.Name': string[];
+  'Events.Attributes': Record<string, string>[];
+  'Links.TraceId': string[];
+  'Links.SpanId': string[];
+  'Links.TraceState': string[];
+  'Links.Attributes': Record<string, string>[];
+}
+
+export interface InsertOptions {
+  /**
+   * Deduplication token: re-inserting a batch with the same token is a no-op, which makes a
+   * replay after a crash (written, not yet committed) harmless. Derive it from what identifies
+   * the batch at its source, e.g. topic/partition/offset range.
+   */
+  dedupToken?: string;
+}
+
+const SELECT_COLUMNS = `
+  toString(toUnixTimestamp64Nano(Timestamp)) AS Timestamp, TraceId, SpanId, ParentSpanId, TraceState,
+  SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
+  toString(Duration) AS Duration, StatusCode, StatusMessage,
+  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS \`Events.Timestamp\`,
+  Events.Name AS \`Events.Name\`, Events.Attributes AS \`Events.Attributes\`,
+  Links.TraceId AS \`Links.TraceId\`, Links.SpanId AS \`Links.SpanId\`,
+  Links.TraceState AS \`Links.TraceState\`, Links.Attributes AS \`Links.Attributes\``;
+
+/** All SQL on the `spans` table and its trace-id lookup. */
+export class SpanRepository {
+  private readonly client: ClickHouseClient;
+  private readonly db: string;
+
+  constructor(handle: ClickHouseHandle) {
+    this.client = handle.client;
+    this.db = handle.database;
+  }
+
+  async insert(rows: readonly SpanRow[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    await this.client.insert({
+      table: `${this.db}.spans`,
+      values: rows as SpanRow[],
+      format: 'JSONEachRow',
+      clickhouse_settings: options.dedupToken
+        ? { insert_deduplication_token: options.dedupToken, insert_deduplicate: 1 }
+        : undefined,
+    });
+  }
+
+  /** Every span of one trace, oldest first. The lookup table bounds the scan to the trace's time range. */
+  async findByTraceId(traceId: string): Promise<SpanRow[]> {
+    const rs = await this.client.query({
+      query: `
+        WITH (SELECT (min(Start), max(End)) FROM {db:Identifier}.spans_trace_id_ts WHERE TraceId = {traceId:String}) AS bounds
+        SELECT ${SELECT_COLUMNS}
+        FROM {db:Identifier}.spans
+        WHERE TraceId = {traceId:String}
+          AND Timestamp >= bounds.1 AND Timestamp < bounds.2 + INTERVAL 1 SECOND
+        ORDER BY Timestamp, SpanId`,
+      query_params: { db: this.db, traceId },
+      format: 'JSONEachRow',
+    });
+    return rs.json<SpanRow>();
+  }
+
+  async countByTraceId(traceId: string): Promise<number> {
+    const rs = await this.client.query({
+      query: 'SELECT count() AS n FROM {db:Identifier}.spans WHERE TraceId = {traceId:String}',
+      query_params: { db: this.db, traceId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ n: string }>();
+    return Number(row.n);
+  }
+
+  /** Time range of a trace from the lookup table (second precision), or undefined if unknown. */
+  async traceBounds(traceId: string): Promise<{ start: string; end: string } | undefined> {
+    const rs = await this.client.query({
+      query: `SELECT min(Start) AS start, max(End) AS end, count() AS n
+              FROM {db:Identifier}.spans_trace_id_ts WHERE TraceId = {traceId:String}`,
+      query_params: { db: this.db, traceId },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ start: string; end: string; n: string }>();
+    return Number(row.n) === 0 ? undefined : { start: row.start, end: row.end };
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { HealthRegistry } from '@t2t/platform';
+import { createClickHouse, type ClickHouseHandle, type StorageConfig } from './clickhouse.factory';
+import { defaultMigrationsDir, loadMigrations } from './migrations/migration.loader';
+import { Migrator } from './migrations/migrator';
+import { SpanRepository } from './repositories/span.repository';
+
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+
+/** How long start-up waits for a ClickHouse server that is not answering yet. */
+const CONNECT_WAIT_MS = 60_000;
+
+async function waitForServer(handle: ClickHouseHandle, log: Logger): Promise<void> {
+  const deadline = Date.now() + CONNECT_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    const res = await handle.client.ping();
+    if (res.success) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `ClickHouse at ${handle.location} did not answer for ${CONNECT_WAIT_MS / 1000}s: ${String(res.error)}`,
+      );
+    }
+    log.warn(
+      `ClickHouse at ${handle.location} not answering (attempt ${attempt}): ${String(res.error)}; retrying`,
+    );
+    await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+  }
+}
+
+/** Opens ClickHouse, applies migrations, then hands out the client and repositories. */
+export async function openStorage(
+  config: StorageConfig,
+  log = new Logger('storage'),
+): Promise<ClickHouseHandle> {
+  const handle = createClickHouse(config);
+  try {
+    await waitForServer(handle, log);
+    const migrations = loadMigrations(defaultMigrationsDir());
+    const report = await new Migrator(handle.client, handle.database, migrations).migrate();
+    log.log(
+      `ClickHouse ${handle.mode} (${handle.location}), database ${handle.database}: ` +
+        `${report.applied.length} migration(s) applied, ${report.alreadyApplied.length} already present`,
+    );
+    return handle;
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+@Injectable()
+class StorageLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(CLICKHOUSE) private readonly handle: ClickHouseHandle) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+@Global()
+@Module({})
+export class StorageModule {
+  static forRoot(config: StorageConfig): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: [
+        {
+          provide: CLICKHOUSE,
+          inject: [HealthRegistry],
+          useFactory: async (health: HealthRegistry) => {
+            const handle = await openStorage(config);
+            health.register({
+              name: 'clickhouse',
+              check: async () => {
+                const r = await handle.client.ping();
+                if (!r.success) throw r.error;
+              },
+            });
+            return handle;
+          },
+        },
+        {
+          provide: SpanRepository,
+          inject: [CLICKHOUSE],
+          useFactory: (h: ClickHouseHandle) => new SpanRepository(h),
+        },
+        StorageLifecycle,
+      ],
+      exports: [CLICKHOUSE, SpanRepository],
+    };
+  }
+}
