@@ -41,6 +41,7 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '/fixtures/'],
       globalSetup: '<rootDir>/test/kafka/global-setup.ts',
+      setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
       globalTeardown: '<rootDir>/test/kafka/global-teardown.ts',
       testTimeout: 120_000,
       slowTestThreshold: 30,

@@ -1,2 +1,3 @@
 export * from './kafka';
 export * from './storage';
+export * from './service';

@@ -27,7 +27,11 @@ function nestLogCreator() {
     ({ level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
       const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-      if (level === logLevel.ERROR) log.error(`${message}${extra}`);
+      // kafkajs logs each failed broker response (coordinator loading, topic already exists...) at
+      // ERROR before retrying it; what matters reaches the caller as an exception after the retries.
+      if (level === logLevel.ERROR && message.startsWith('Response '))
+        log.debug(`${message}${extra}`);
+      else if (level === logLevel.ERROR) log.error(`${message}${extra}`);
       else if (level === logLevel.WARN) log.warn(`${message}${extra}`);
       else if (level === logLevel.INFO) log.log(`${message}${extra}`);
       else log.debug(`${message}${extra}`);

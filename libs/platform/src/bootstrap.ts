@@ -28,7 +28,11 @@ export async function startService(
   module: DynamicModule,
   platform: PlatformConfig,
 ): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { logger: logLevelsUpTo(platform.logLevel) });
+  // abortOnError: false lets start-up errors reach our caller, which logs them once and exits 1.
+  const app = await NestFactory.create(module, {
+    logger: logLevelsUpTo(platform.logLevel),
+    abortOnError: false,
+  });
   app.enableShutdownHooks();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { drainPending } from 'chdb';
-import { createChdbConnection } from 'chdb/connection';
 import type { ConfigOf } from '@t2t/config';
 import type { storageEnv } from './storage.env';
 
@@ -21,6 +19,17 @@ export interface ClickHouseHandle {
   close(): Promise<void>;
 }
 
+export class EmbeddedStorageError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(
+      `cannot open the embedded ClickHouse data directory ${path}: ${cause instanceof Error ? cause.message : String(cause)}. ` +
+        'Only one process may own a directory: give each process its own CLICKHOUSE_DATA_PATH, or use a ClickHouse server (CLICKHOUSE_URL).',
+      { cause },
+    );
+    this.name = 'EmbeddedStorageError';
+  }
+}
+
 /**
  * Settings every query and insert runs with, in both modes, so results do not depend on server
  * defaults: 64-bit integers (nanosecond timestamps, durations) come back as strings and keep all
@@ -37,7 +46,7 @@ const SETTINGS: ClickHouseSettings = {
  * is NOT switched to `config.database` here, because the database may not exist yet; repositories
  * qualify table names and the migrator creates the database.
  */
-export function createClickHouse(config: StorageConfig): ClickHouseHandle {
+export async function createClickHouse(config: StorageConfig): Promise<ClickHouseHandle> {
   if (config.url) {
     const u = new URL(config.url);
     const client = createClient({
@@ -58,11 +67,30 @@ export function createClickHouse(config: StorageConfig): ClickHouseHandle {
   }
   const path = resolve(config.dataPath);
   mkdirSync(path, { recursive: true });
+  // Loaded only in embedded mode: server deployments may install without the engine's native
+  // library (npm ci --omit=optional leaves out its ~540 MB).
+  let chdb: typeof import('chdb');
+  let createChdbConnection: typeof import('chdb/connection').createChdbConnection;
+  try {
+    chdb = await import('chdb');
+    ({ createChdbConnection } = await import('chdb/connection'));
+  } catch (e) {
+    throw new EmbeddedStorageError(
+      path,
+      new Error(`the embedded engine (npm package chdb) is not installed: ${(e as Error).message}`),
+    );
+  }
+  let connection: ClientConnection;
+  try {
+    connection = createChdbConnection({ path }) as unknown as ClientConnection;
+  } catch (e) {
+    throw new EmbeddedStorageError(path, e);
+  }
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client 1.23
     // bundles as its own copy; the shapes match (chdb runs the client's parity suite), the
     // declarations are merely distinct.
-    connection: createChdbConnection({ path }) as unknown as ClientConnection,
+    connection,
     clickhouse_settings: SETTINGS,
   });
   return {
@@ -74,7 +102,7 @@ export function createClickHouse(config: StorageConfig): ClickHouseHandle {
     // directory afterwards (tests do, one fresh directory per file).
     close: async () => {
       await client.close();
-      await drainPending();
+      await chdb.drainPending();
     },
   };
 }

@@ -8,7 +8,12 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { HealthRegistry } from '@t2t/platform';
-import { createClickHouse, type ClickHouseHandle, type StorageConfig } from './clickhouse.factory';
+import {
+  createClickHouse,
+  EmbeddedStorageError,
+  type ClickHouseHandle,
+  type StorageConfig,
+} from './clickhouse.factory';
 import { defaultMigrationsDir, loadMigrations } from './migrations/migration.loader';
 import { Migrator } from './migrations/migrator';
 import { SpanRepository } from './repositories/span.repository';
@@ -19,6 +24,12 @@ export const CLICKHOUSE = Symbol('CLICKHOUSE');
 const CONNECT_WAIT_MS = 60_000;
 
 async function waitForServer(handle: ClickHouseHandle, log: Logger): Promise<void> {
+  if (handle.mode === 'embedded') {
+    // Nothing to wait for in-process: it opens now or never.
+    const res = await handle.client.ping();
+    if (res.success) return;
+    throw new EmbeddedStorageError(handle.location, res.error);
+  }
   const deadline = Date.now() + CONNECT_WAIT_MS;
   for (let attempt = 1; ; attempt++) {
     const res = await handle.client.ping();
@@ -40,7 +51,7 @@ export async function openStorage(
   config: StorageConfig,
   log = new Logger('storage'),
 ): Promise<ClickHouseHandle> {
-  const handle = createClickHouse(config);
+  const handle = await createClickHouse(config);
   try {
     await waitForServer(handle, log);
     const migrations = loadMigrations(defaultMigrationsDir());
@@ -62,6 +73,7 @@ class StorageLifecycle implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.handle.close();
+    new Logger('storage').log(`ClickHouse ${this.handle.mode} connection closed`);
   }
 }
 

@@ -42,13 +42,15 @@ export interface InsertOptions {
 }
 
 const SELECT_COLUMNS = `
-  toString(toUnixTimestamp64Nano(Timestamp)) AS Timestamp, TraceId, SpanId, ParentSpanId, TraceState,
-  SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
-  toString(Duration) AS Duration, StatusCode, StatusMessage,
-  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Events.Timestamp) AS \`Events.Timestamp\`,
-  Events.Name AS \`Events.Name\`, Events.Attributes AS \`Events.Attributes\`,
-  Links.TraceId AS \`Links.TraceId\`, Links.SpanId AS \`Links.SpanId\`,
-  Links.TraceState AS \`Links.TraceState\`, Links.Attributes AS \`Links.Attributes\``;
+  toString(toUnixTimestamp64Nano(s.Timestamp)) AS Timestamp, s.TraceId AS TraceId, s.SpanId AS SpanId,
+  s.ParentSpanId AS ParentSpanId, s.TraceState AS TraceState, s.SpanName AS SpanName, s.SpanKind AS SpanKind,
+  s.ServiceName AS ServiceName, s.ResourceAttributes AS ResourceAttributes, s.ScopeName AS ScopeName,
+  s.ScopeVersion AS ScopeVersion, s.SpanAttributes AS SpanAttributes, toString(s.Duration) AS Duration,
+  s.StatusCode AS StatusCode, s.StatusMessage AS StatusMessage,
+  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), s.Events.Timestamp) AS \`Events.Timestamp\`,
+  s.Events.Name AS \`Events.Name\`, s.Events.Attributes AS \`Events.Attributes\`,
+  s.Links.TraceId AS \`Links.TraceId\`, s.Links.SpanId AS \`Links.SpanId\`,
+  s.Links.TraceState AS \`Links.TraceState\`, s.Links.Attributes AS \`Links.Attributes\``;
 
 /** All SQL on the `spans` table and its trace-id lookup. */
 export class SpanRepository {
@@ -72,16 +74,22 @@ export class SpanRepository {
     });
   }
 
-  /** Every span of one trace, oldest first. The lookup table bounds the scan to the trace's time range. */
+  /**
+   * Every span of one trace, oldest first. The lookup table bounds the scan to the trace's time
+   * range. Bounds are compared as DateTime64(9): comparing the DateTime64 column with a plain
+   * DateTime through the sorting key's toDateTime() dropped matching rows on ClickHouse 26.7.
+   */
   async findByTraceId(traceId: string): Promise<SpanRow[]> {
     const rs = await this.client.query({
       query: `
-        WITH (SELECT (min(Start), max(End)) FROM {db:Identifier}.spans_trace_id_ts WHERE TraceId = {traceId:String}) AS bounds
+        WITH (
+          SELECT (toDateTime64(min(l.Start), 9), toDateTime64(max(l.End), 9) + INTERVAL 1 SECOND)
+          FROM {db:Identifier}.spans_trace_id_ts AS l WHERE l.TraceId = {traceId:String}
+        ) AS bounds
         SELECT ${SELECT_COLUMNS}
-        FROM {db:Identifier}.spans
-        WHERE TraceId = {traceId:String}
-          AND Timestamp >= bounds.1 AND Timestamp < bounds.2 + INTERVAL 1 SECOND
-        ORDER BY Timestamp, SpanId`,
+        FROM {db:Identifier}.spans AS s
+        WHERE s.TraceId = {traceId:String} AND s.Timestamp >= bounds.1 AND s.Timestamp < bounds.2
+        ORDER BY s.Timestamp, s.SpanId`,
       query_params: { db: this.db, traceId },
       format: 'JSONEachRow',
     });

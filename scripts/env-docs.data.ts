@@ -1,0 +1,15 @@
+import { envTable } from '@t2t/config';
+import { clusteringEnv } from '../apps/clustering/src/clustering.env';
+import { generatorEnv } from '../apps/generator/src/generator.env';
+import { ingestEnv } from '../apps/ingest/src/ingest.env';
+import { modelingEnv } from '../apps/modeling/src/modeling.env';
+
+/** Every service and the README that documents its options. */
+export function serviceEnvDocs(): { readme: string; table: string }[] {
+  return [
+    { readme: 'apps/ingest/README.md', table: envTable(ingestEnv) },
+    { readme: 'apps/clustering/README.md', table: envTable(clusteringEnv) },
+    { readme: 'apps/modeling/README.md', table: envTable(modelingEnv) },
+    { readme: 'apps/generator/README.md', table: envTable(generatorEnv) },
+  ];
+}

@@ -1,0 +1,132 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectHealthAndMetrics } from '@t2t/test-support';
+
+const root = join(__dirname, '..', '..');
+const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function start(app: string, env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
+    cwd: root,
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(
+  what: () => RegExpMatchArray | null,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = what();
+    if (m) return m;
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('built services (node dist/...)', () => {
+  beforeAll(() => {
+    // The same build users run (`npm run build`); nest build compiles each app with its libs.
+    for (const app of APPS)
+      execFileSync(join(root, 'node_modules/.bin/nest'), ['build', app], {
+        cwd: root,
+        stdio: 'pipe',
+      });
+  }, 180_000);
+
+  it.each(APPS)(
+    '%s boots from dist, serves health and metrics, and shuts down on SIGTERM',
+    async (app) => {
+      const data = mkdtempSync(join(tmpdir(), `t2t-${app}-`));
+      const svc = start(app, {
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        CLICKHOUSE_DATA_PATH: data,
+      });
+      try {
+        const [, port] = await waitFor(
+          () => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(svc.output()),
+          30_000,
+          svc.output,
+        );
+        await expectHealthAndMetrics(`http://127.0.0.1:${port}`, app);
+        svc.child.kill('SIGTERM');
+        const exit = await svc.exited;
+        expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+        expect(svc.output()).toContain('ClickHouse embedded connection closed');
+      } finally {
+        svc.child.kill('SIGKILL');
+        rmSync(data, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('refuses to start on invalid configuration, naming every bad key', async () => {
+    const svc = start('ingest', {
+      HTTP_PORT: 'eighty',
+      CLICKHOUSE_URL: 'clickhouse:8123',
+      LOG_LEVEL: 'loud',
+    });
+    const exit = await svc.exited;
+    expect(exit.code).toBe(2);
+    expect(svc.output()).toContain('ingest: invalid ingest configuration:');
+    expect(svc.output()).toContain('HTTP_PORT: "eighty" is not an integer');
+    expect(svc.output()).toContain(
+      'LOG_LEVEL: "loud" is not one of error, warn, log, debug, verbose',
+    );
+    expect(svc.output()).toContain(
+      'CLICKHOUSE_URL: "clickhouse:8123" must be an http:// or https:// URL',
+    );
+  });
+
+  it('says why when a second process opens the same embedded data directory', async () => {
+    const data = mkdtempSync(join(tmpdir(), 't2t-shared-'));
+    const first = start('ingest', {
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      CLICKHOUSE_DATA_PATH: data,
+    });
+    try {
+      await waitFor(() => /listening on/.exec(first.output()), 30_000, first.output);
+      const second = start('modeling', {
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        CLICKHOUSE_DATA_PATH: data,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const exit = await Promise.race([
+        second.exited,
+        new Promise<'running'>((r) => (timer = setTimeout(() => r('running'), 20_000))),
+      ]);
+      clearTimeout(timer);
+      second.child.kill('SIGKILL');
+      expect(exit).not.toBe('running');
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(second.output()).toContain(
+        `cannot open the embedded ClickHouse data directory ${data}`,
+      );
+      expect(second.output()).toContain('Only one process may own a directory');
+    } finally {
+      first.child.kill('SIGKILL');
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,37 @@
+import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { AddressInfo } from 'node:net';
+
+export interface RunningService {
+  app: INestApplication;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Boots a service module in-process on a free port, as main.ts would (without the signal handling). */
+export async function startTestService(module: DynamicModule): Promise<RunningService> {
+  const ref = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = ref.createNestApplication({ logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1');
+  const { port } = (app.getHttpServer() as import('node:http').Server).address() as AddressInfo;
+  return { app, baseUrl: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** Health and metrics answers every service must give. */
+export async function expectHealthAndMetrics(baseUrl: string, service: string): Promise<void> {
+  const live = await fetch(`${baseUrl}/health/live`);
+  expect(live.status).toBe(200);
+  const ready = await fetch(`${baseUrl}/health/ready`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({
+    status: 'ok',
+    checks: { clickhouse: { status: 'ok' } },
+  });
+  const metrics = await fetch(`${baseUrl}/metrics`);
+  expect(metrics.status).toBe(200);
+  expect(metrics.headers.get('content-type')).toContain('text/plain');
+  const text = await metrics.text();
+  expect(text).toMatch(
+    new RegExp(`^t2t_process_resident_memory_bytes\\{service="${service}"\\} \\d+`, 'm'),
+  );
+}
