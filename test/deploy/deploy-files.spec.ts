@@ -157,7 +157,7 @@ describe('deploy/docker/Dockerfile', () => {
   const dockerfile = read('deploy/docker/Dockerfile');
 
   it('builds with the lockfile and ships the migrations the services read at start-up', () => {
-    expect(dockerfile).toMatch(/^RUN npm ci$/m);
+    expect(dockerfile).toMatch(/^RUN npm install --no-audit --no-fund$/m);
     expect(dockerfile).toMatch(/^RUN npm run build/m);
     expect(dockerfile).toContain(
       'COPY --from=build /app/libs/storage/migrations ./libs/storage/migrations',
