@@ -1,3 +1,4 @@
+export * from './headers';
 export * from './kafka.env';
 export * from './kafka.factory';
 export * from './topics';

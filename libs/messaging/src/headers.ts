@@ -1,0 +1,37 @@
+/**
+ * Record headers the pipeline reads and writes. Producers of `otlp_spans` may set `content-type`
+ * to say how the value is encoded; ingest falls back to its configured encoding (the collector's
+ * kafka exporter sets no header).
+ */
+export const HEADERS = {
+  contentType: 'content-type',
+  /** Dead-letter records: why the record was rejected. */
+  dlqReason: 'x-t2t-dlq-reason',
+  dlqSourceTopic: 'x-t2t-dlq-source-topic',
+  dlqSourcePartition: 'x-t2t-dlq-source-partition',
+  dlqSourceOffset: 'x-t2t-dlq-source-offset',
+  dlqSourceTimestamp: 'x-t2t-dlq-source-timestamp',
+  /** Set when the original value did not fit into the dead-letter topic and was cut. */
+  dlqTruncated: 'x-t2t-dlq-truncated',
+} as const;
+
+export const CONTENT_TYPES = {
+  otlpProto: 'application/x-protobuf',
+  otlpJson: 'application/json',
+} as const;
+
+export type OtlpEncoding = 'otlp_proto' | 'otlp_json';
+
+/** Reads a content-type header value; undefined when absent or not an OTLP encoding we know. */
+export function encodingFromContentType(value: string | undefined): OtlpEncoding | undefined {
+  if (!value) return undefined;
+  const v = value.split(';')[0].trim().toLowerCase();
+  if (
+    v === CONTENT_TYPES.otlpProto ||
+    v === 'application/protobuf' ||
+    v === 'application/vnd.google.protobuf'
+  )
+    return 'otlp_proto';
+  if (v === CONTENT_TYPES.otlpJson) return 'otlp_json';
+  return undefined;
+}
