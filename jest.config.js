@@ -43,7 +43,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/kafka/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
       globalTeardown: '<rootDir>/test/kafka/global-teardown.ts',
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-timeout.ts'],
       slowTestThreshold: 30,
     },
   ],
