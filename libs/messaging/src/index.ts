@@ -1,4 +1,5 @@
 export * from './headers';
 export * from './kafka.env';
 export * from './kafka.factory';
+export * from './partition-batch.consumer';
 export * from './topics';

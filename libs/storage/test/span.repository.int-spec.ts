@@ -29,6 +29,18 @@ function span(overrides: Partial<SpanRow> = {}): SpanRow {
     'Links.SpanId': ['00f067aa0ba902b7'],
     'Links.TraceState': [''],
     'Links.Attributes': [{ 'link.kind': 'follows_from' }],
+    Flags: 0x301,
+    DroppedAttributesCount: 2,
+    DroppedEventsCount: 0,
+    DroppedLinksCount: 1,
+    ScopeAttributes: { 'scope.kind': 'http' },
+    ScopeDroppedAttributesCount: 0,
+    ScopeSchemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+    ResourceDroppedAttributesCount: 3,
+    ResourceSchemaUrl: '',
+    'Events.DroppedAttributesCount': [0, 4],
+    'Links.Flags': [1],
+    'Links.DroppedAttributesCount': [0],
     ...overrides,
   };
 }
@@ -69,6 +81,9 @@ describe(SpanRepository.name, () => {
       'Links.SpanId': [],
       'Links.TraceState': [],
       'Links.Attributes': [],
+      'Events.DroppedAttributesCount': [],
+      'Links.Flags': [],
+      'Links.DroppedAttributesCount': [],
     });
     const other = span({ TraceId: 'ffffffffffffffffffffffffffffffff', SpanId: '2222222222222222' });
     await sut.insert([root, child, other]);

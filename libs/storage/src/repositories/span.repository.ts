@@ -30,6 +30,19 @@ export interface SpanRow {
   'Links.SpanId': string[];
   'Links.TraceState': string[];
   'Links.Attributes': Record<string, string>[];
+  // OTLP fields beyond the exporter's columns (migration 002).
+  Flags: number;
+  DroppedAttributesCount: number;
+  DroppedEventsCount: number;
+  DroppedLinksCount: number;
+  ScopeAttributes: Record<string, string>;
+  ScopeDroppedAttributesCount: number;
+  ScopeSchemaUrl: string;
+  ResourceDroppedAttributesCount: number;
+  ResourceSchemaUrl: string;
+  'Events.DroppedAttributesCount': number[];
+  'Links.Flags': number[];
+  'Links.DroppedAttributesCount': number[];
 }
 
 export interface InsertOptions {
@@ -50,7 +63,13 @@ const SELECT_COLUMNS = `
   arrayMap(t -> toString(toUnixTimestamp64Nano(t)), s.Events.Timestamp) AS \`Events.Timestamp\`,
   s.Events.Name AS \`Events.Name\`, s.Events.Attributes AS \`Events.Attributes\`,
   s.Links.TraceId AS \`Links.TraceId\`, s.Links.SpanId AS \`Links.SpanId\`,
-  s.Links.TraceState AS \`Links.TraceState\`, s.Links.Attributes AS \`Links.Attributes\``;
+  s.Links.TraceState AS \`Links.TraceState\`, s.Links.Attributes AS \`Links.Attributes\`,
+  s.Flags AS Flags, s.DroppedAttributesCount AS DroppedAttributesCount, s.DroppedEventsCount AS DroppedEventsCount,
+  s.DroppedLinksCount AS DroppedLinksCount, s.ScopeAttributes AS ScopeAttributes,
+  s.ScopeDroppedAttributesCount AS ScopeDroppedAttributesCount, s.ScopeSchemaUrl AS ScopeSchemaUrl,
+  s.ResourceDroppedAttributesCount AS ResourceDroppedAttributesCount, s.ResourceSchemaUrl AS ResourceSchemaUrl,
+  s.Events.DroppedAttributesCount AS \`Events.DroppedAttributesCount\`, s.Links.Flags AS \`Links.Flags\`,
+  s.Links.DroppedAttributesCount AS \`Links.DroppedAttributesCount\``;
 
 /** All SQL on the `spans` table and its trace-id lookup. */
 export class SpanRepository {

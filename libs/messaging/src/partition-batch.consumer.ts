@@ -1,0 +1,414 @@
+import { Logger } from '@nestjs/common';
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+
+/** One record as read from a source topic. */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  /** Broker/producer timestamp, ms since epoch, as kafkajs gives it. */
+  timestamp: string;
+}
+
+/** A contiguous run of records of one partition that is made durable as a unit. */
+export interface Chunk<P> {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  /**
+   * Identifies this exact chunk: the same offsets give the same token, also after a crash and
+   * replay. Writers use it for idempotence (e.g. ClickHouse insert_deduplication_token).
+   */
+  token: string;
+  items: { record: SourceRecord; prepared: P }[];
+}
+
+/** What a pipeline stage plugs into the consumer. */
+export interface ChunkWriter<P> {
+  /** CPU-only work per record (decode, validate). Bad input is data: return a rejection, never throw. */
+  prepare(record: SourceRecord): P;
+  /** Size of a prepared record for chunking, e.g. rows = spans and bytes = record size. */
+  weight(prepared: P): { rows: number; bytes: number };
+  /**
+   * Makes a chunk durable (database rows, output records). Called again with the same chunk after
+   * a failure or a crash, so it must be idempotent for the same token. Throw to retry with backoff;
+   * throw a `PermanentWriteError` for failures that retrying cannot fix.
+   */
+  write(chunk: Chunk<P>): Promise<void>;
+  /** Last resort for a chunk that failed permanently: persist its records elsewhere (dead letters). */
+  deadLetter(chunk: Chunk<P>, error: Error): Promise<void>;
+}
+
+/** A write failure that retrying will not fix (the data itself is refused). */
+export class PermanentWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentWriteError';
+  }
+}
+
+export interface ConsumerObserver {
+  chunkWritten?(chunk: {
+    partition: number;
+    records: number;
+    rows: number;
+    bytes: number;
+    ms: number;
+    attempts: number;
+  }): void;
+  writeFailed?(error: Error, attempt: number, permanent: boolean): void;
+  lag?(partition: number, lag: number): void;
+  /** True while writes are failing and fetching is held back. */
+  backpressure?(active: boolean): void;
+}
+
+export interface PartitionBatchConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** A chunk is cut when adding the next record would pass either bound (a chunk has ≥ 1 record). */
+  maxRows: number;
+  maxBytes: number;
+  /** Broker waits this long for `minBytes` before answering a fetch: the time bound of a chunk. */
+  maxWaitMs: number;
+  minBytes: number;
+  /** Per-partition fetch size; must hold a whole chunk (checked) so a planned chunk can be re-read. */
+  maxBytesPerPartition: number;
+  sessionTimeoutMs: number;
+  /** Backoff between write attempts: doubles from min to max. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Attempts for a write that fails with PermanentWriteError before the chunk is dead-lettered. */
+  permanentAttempts: number;
+  partitionsConsumedConcurrently: number;
+  fromBeginning: boolean;
+}
+
+/** Offset commit metadata: the chunk in flight, so a replay re-forms exactly the same chunk. */
+interface ChunkPlan {
+  v: 1;
+  first: string;
+  last: string;
+}
+
+function parsePlan(metadata: string | null | undefined): ChunkPlan | undefined {
+  if (!metadata) return undefined;
+  try {
+    const p = JSON.parse(metadata) as Partial<ChunkPlan>;
+    if (p.v === 1 && typeof p.first === 'string' && typeof p.last === 'string')
+      return p as ChunkPlan;
+  } catch {
+    // metadata written by something else: ignore it
+  }
+  return undefined;
+}
+
+class Abandoned extends Error {}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * A Kafka consumer-group member that turns partitions into durable chunks with exactly the
+ * guarantees the pipeline needs:
+ *
+ * - **Offsets follow durability**: a partition's offset is committed only after `write` resolved
+ *   for every record before it. Nothing is committed past unwritten data.
+ * - **Replays are identical**: before writing a chunk, its offset range is committed as metadata
+ *   on the (unchanged) committed offset. After a crash or a rebalance the next owner reads that
+ *   plan and re-forms exactly that chunk, so the writer sees the same token and can deduplicate.
+ * - **Backpressure**: while `write` fails, the partition's batch is retried with backoff inside
+ *   the fetch loop, so no more is fetched; heartbeats continue so the member keeps its partitions;
+ *   a revoked partition is abandoned without committing.
+ */
+export class PartitionBatchConsumer<P> {
+  private readonly log: Logger;
+  private consumer?: Consumer;
+  private admin?: Admin;
+  /** Plans read from the group's committed offsets, per partition, for the current assignment. */
+  private plans = new Map<number, ChunkPlan | undefined>();
+  private failing = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly writer: ChunkWriter<P>,
+    private readonly options: PartitionBatchConsumerOptions,
+    private readonly observer: ConsumerObserver = {},
+  ) {
+    this.log = new Logger(`consumer:${options.groupId}`);
+    if (options.maxBytes > options.maxBytesPerPartition / 2) {
+      throw new Error(
+        `chunk maxBytes (${options.maxBytes}) must be at most half the fetch size per partition (${options.maxBytesPerPartition}) so a planned chunk can always be re-read`,
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1000, Math.floor(o.sessionTimeoutMs / 10)),
+      maxWaitTimeInMs: o.maxWaitMs,
+      minBytes: o.minBytes,
+      maxBytesPerPartition: o.maxBytesPerPartition,
+      maxBytes: o.maxBytesPerPartition * 4,
+      readUncommitted: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // A new assignment: plans must be read again from the committed offsets.
+      this.plans = new Map();
+      this.log.log(
+        `joined group ${o.groupId}: assigned ${JSON.stringify(e.payload.memberAssignment)}`,
+      );
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the chunk in progress finish or abandons it (uncommitted), disconnects. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.admin?.disconnect();
+    this.consumer = undefined;
+    this.admin = undefined;
+  }
+
+  private async planFor(topic: string, partition: number): Promise<ChunkPlan | undefined> {
+    if (this.plans.has(partition)) return this.plans.get(partition);
+    const offsets = await this.admin!.fetchOffsets({
+      groupId: this.options.groupId,
+      topics: [topic],
+    });
+    const p = offsets[0]?.partitions.find((x) => x.partition === partition);
+    const plan = parsePlan(p?.metadata);
+    if (plan)
+      this.log.log(
+        `partition ${partition}: replaying chunk ${plan.first}..${plan.last} left in flight by a previous owner`,
+      );
+    this.plans.set(partition, plan);
+    return plan;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { topic, partition } = batch;
+    if (batch.messages.length === 0) return;
+    const alive = () => isRunning() && !isStale();
+
+    let plan = await this.planFor(topic, partition);
+    if (plan && BigInt(batch.messages[0].offset) > BigInt(plan.first)) {
+      // The planned records are gone (retention) or were committed by someone else: nothing to re-form.
+      plan = undefined;
+      this.plans.set(partition, undefined);
+    }
+
+    // Records are prepared (decoded) one chunk at a time, so memory holds one chunk, not a fetch.
+    const messages = batch.messages;
+    let carried: { record: SourceRecord; prepared: P } | undefined;
+    const item = (index: number) => {
+      if (carried && carried.record.offset === messages[index].offset) return carried;
+      const record = toSourceRecord(topic, partition, messages[index]);
+      return { record, prepared: this.writer.prepare(record) };
+    };
+
+    let i = 0;
+    while (i < messages.length) {
+      if (!alive()) return;
+      const slice: { record: SourceRecord; prepared: P }[] = [];
+      if (plan && messages[i].offset === plan.first) {
+        const end = messages.findIndex((m) => m.offset === plan!.last);
+        // The planned chunk is not all in this fetch: leave it unresolved, it is fetched again.
+        if (end < 0) return;
+        for (let j = i; j <= end; j++) slice.push(item(j));
+        plan = undefined;
+        this.plans.set(partition, undefined);
+      } else {
+        let rows = 0;
+        let bytes = 0;
+        for (let j = i; j < messages.length; j++) {
+          const it = item(j);
+          const w = this.writer.weight(it.prepared);
+          if (
+            slice.length > 0 &&
+            (rows + w.rows > this.options.maxRows || bytes + w.bytes > this.options.maxBytes)
+          ) {
+            carried = it;
+            break;
+          }
+          slice.push(it);
+          rows += w.rows;
+          bytes += w.bytes;
+        }
+      }
+      const first = slice[0].record.offset;
+      const last = slice[slice.length - 1].record.offset;
+      const chunk: Chunk<P> = {
+        topic,
+        partition,
+        firstOffset: first,
+        lastOffset: last,
+        token: `${this.options.groupId}/${topic}/${partition}/${first}-${last}`,
+        items: slice,
+      };
+      try {
+        await this.process(chunk, heartbeat, alive);
+      } catch (e) {
+        if (e instanceof Abandoned) return;
+        throw e;
+      }
+      resolveOffset(last);
+      this.observer.lag?.(
+        partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
+      );
+      i += slice.length;
+    }
+  }
+
+  private async process(
+    chunk: Chunk<P>,
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<void> {
+    const t0 = Date.now();
+    // Heartbeat while the chunk is in flight: a slow write must not cost us the partition.
+    const beat = setInterval(
+      () => void heartbeat().catch(() => undefined),
+      Math.max(500, this.options.sessionTimeoutMs / 5),
+    );
+    try {
+      await this.commit(
+        chunk.topic,
+        chunk.partition,
+        chunk.firstOffset,
+        JSON.stringify({ v: 1, first: chunk.firstOffset, last: chunk.lastOffset }),
+        alive,
+      );
+      const attempts = await this.writeWithRetry(chunk, alive);
+      await this.commit(
+        chunk.topic,
+        chunk.partition,
+        (BigInt(chunk.lastOffset) + 1n).toString(),
+        null,
+        alive,
+      );
+      const w = chunk.items.reduce(
+        (acc, it) => {
+          const x = this.writer.weight(it.prepared);
+          return { rows: acc.rows + x.rows, bytes: acc.bytes + x.bytes };
+        },
+        { rows: 0, bytes: 0 },
+      );
+      this.observer.chunkWritten?.({
+        partition: chunk.partition,
+        records: chunk.items.length,
+        ...w,
+        ms: Date.now() - t0,
+        attempts,
+      });
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async writeWithRetry(chunk: Chunk<P>, alive: () => boolean): Promise<number> {
+    let delay = this.options.retryMinMs;
+    let permanentFailures = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writer.write(chunk);
+        if (attempt > 1) this.setFailing(-1);
+        return attempt;
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        const permanent = error instanceof PermanentWriteError;
+        this.observer.writeFailed?.(error, attempt, permanent);
+        if (attempt === 1) this.setFailing(+1);
+        if (permanent && ++permanentFailures >= this.options.permanentAttempts) {
+          this.log.error(
+            `partition ${chunk.partition} chunk ${chunk.firstOffset}..${chunk.lastOffset} refused ${permanentFailures} times (${error.message}); dead-lettering it`,
+          );
+          await this.writer.deadLetter(chunk, error);
+          this.setFailing(-1);
+          return attempt;
+        }
+        this.log.warn(
+          `partition ${chunk.partition} chunk ${chunk.firstOffset}..${chunk.lastOffset}: write attempt ${attempt} failed (${error.message}); retrying in ${delay} ms, not fetching meanwhile`,
+        );
+        const until = Date.now() + delay;
+        while (Date.now() < until) {
+          if (!alive()) {
+            this.setFailing(-1);
+            throw new Abandoned();
+          }
+          await sleep(Math.min(250, until - Date.now()));
+        }
+        delay = Math.min(this.options.retryMaxMs, delay * 2);
+      }
+    }
+  }
+
+  private setFailing(delta: number): void {
+    const before = this.failing;
+    this.failing = Math.max(0, this.failing + delta);
+    if ((before === 0) !== (this.failing === 0)) this.observer.backpressure?.(this.failing > 0);
+  }
+
+  private async commit(
+    topic: string,
+    partition: number,
+    offset: string,
+    metadata: string | null,
+    alive: () => boolean,
+  ): Promise<void> {
+    let delay = this.options.retryMinMs;
+    for (;;) {
+      if (!alive()) throw new Abandoned();
+      try {
+        await this.consumer!.commitOffsets([{ topic, partition, offset, metadata }]);
+        return;
+      } catch (e) {
+        const name = (e as { type?: string }).type ?? '';
+        // Generation moved on: the partition belongs to someone else now, who replays from the last commit.
+        if (
+          [
+            'REBALANCE_IN_PROGRESS',
+            'ILLEGAL_GENERATION',
+            'UNKNOWN_MEMBER_ID',
+            'FENCED_INSTANCE_ID',
+          ].includes(name)
+        ) {
+          throw new Abandoned();
+        }
+        this.log.warn(
+          `commit of ${topic}/${partition}@${offset} failed (${(e as Error).message}); retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+        delay = Math.min(this.options.retryMaxMs, delay * 2);
+      }
+    }
+  }
+}
+
+function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key,
+    value: m.value,
+    headers: m.headers ?? {},
+    timestamp: m.timestamp,
+  };
+}
