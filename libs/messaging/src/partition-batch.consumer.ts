@@ -201,7 +201,11 @@ export class PartitionBatchConsumer<P> {
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch } = payload;
+    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
+    const heartbeat = () => payload.heartbeat();
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
     const alive = () => isRunning() && !isStale();
