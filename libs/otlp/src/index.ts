@@ -1,0 +1,6 @@
+export { decodeTraceRequestProto } from './proto-trace.decoder';
+export { decodeTraceRequestJson } from './json-trace.decoder';
+export { encodeTraceRequestProto } from './proto-trace.encoder';
+export { encodeTraceRequestJson } from './json-trace.encoder';
+export { attributeValueToString, attributesToStringMap } from './attribute-value.format';
+export { OtlpDecodeError } from './otlp-decode.error';
