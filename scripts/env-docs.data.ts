@@ -1,4 +1,5 @@
 import { envTable } from '@t2t/config';
+import { cliEnv } from '../apps/cli/src/cli.env';
 import { clusteringEnv } from '../apps/clustering/src/clustering.env';
 import { generatorEnv } from '../apps/generator/src/generator.env';
 import { ingestEnv } from '../apps/ingest/src/ingest.env';
@@ -11,5 +12,6 @@ export function serviceEnvDocs(): { readme: string; table: string }[] {
     { readme: 'apps/clustering/README.md', table: envTable(clusteringEnv) },
     { readme: 'apps/modeling/README.md', table: envTable(modelingEnv) },
     { readme: 'apps/generator/README.md', table: envTable(generatorEnv) },
+    { readme: 'apps/cli/README.md', table: envTable(cliEnv) },
   ];
 }

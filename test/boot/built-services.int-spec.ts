@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectHealthAndMetrics } from '@t2t/test-support';
+import { expectHealthAndMetrics, testBrokers, uniqueTopic } from '@t2t/test-support';
 
 const root = join(__dirname, '..', '..');
 const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
@@ -13,10 +13,22 @@ interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Per-process Kafka settings: the test broker and topics nobody else uses. */
+function kafkaEnvFor(app: string): Record<string, string> {
+  const topic = uniqueTopic(`${app}.otlp_spans`);
+  return {
+    KAFKA_BROKERS: testBrokers().join(','),
+    INGEST_TOPIC: topic,
+    INGEST_OUTPUT_TOPIC: `${topic}.out`,
+    INGEST_DLQ_TOPIC: `${topic}.dlq`,
+    INGEST_GROUP_ID: uniqueTopic('ingest'),
+  };
+}
+
 function start(app: string, env: Record<string, string>): Started {
   const child = spawn(process.execPath, [join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
     cwd: root,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+    env: { PATH: process.env.PATH, NO_COLOR: '1', ...kafkaEnvFor(app), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -67,7 +79,11 @@ describe('built services (node dist/...)', () => {
           30_000,
           svc.output,
         );
-        await expectHealthAndMetrics(`http://127.0.0.1:${port}`, app);
+        await expectHealthAndMetrics(
+          `http://127.0.0.1:${port}`,
+          app,
+          app === 'ingest' ? ['clickhouse', 'kafka-consumer'] : ['clickhouse'],
+        );
         svc.child.kill('SIGTERM');
         const exit = await svc.exited;
         expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);

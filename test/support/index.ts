@@ -1,3 +1,4 @@
 export * from './kafka';
 export * from './storage';
 export * from './service';
+export * from './spans';

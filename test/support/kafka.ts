@@ -37,3 +37,64 @@ export async function createTopics(kafka: Kafka, topics: Record<string, number>)
     await admin.disconnect();
   }
 }
+
+export interface ConsumedRecord {
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads a topic from the beginning with a throw-away group until `done(records)` holds (or the
+ * timeout passes), then returns everything read.
+ */
+export async function consumeUntil(
+  kafka: Kafka,
+  topic: string,
+  done: (records: ConsumedRecord[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<ConsumedRecord[]> {
+  const consumer = kafka.consumer({ groupId: uniqueTopic('reader'), maxWaitTimeInMs: 100 });
+  const records: ConsumedRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let resolveDone!: () => void;
+  const finished = new Promise<void>((r) => (resolveDone = r));
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {}))
+        headers[k] = String(Array.isArray(v) ? v[0] : v);
+      records.push({
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        value: message.value ?? Buffer.alloc(0),
+        headers,
+      });
+      if (done(records)) resolveDone();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+  if (!done(records)) await Promise.race([finished, timedOut]);
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return records;
+}
+
+/** Polls until `cond` holds; fails with `what` after the timeout. */
+export async function eventually(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { IngestConfig } from './ingest.env';
+import { IngestService } from './ingest.service';
+import { INGEST_CONFIG } from './ingest.tokens';
 
 /** Consumes OTLP spans from Kafka into ClickHouse and re-keys them by trace id. */
 @Module({})
@@ -10,6 +12,7 @@ export class IngestModule {
     return {
       module: IngestModule,
       imports: [PlatformModule.forRoot('ingest'), StorageModule.forRoot(config.storage)],
+      providers: [{ provide: INGEST_CONFIG, useValue: config }, IngestService],
     };
   }
 }

@@ -272,6 +272,8 @@ export interface ComposedEnv<G extends Record<string, EnvSpec<Schema>>> {
 export function composeEnv<G extends Record<string, EnvSpec<Schema>>>(
   scope: string,
   groups: G,
+  /** Rules across options (e.g. "this service needs KAFKA_BROKERS"), checked once every option parsed. */
+  check?: (config: { readonly [K in keyof G]: ConfigOf<G[K]> }) => EnvProblem[],
 ): ComposedEnv<G> {
   const keys = Object.values(groups).flatMap((g) => g.describe().map((d) => d.key));
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
@@ -291,7 +293,10 @@ export function composeEnv<G extends Record<string, EnvSpec<Schema>>>(
         }
       }
       if (problems.length > 0) throw new EnvValidationError(problems, scope);
-      return Object.freeze(out) as { readonly [K in keyof G]: ConfigOf<G[K]> };
+      const config = Object.freeze(out) as { readonly [K in keyof G]: ConfigOf<G[K]> };
+      const crossProblems = check?.(config) ?? [];
+      if (crossProblems.length > 0) throw new EnvValidationError(crossProblems, scope);
+      return config;
     },
     describe() {
       return Object.values(groups).flatMap((g) => g.describe());

@@ -1,0 +1,122 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { createKafka, ensureTopics, PartitionBatchConsumer } from '@t2t/messaging';
+import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
+import { SpanRepository } from '@t2t/storage';
+import { INGEST_CONFIG } from './ingest.tokens';
+import type { IngestConfig } from './ingest.env';
+import { IngestMetrics } from './ingest.metrics';
+import { IngestChunkWriter } from './ingest.writer';
+import { OtlpMessagePreparer, type PreparedMessage } from './pipeline/otlp-message.preparer';
+
+/** Wires the spans topic to ClickHouse and spans_by_trace; starts after the app is up, stops first on shutdown. */
+@Injectable()
+export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('ingest');
+  private kafka?: Kafka;
+  private producer?: Producer;
+  private consumer?: PartitionBatchConsumer<PreparedMessage>;
+  private running = false;
+
+  constructor(
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    private readonly spans: SpanRepository,
+    private readonly metricsRegistry: MetricsRegistry,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config.ingest;
+    this.kafka = createKafka(this.config.kafka, 'ingest');
+    if (c.createTopics) await this.createTopics(this.kafka);
+
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await this.producer.connect();
+
+    const metrics = new IngestMetrics(this.metricsRegistry);
+    const preparer = new OtlpMessagePreparer({
+      defaultEncoding: c.encoding,
+      maxMessageBytes: c.maxMessageBytes,
+      maxFutureSkewMs: c.maxFutureSkewMs,
+    });
+    const writer = new IngestChunkWriter(preparer, this.spans, this.producer, metrics, {
+      outputTopic: c.outputTopic,
+      dlqTopic: c.dlqTopic,
+      dlqMaxValueBytes: c.dlqMaxValueBytes,
+      crashAfterWrite: c.fault === 'crash-after-write',
+    });
+    this.consumer = new PartitionBatchConsumer(
+      this.kafka,
+      writer,
+      {
+        groupId: c.groupId,
+        topic: c.topic,
+        maxRows: c.batchMaxRows,
+        maxBytes: c.batchMaxBytes,
+        maxWaitMs: c.batchMaxWaitMs,
+        minBytes: c.fetchMinBytes,
+        maxBytesPerPartition: Math.max(2 * c.batchMaxBytes, 2 * c.maxMessageBytes),
+        sessionTimeoutMs: c.sessionTimeoutMs,
+        retryMinMs: c.retryMinMs,
+        retryMaxMs: c.retryMaxMs,
+        permanentAttempts: 3,
+        partitionsConsumedConcurrently: c.partitionsConcurrently,
+        fromBeginning: c.fromBeginning,
+      },
+      metrics,
+    );
+    this.health.register({
+      name: 'kafka-consumer',
+      check: async () => {
+        if (!this.running) throw new Error('the ingest consumer is not running');
+      },
+    });
+    await this.consumer.start();
+    this.running = true;
+    this.log.log(
+      `consuming ${c.topic} as group ${c.groupId} → ClickHouse spans + ${c.outputTopic} (dead letters: ${c.dlqTopic})`,
+    );
+  }
+
+  /** Stops fetching and waits for the chunk in flight (or abandons it uncommitted), then disconnects. */
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    await this.consumer?.stop();
+    await this.producer?.disconnect();
+    this.log.log('ingest consumer stopped');
+  }
+
+  private async createTopics(kafka: Kafka): Promise<void> {
+    const c = this.config.ingest;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { created, short } = await ensureTopics(admin, [
+        { topic: c.topic, partitions: c.topicPartitions },
+        { topic: c.outputTopic, partitions: c.topicPartitions },
+        // Room for the largest dead-letter value plus the original headers and ours.
+        {
+          topic: c.dlqTopic,
+          partitions: c.topicPartitions,
+          configs: { 'max.message.bytes': String(c.dlqMaxValueBytes + 1024 * 1024) },
+        },
+      ]);
+      if (created.length > 0) this.log.log(`created topics ${created.join(', ')}`);
+      if (short.length > 0)
+        this.log.warn(
+          `topics with fewer partitions than INGEST_TOPIC_PARTITIONS (left as they are): ${short.join(', ')}`,
+        );
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { Logger } from '@nestjs/common';
+import type { IHeaders, Message, Producer } from 'kafkajs';
+import {
+  type Chunk,
+  type ChunkWriter,
+  CONTENT_TYPES,
+  HEADERS,
+  PermanentWriteError,
+  type SourceRecord,
+} from '@t2t/messaging';
+import { encodeTraceRequestJson } from '@t2t/otlp';
+import type { SpanRepository, SpanRow } from '@t2t/storage';
+import { encodeTraceRecord, type RecordSpan } from '@t2t/wire';
+import type { IngestMetrics } from './ingest.metrics';
+import type { OtlpMessagePreparer, PreparedMessage } from './pipeline/otlp-message.preparer';
+
+export interface IngestWriterOptions {
+  outputTopic: string;
+  dlqTopic: string;
+  /** Dead-letter values above this are cut (header x-t2t-dlq-truncated holds the original size). */
+  dlqMaxValueBytes: number;
+  /** Testing only: exit with SIGKILL right after a chunk is written, before its offset is committed. */
+  crashAfterWrite: boolean;
+}
+
+/**
+ * ClickHouse error codes that mean "this data is refused", not "the server is unavailable":
+ * retrying the same rows cannot succeed, so after a few attempts the chunk is dead-lettered.
+ * (27 CANNOT_PARSE_INPUT_ASSERTION_FAILED, 6 CANNOT_PARSE_TEXT, 53 TYPE_MISMATCH, 70 CANNOT_CONVERT_TYPE,
+ * 117 INCORRECT_DATA, 130 CANNOT_READ_ARRAY_FROM_TEXT, 131 TOO_LARGE_STRING_SIZE, 190 SIZES_OF_ARRAYS_DONT_MATCH)
+ */
+const REFUSED_DATA_CODES = new Set(['6', '27', '53', '70', '117', '130', '131', '190']);
+
+function truncateReason(reason: string): string {
+  return reason.length > 4000 ? `${reason.slice(0, 4000)}… (${reason.length} chars)` : reason;
+}
+
+/** Makes one chunk of `otlp_spans` durable: spans in ClickHouse, traces re-keyed, bad input dead-lettered. */
+export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
+  private readonly log = new Logger('ingest');
+
+  constructor(
+    private readonly preparer: OtlpMessagePreparer,
+    private readonly spans: SpanRepository,
+    private readonly producer: Producer,
+    private readonly metrics: IngestMetrics,
+    private readonly options: IngestWriterOptions,
+  ) {}
+
+  prepare(record: SourceRecord): PreparedMessage {
+    return this.preparer.prepare(record);
+  }
+
+  weight(p: PreparedMessage): { rows: number; bytes: number } {
+    return { rows: p.kind === 'spans' ? p.rows.length : 0, bytes: p.bytes };
+  }
+
+  async write(chunk: Chunk<PreparedMessage>): Promise<void> {
+    const rows: SpanRow[] = [];
+    const traces = new Map<string, RecordSpan[]>();
+    const deadLetters: Message[] = [];
+    for (const { record, prepared } of chunk.items) {
+      if (prepared.kind === 'dead') {
+        deadLetters.push(
+          this.toDeadLetter(
+            record,
+            record.value ?? Buffer.alloc(0),
+            `${prepared.reason}: ${prepared.detail}`,
+          ),
+        );
+        continue;
+      }
+      for (const row of prepared.rows) rows.push(row);
+      for (const [traceId, spans] of prepared.byTrace) {
+        const list = traces.get(traceId);
+        if (list) for (const s of spans) list.push(s);
+        else traces.set(traceId, spans.slice());
+      }
+      if (prepared.rejected.length > 0) {
+        // Only the rejected spans, re-encoded as OTLP JSON: the rest of the message is stored.
+        const reason = prepared.rejected
+          .map(
+            (r) =>
+              `span ${r.span.spanId || '(empty)'} of trace ${r.span.traceId || '(empty)'}: ${r.reason}: ${r.detail}`,
+          )
+          .join('; ');
+        deadLetters.push(
+          this.toDeadLetter(
+            record,
+            Buffer.from(encodeTraceRequestJson(prepared.rejected.map((r) => r.span))),
+            reason,
+            CONTENT_TYPES.otlpJson,
+          ),
+        );
+      }
+    }
+
+    const rekeyed: Message[] = [];
+    for (const [traceId, spans] of traces)
+      rekeyed.push({ key: traceId, value: encodeTraceRecord({ traceId, spans }) });
+
+    await Promise.all([
+      this.insert(rows, chunk.token),
+      rekeyed.length > 0
+        ? this.producer.send({ topic: this.options.outputTopic, messages: rekeyed, acks: -1 })
+        : undefined,
+      deadLetters.length > 0
+        ? this.producer.send({ topic: this.options.dlqTopic, messages: deadLetters, acks: -1 })
+        : undefined,
+    ]);
+
+    if (this.options.crashAfterWrite) {
+      this.log.warn(
+        `INGEST_FAULT=crash-after-write: chunk ${chunk.token} written, killing the process before the commit`,
+      );
+      process.kill(process.pid, 'SIGKILL');
+    }
+    this.metrics.chunkStored(
+      chunk.items.map((i) => i.prepared),
+      rekeyed.length,
+    );
+  }
+
+  async deadLetter(chunk: Chunk<PreparedMessage>, error: Error): Promise<void> {
+    const messages = chunk.items.map(({ record }) =>
+      this.toDeadLetter(record, record.value ?? Buffer.alloc(0), `write refused: ${error.message}`),
+    );
+    await this.producer.send({ topic: this.options.dlqTopic, messages, acks: -1 });
+    this.metrics.chunkDeadLettered(chunk.items.length);
+  }
+
+  private async insert(rows: SpanRow[], token: string): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.spans.insert(rows, { dedupToken: token });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code !== undefined && REFUSED_DATA_CODES.has(code)) {
+        throw new PermanentWriteError(`ClickHouse refused the rows: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  private toDeadLetter(
+    record: SourceRecord,
+    value: Buffer,
+    reason: string,
+    contentType?: string,
+  ): Message {
+    const headers: IHeaders = { ...record.headers };
+    headers[HEADERS.dlqReason] = truncateReason(reason);
+    headers[HEADERS.dlqSourceTopic] = record.topic;
+    headers[HEADERS.dlqSourcePartition] = String(record.partition);
+    headers[HEADERS.dlqSourceOffset] = record.offset;
+    headers[HEADERS.dlqSourceTimestamp] = record.timestamp;
+    if (contentType) headers[HEADERS.contentType] = contentType;
+    let out = value;
+    if (value.length > this.options.dlqMaxValueBytes) {
+      headers[HEADERS.dlqTruncated] = String(value.length);
+      out = value.subarray(0, this.options.dlqMaxValueBytes);
+    }
+    return { key: record.key, value: out, headers };
+  }
+}
