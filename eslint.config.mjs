@@ -49,7 +49,7 @@ export default tseslint.config(
       '**/*.int-spec.ts',
       '**/test/**/*.ts',
       'scripts/**/*.ts',
-      'bench/**/*.ts',
+      '**/bench/**/*.ts',
     ],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -31,6 +31,9 @@ export interface IngestWriterOptions {
  */
 const REFUSED_DATA_CODES = new Set(['6', '27', '53', '70', '117', '130', '131', '190']);
 
+/** Bytes per producer request; see send(). */
+const SEND_BYTES = 768 * 1024;
+
 function truncateReason(reason: string): string {
   return reason.length > 4000 ? `${reason.slice(0, 4000)}… (${reason.length} chars)` : reason;
 }
@@ -101,12 +104,8 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
 
     await Promise.all([
       this.insert(rows, chunk.token),
-      rekeyed.length > 0
-        ? this.producer.send({ topic: this.options.outputTopic, messages: rekeyed, acks: -1 })
-        : undefined,
-      deadLetters.length > 0
-        ? this.producer.send({ topic: this.options.dlqTopic, messages: deadLetters, acks: -1 })
-        : undefined,
+      this.send(this.options.outputTopic, rekeyed),
+      this.send(this.options.dlqTopic, deadLetters),
     ]);
 
     if (this.options.crashAfterWrite) {
@@ -125,8 +124,31 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     const messages = chunk.items.map(({ record }) =>
       this.toDeadLetter(record, record.value ?? Buffer.alloc(0), `write refused: ${error.message}`),
     );
-    await this.producer.send({ topic: this.options.dlqTopic, messages, acks: -1 });
+    await this.send(this.options.dlqTopic, messages);
     this.metrics.chunkDeadLettered(chunk.items.length);
+  }
+
+  /**
+   * Sends records in requests of at most SEND_BYTES. kafkajs puts all records of a partition from
+   * one send() into one record batch, and brokers refuse batches above message.max.bytes (1 MiB by
+   * default): a chunk of 50k spans re-keys into several MB.
+   */
+  private async send(topic: string, messages: Message[]): Promise<void> {
+    const sends: Promise<unknown>[] = [];
+    let batch: Message[] = [];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = (m.value as Buffer).length + 64;
+      if (batch.length > 0 && bytes + size > SEND_BYTES) {
+        sends.push(this.producer.send({ topic, messages: batch, acks: -1 }));
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(m);
+      bytes += size;
+    }
+    if (batch.length > 0) sends.push(this.producer.send({ topic, messages: batch, acks: -1 }));
+    await Promise.all(sends);
   }
 
   private async insert(rows: SpanRow[], token: string): Promise<void> {

@@ -76,7 +76,11 @@ async function startIngest(env: Record<string, string> = {}): Promise<Ingest> {
   await app.init();
   return {
     app,
-    topics,
+    topics: {
+      input: config.ingest.topic,
+      output: config.ingest.outputTopic,
+      dlq: config.ingest.dlqTopic,
+    },
     groupId,
     spans: app.get(SpanRepository),
     ch: app.get<ClickHouseHandle>(CLICKHOUSE),
@@ -94,7 +98,8 @@ async function produce(
 ): Promise<void> {
   const p = kafka.producer();
   await p.connect();
-  await p.send({ topic, messages, acks: -1 });
+  // One message per request keeps each record batch under the broker's 1 MiB limit.
+  for (const m of messages) await p.send({ topic, messages: [m], acks: -1 });
   await p.disconnect();
 }
 
@@ -294,6 +299,52 @@ describe('ingest (real broker, embedded ClickHouse)', () => {
           'm',
         ),
       );
+    } finally {
+      await ingest.close();
+    }
+  });
+
+  it('re-keys a chunk whose trace records exceed the broker batch limit (1 MiB) onto a single partition', async () => {
+    // Everything is on the topic before ingest starts, so the first fetch forms one large chunk.
+    const input = uniqueTopic('otlp_spans');
+    const output = uniqueTopic('spans_by_trace');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 1 },
+        { topic: output, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const resource = makeResource('checkout', { 'host.name': 'node-1' });
+    const scope = makeScope();
+    const messages = Array.from({ length: 30 }, () =>
+      Array.from({ length: 167 }, () => makeTrace(resource, scope)).flat(),
+    );
+    const total = messages.reduce((n, m) => n + m.length, 0);
+    await produce(
+      kafka,
+      input,
+      messages.map((spans) => ({ value: Buffer.from(encodeTraceRequestProto(spans)) })),
+    );
+
+    const ingest = await startIngest({
+      INGEST_TOPIC: input,
+      INGEST_OUTPUT_TOPIC: output,
+      INGEST_DLQ_TOPIC: `${input}.dlq`,
+    });
+    try {
+      await eventually(
+        async () => (await storedRows(ingest.ch)).length >= total,
+        'all spans stored',
+      );
+      const records = await consumeUntil(kafka, output, (rs) => rs.length >= 30 * 167);
+      expect(records).toHaveLength(30 * 167);
+      expect(records.reduce((n, r) => n + r.value.length, 0)).toBeGreaterThan(2 * 1024 * 1024);
+      const metrics = await ingest.app.get(MetricsRegistry).text();
+      expect(metrics).toMatch(/^t2t_ingest_chunk_rows_count\{service="ingest"\} 1$/m);
     } finally {
       await ingest.close();
     }

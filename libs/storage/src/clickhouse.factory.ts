@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ConfigOf } from '@t2t/config';
 import type { storageEnv } from './storage.env';
@@ -16,7 +17,38 @@ export interface ClickHouseHandle {
   readonly database: string;
   /** Where the data lives: the server URL (without credentials) or the embedded data path. */
   readonly location: string;
+  /**
+   * Bulk insert of rows already encoded as JSONCompactEachRow lines, in `columns` order. The same
+   * INSERT statement in both modes; only how the bytes travel differs (HTTP body to a server,
+   * the engine's zero-copy raw insert in-process, which parses on its own threads instead of
+   * turning 10s of MB into one JS string first: 3x faster here).
+   */
+  insertCompact(
+    table: string,
+    columns: readonly string[],
+    body: Buffer,
+    settings?: InsertSettings,
+  ): Promise<void>;
   close(): Promise<void>;
+}
+
+export type InsertSettings = Record<string, string | number>;
+
+/** The server-mode transport of `insertCompact` (exported so tests can run it against the engine too). */
+export async function insertCompactViaClient(
+  client: ClickHouseClient,
+  table: string,
+  columns: readonly string[],
+  body: Buffer,
+  settings?: InsertSettings,
+): Promise<void> {
+  const cols = columns.map((c) => `\`${c}\``).join(', ');
+  const result = await client.exec({
+    query: `INSERT INTO ${table} (${cols}) FORMAT JSONCompactEachRow`,
+    values: Readable.from([body]),
+    clickhouse_settings: settings as ClickHouseSettings | undefined,
+  });
+  result.stream.destroy();
 }
 
 export class EmbeddedStorageError extends Error {
@@ -62,6 +94,8 @@ export async function createClickHouse(config: StorageConfig): Promise<ClickHous
       mode: 'server',
       database: config.database,
       location: `${u.protocol}//${u.host}`,
+      insertCompact: (table, columns, body, settings) =>
+        insertCompactViaClient(client, table, columns, body, settings),
       close: () => client.close(),
     };
   }
@@ -80,12 +114,13 @@ export async function createClickHouse(config: StorageConfig): Promise<ClickHous
       new Error(`the embedded engine (npm package chdb) is not installed: ${(e as Error).message}`),
     );
   }
-  let connection: ClientConnection;
+  let chdbConnection: ReturnType<typeof createChdbConnection>;
   try {
-    connection = createChdbConnection({ path }) as unknown as ClientConnection;
+    chdbConnection = createChdbConnection({ path });
   } catch (e) {
     throw new EmbeddedStorageError(path, e);
   }
+  const connection = chdbConnection as unknown as ClientConnection;
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client 1.23
     // bundles as its own copy; the shapes match (chdb runs the client's parity suite), the
@@ -98,6 +133,15 @@ export async function createClickHouse(config: StorageConfig): Promise<ClickHous
     mode: 'embedded',
     database: config.database,
     location: path,
+    insertCompact: async (table, columns, body, settings) => {
+      await chdbConnection.chdb.rawInsert({
+        table,
+        columns,
+        values: body,
+        format: 'JSONCompactEachRow',
+        settings,
+      });
+    },
     // The engine binds one data directory per process; draining lets this process open another
     // directory afterwards (tests do, one fresh directory per file).
     close: async () => {

@@ -1,5 +1,11 @@
 import { freshStorageConfig } from '@t2t/test-support';
-import { type ClickHouseHandle, openStorage, SpanRepository, type SpanRow } from '@t2t/storage';
+import {
+  type ClickHouseHandle,
+  insertCompactViaClient,
+  openStorage,
+  SpanRepository,
+  type SpanRow,
+} from '@t2t/storage';
 
 function span(overrides: Partial<SpanRow> = {}): SpanRow {
   return {
@@ -118,6 +124,23 @@ describe(SpanRepository.name, () => {
     // A different token is a different batch, even with equal content.
     await sut.insert(batch, { dedupToken: 'otlp_spans/0/200-299' });
     expect(await sut.countByTraceId(traceId)).toBe(4);
+  });
+
+  it('inserts the same rows through the server transport (INSERT ... FORMAT JSONCompactEachRow as a request body)', async () => {
+    // The embedded handle inserts through the engine's raw insert; run the server code path too.
+    const viaClient = new SpanRepository({
+      ...handle,
+      insertCompact: (table, columns, body, settings) =>
+        insertCompactViaClient(handle.client, table, columns, body, settings),
+    });
+    const traceId = 'cccccccccccccccccccccccccccccccc';
+    const rows = [
+      span({ TraceId: traceId, SpanId: 'c000000000000001' }),
+      span({ TraceId: traceId, SpanId: 'c000000000000002', ParentSpanId: 'c000000000000001' }),
+    ];
+    await viaClient.insert(rows, { dedupToken: 'server-path-1' });
+    await viaClient.insert(rows, { dedupToken: 'server-path-1' });
+    expect(await sut.findByTraceId(traceId)).toEqual(rows);
   });
 
   it('binds values as parameters (an id with quotes is just a value)', async () => {

@@ -54,6 +54,44 @@ export interface InsertOptions {
   dedupToken?: string;
 }
 
+/** Every column a SpanRow carries, in the order inserts send them. */
+export const SPAN_COLUMNS: readonly (keyof SpanRow)[] = [
+  'Timestamp',
+  'TraceId',
+  'SpanId',
+  'ParentSpanId',
+  'TraceState',
+  'SpanName',
+  'SpanKind',
+  'ServiceName',
+  'ResourceAttributes',
+  'ScopeName',
+  'ScopeVersion',
+  'SpanAttributes',
+  'Duration',
+  'StatusCode',
+  'StatusMessage',
+  'Events.Timestamp',
+  'Events.Name',
+  'Events.Attributes',
+  'Links.TraceId',
+  'Links.SpanId',
+  'Links.TraceState',
+  'Links.Attributes',
+  'Flags',
+  'DroppedAttributesCount',
+  'DroppedEventsCount',
+  'DroppedLinksCount',
+  'ScopeAttributes',
+  'ScopeDroppedAttributesCount',
+  'ScopeSchemaUrl',
+  'ResourceDroppedAttributesCount',
+  'ResourceSchemaUrl',
+  'Events.DroppedAttributesCount',
+  'Links.Flags',
+  'Links.DroppedAttributesCount',
+];
+
 const SELECT_COLUMNS = `
   toString(toUnixTimestamp64Nano(s.Timestamp)) AS Timestamp, s.TraceId AS TraceId, s.SpanId AS SpanId,
   s.ParentSpanId AS ParentSpanId, s.TraceState AS TraceState, s.SpanName AS SpanName, s.SpanKind AS SpanKind,
@@ -76,21 +114,29 @@ export class SpanRepository {
   private readonly client: ClickHouseClient;
   private readonly db: string;
 
-  constructor(handle: ClickHouseHandle) {
+  constructor(private readonly handle: ClickHouseHandle) {
     this.client = handle.client;
     this.db = handle.database;
   }
 
   async insert(rows: readonly SpanRow[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    await this.client.insert({
-      table: `${this.db}.spans`,
-      values: rows as SpanRow[],
-      format: 'JSONEachRow',
-      clickhouse_settings: options.dedupToken
+    // Rows as arrays in column order (JSONCompactEachRow): no keys to write or parse per row.
+    let body = '';
+    for (const row of rows) {
+      const values = new Array<unknown>(SPAN_COLUMNS.length);
+      for (let i = 0; i < SPAN_COLUMNS.length; i++) values[i] = row[SPAN_COLUMNS[i]];
+      body += JSON.stringify(values);
+      body += '\n';
+    }
+    await this.handle.insertCompact(
+      `${this.db}.spans`,
+      SPAN_COLUMNS,
+      Buffer.from(body),
+      options.dedupToken
         ? { insert_deduplication_token: options.dedupToken, insert_deduplicate: 1 }
         : undefined,
-    });
+    );
   }
 
   /**
