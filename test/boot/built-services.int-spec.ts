@@ -1,17 +1,18 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectHealthAndMetrics, testBrokers, uniqueTopic } from '@t2t/test-support';
+import {
+  expectHealthAndMetrics,
+  type NodeProcess,
+  repoRoot as root,
+  spawnNode,
+  testBrokers,
+  uniqueTopic,
+  waitForMatch as waitFor,
+} from '@t2t/test-support';
 
-const root = join(__dirname, '..', '..');
 const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 /** Per-process Kafka settings: the test broker and topics nobody else uses. */
 function kafkaEnvFor(app: string): Record<string, string> {
@@ -25,33 +26,11 @@ function kafkaEnvFor(app: string): Record<string, string> {
   };
 }
 
-function start(app: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
-    cwd: root,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', ...kafkaEnvFor(app), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+function start(app: string, env: Record<string, string>): NodeProcess {
+  return spawnNode([join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
+    ...kafkaEnvFor(app),
+    ...env,
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => out, exited };
-}
-
-async function waitFor(
-  what: () => RegExpMatchArray | null,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = what();
-    if (m) return m;
-    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('built services (node dist/...)', () => {

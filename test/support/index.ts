@@ -2,3 +2,4 @@ export * from './kafka';
 export * from './storage';
 export * from './service';
 export * from './spans';
+export * from './process';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 
 /** Address of the broker the integration run started (test/kafka/global-setup.ts). */
 export function testBrokers(): string[] {
@@ -97,4 +97,30 @@ export async function eventually(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Every record on the topic now: reads until each partition's high-water mark. */
+export async function readTopic(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  const out: KafkaMessage[] = [];
+  if (expected === 0) return out;
+  const consumer = kafka.consumer({ groupId: uniqueTopic('read') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          out.push(message);
+          if (out.length >= expected) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return out;
 }

@@ -11,8 +11,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createTopics, testBrokers, testKafka, uniqueTopic } from '@t2t/test-support';
+import { createTopics, testBrokers, testKafka, uniqueTopic, readTopic } from '@t2t/test-support';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -42,32 +41,6 @@ function cli(args: string[], stdin?: Buffer): Promise<Run> {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** Every record on the topic now: reads until each partition's high-water mark. */
-async function readTopic(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-  const out: KafkaMessage[] = [];
-  if (expected === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueTopic('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          out.push(message);
-          if (out.length >= expected) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return out;
 }
 
 function traceSpans(name: string): ReadableSpan[] {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,37 +10,16 @@ import {
   makeResource,
   makeScope,
   makeTrace,
+  type NodeProcess,
+  spawnNode,
   testBrokers,
   testKafka,
   uniqueTopic,
 } from '@t2t/test-support';
 import { decodeTraceRecord } from '@t2t/wire';
 
-const root = join(__dirname, '..', '..', '..');
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startIngestProcess(env: Record<string, string>): Proc {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', join(root, 'apps/ingest/src/main.ts')],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => out, exited };
+function startIngestProcess(env: Record<string, string>): NodeProcess {
+  return spawnNode(['-r', '@swc-node/register', 'apps/ingest/src/main.ts'], env);
 }
 
 describe('ingest killed between write and commit', () => {

@@ -9,35 +9,9 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { createTopics, testKafka, uniqueTopic } from '@t2t/test-support';
+import { Kafka, logLevel } from 'kafkajs';
+import { createTopics, testKafka, uniqueTopic, readTopic } from '@t2t/test-support';
 import { groupByTrace, KafkaSpanExporter } from '@t2t/exporter';
-
-/** Every record on the topic now: reads until each partition's high-water mark. */
-async function readTopic(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-  const out: KafkaMessage[] = [];
-  if (expected === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueTopic('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          out.push(message);
-          if (out.length >= expected) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return out;
-}
 
 /** A few request-shaped traces: server root, nested client/internal children, attributes, events. */
 function recordTraces(tracer: Tracer, count: number): void {
