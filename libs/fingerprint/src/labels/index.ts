@@ -1,0 +1,11 @@
+export { spanLabel, kindName, labelService, labelIsInbound } from './span-label.builder';
+export { entryEndpoint } from './entry-endpoint.resolver';
+export { semanticKey, keyPrefix } from './semantic-key.builder';
+export { normalizeUrlPath, normalizeHost, ID_PLACEHOLDER } from './url-path.normalizer';
+export {
+  normalizeOperation,
+  normalizeSqlText,
+  MAX_OPERATION_LENGTH,
+} from './operation-name.normalizer';
+export { parseSqlStatement, type SqlSummary } from './sql-statement.parser';
+export { isIdToken, isIpAddress } from './id-token.classifier';
