@@ -1,0 +1,2 @@
+export { buildTraceTree, compareDuplicates } from './trace-tree.builder';
+export * from './trace-tree.model';
