@@ -3,3 +3,4 @@ export * from './storage';
 export * from './service';
 export * from './spans';
 export * from './process';
+export * from './trace-records';

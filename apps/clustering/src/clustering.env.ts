@@ -1,11 +1,163 @@
-import { composeEnv } from '@t2t/config';
+import {
+  bool,
+  composeEnv,
+  defineEnv,
+  duration,
+  type EnvProblem,
+  int,
+  oneOf,
+  str,
+} from '@t2t/config';
+import { kafkaEnv, TOPICS } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
 import { storageEnv } from '@t2t/storage';
 
-/** Everything the clustering service reads from its environment. */
-export const clusteringEnv = composeEnv('clustering', {
-  platform: platformEnv(8082),
-  storage: storageEnv,
+const topicName = {
+  pattern: /^[A-Za-z0-9._-]{1,249}$/,
+  patternHint: 'is not a valid Kafka topic name',
+};
+
+/** Clustering's own options. */
+export const clusteringOptions = defineEnv('clustering', {
+  role: oneOf({
+    key: 'CLUSTERING_ROLE',
+    default: 'all',
+    values: ['worker', 'sink', 'all'] as const,
+    doc: '`worker` turns spans_by_trace into cluster events; `sink` writes cluster events to ClickHouse; `all` both.',
+  }),
+  inputTopic: str({
+    key: 'CLUSTERING_INPUT_TOPIC',
+    default: TOPICS.spansByTrace,
+    ...topicName,
+    doc: 'Trace records from ingest, keyed by trace id.',
+  }),
+  groupId: str({
+    key: 'CLUSTERING_GROUP_ID',
+    default: 'clustering',
+    doc: 'Consumer group of the workers; add workers to scale out.',
+  }),
+  eventsTopic: str({
+    key: 'CLUSTERING_EVENTS_TOPIC',
+    default: TOPICS.clusterEvents,
+    ...topicName,
+    doc: 'Window aggregates published by workers, written by the sink, read by modeling.',
+  }),
+  sinkGroupId: str({
+    key: 'CLUSTERING_SINK_GROUP_ID',
+    default: 'clustering-sink',
+    doc: 'Consumer group of the sink.',
+  }),
+  sinkDlqTopic: str({
+    key: 'CLUSTERING_SINK_DLQ_TOPIC',
+    default: `${TOPICS.clusterEvents}.dlq`,
+    ...topicName,
+    doc: 'Cluster events the sink cannot read, with the reason.',
+  }),
+  idleGapMs: duration({
+    key: 'CLUSTERING_IDLE_GAP',
+    default: 10_000,
+    min: 100,
+    doc: 'A trace closes this long (event time) after its last span ended.',
+  }),
+  maxTraceDurationMs: duration({
+    key: 'CLUSTERING_MAX_TRACE_DURATION',
+    default: 300_000,
+    min: 1000,
+    doc: 'A trace closes at the latest this long after its first span started.',
+  }),
+  maxOpenTraces: int({
+    key: 'CLUSTERING_MAX_OPEN_TRACES',
+    default: 200_000,
+    min: 1,
+    doc: 'Per partition; above it the trace due first closes early (counted as evicted).',
+  }),
+  maxSpansPerTrace: int({
+    key: 'CLUSTERING_MAX_SPANS_PER_TRACE',
+    default: 2000,
+    min: 1,
+    doc: 'Further spans of a trace are dropped (counted) and the trace is marked incomplete.',
+  }),
+  windowMs: duration({
+    key: 'CLUSTERING_WINDOW',
+    default: 60_000,
+    min: 1000,
+    doc: 'Tumbling window of the aggregates (aligned to the epoch).',
+  }),
+  allowedLatenessMs: duration({
+    key: 'CLUSTERING_ALLOWED_LATENESS',
+    default: 30_000,
+    min: 0,
+    doc: 'A window closes when event time passes its end plus this; traces closing later are written as per-trace corrections.',
+  }),
+  maxOpenGroups: int({
+    key: 'CLUSTERING_MAX_OPEN_GROUPS',
+    default: 50_000,
+    min: 10,
+    doc: 'Per partition: open (window, endpoint, fingerprint) groups before windows close early.',
+  }),
+  sampleSize: int({
+    key: 'CLUSTERING_SAMPLE_SIZE',
+    default: 20,
+    min: 1,
+    max: 1000,
+    doc: 'Trace ids kept per group (bottom-k by hash; the representative is chosen among them).',
+  }),
+  idleAdvanceMs: duration({
+    key: 'CLUSTERING_IDLE_ADVANCE_AFTER',
+    default: 5_000,
+    min: 100,
+    doc: 'A partition with no records for this long moves its event time on with the wall clock, so the last traces and windows of a quiet stream close.',
+  }),
+  sessionTimeoutMs: duration({
+    key: 'CLUSTERING_SESSION_TIMEOUT',
+    default: 30_000,
+    min: 6000,
+    doc: "Consumer group session timeout (how soon a dead worker's partitions move).",
+  }),
+  partitionsConcurrently: int({
+    key: 'CLUSTERING_PARTITIONS_CONCURRENTLY',
+    default: 2,
+    min: 1,
+    max: 64,
+    doc: 'Partitions of one worker processed in parallel.',
+  }),
+  createTopics: bool({
+    key: 'CLUSTERING_CREATE_TOPICS',
+    default: true,
+    doc: 'Create missing topics at start-up.',
+  }),
+  topicPartitions: int({
+    key: 'CLUSTERING_TOPIC_PARTITIONS',
+    default: 12,
+    min: 1,
+    doc: 'Partitions for topics this service creates.',
+  }),
 });
+
+/** Everything the clustering service reads from its environment. */
+export const clusteringEnv = composeEnv(
+  'clustering',
+  {
+    platform: platformEnv(8082),
+    storage: storageEnv,
+    kafka: kafkaEnv,
+    clustering: clusteringOptions,
+  },
+  (c) => {
+    const problems: EnvProblem[] = [];
+    if (!c.kafka.brokers)
+      problems.push({
+        key: 'KAFKA_BROKERS',
+        problem: 'is required: clustering consumes spans_by_trace from Kafka',
+      });
+    if (c.clustering.allowedLatenessMs < c.clustering.idleGapMs) {
+      problems.push({
+        key: 'CLUSTERING_ALLOWED_LATENESS',
+        problem: `(${c.clustering.allowedLatenessMs} ms) must be at least CLUSTERING_IDLE_GAP (${c.clustering.idleGapMs} ms): traces reach their window only after the idle gap`,
+      });
+    }
+    return problems;
+  },
+);
 
 export type ClusteringConfig = ReturnType<typeof clusteringEnv.parse>;

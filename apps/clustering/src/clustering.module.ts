@@ -1,15 +1,27 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { ClusteringConfig } from './clustering.env';
+import { CLUSTERING_CONFIG } from './clustering.tokens';
+import { ClusterEventsSink } from './sink/cluster-events.sink';
+import { ClusteringWorker } from './worker/clustering.worker';
 
-/** Assembles traces and fingerprints their structure in tumbling windows. */
+/**
+ * Workers assemble and fingerprint traces and publish window aggregates; the sink writes them to
+ * ClickHouse. A worker-only process needs no ClickHouse at all (workers scale out freely; with
+ * the embedded engine only one process may own its data, so the sink runs where it lives).
+ */
 @Module({})
 export class ClusteringModule {
   static forRoot(config: ClusteringConfig): DynamicModule {
-    return {
-      module: ClusteringModule,
-      imports: [PlatformModule.forRoot('clustering'), StorageModule.forRoot(config.storage)],
-    };
+    const role = config.clustering.role;
+    const providers: Provider[] = [{ provide: CLUSTERING_CONFIG, useValue: config }];
+    const imports: DynamicModule[] = [PlatformModule.forRoot('clustering')];
+    if (role === 'worker' || role === 'all') providers.push(ClusteringWorker);
+    if (role === 'sink' || role === 'all') {
+      imports.push(StorageModule.forRoot(config.storage));
+      providers.push(ClusterEventsSink);
+    }
+    return { module: ClusteringModule, imports, providers };
   }
 }

@@ -10,3 +10,5 @@ export * from './window/representative.chooser';
 export * from './window/window-aggregate.model';
 export * from './window/window-aggregate.merge';
 export * from './window/window.aggregator';
+export * from './assembly/trace.assembler';
+export * from './assembly/partition.pipeline';

@@ -19,10 +19,29 @@ export class MetricsRegistry {
     );
   }
 
-  gauge(name: string, help: string, labelNames: string[] = []): Gauge {
+  /**
+   * A gauge; with `collect`, its value is computed when scraped (for state that is cheaper to
+   * read occasionally than to track on every change).
+   */
+  gauge(
+    name: string,
+    help: string,
+    labelNames: string[] = [],
+    collect?: (gauge: Gauge) => void,
+  ): Gauge {
     return (
       this.existing<Gauge>(name) ??
-      new Gauge({ name, help, labelNames, registers: [this.registry] })
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        collect: collect
+          ? function (this: Gauge) {
+              collect(this);
+            }
+          : undefined,
+      })
     );
   }
 

@@ -16,6 +16,7 @@ import {
 } from './clickhouse.factory';
 import { defaultMigrationsDir, loadMigrations } from './migrations/migration.loader';
 import { Migrator } from './migrations/migrator';
+import { ClusterRepository } from './repositories/cluster.repository';
 import { SpanRepository } from './repositories/span.repository';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
@@ -104,9 +105,14 @@ export class StorageModule {
           inject: [CLICKHOUSE],
           useFactory: (h: ClickHouseHandle) => new SpanRepository(h),
         },
+        {
+          provide: ClusterRepository,
+          inject: [CLICKHOUSE],
+          useFactory: (h: ClickHouseHandle) => new ClusterRepository(h),
+        },
         StorageLifecycle,
       ],
-      exports: [CLICKHOUSE, SpanRepository],
+      exports: [CLICKHOUSE, SpanRepository, ClusterRepository],
     };
   }
 }

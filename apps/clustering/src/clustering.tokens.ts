@@ -1,0 +1,1 @@
+export const CLUSTERING_CONFIG = Symbol('CLUSTERING_CONFIG');

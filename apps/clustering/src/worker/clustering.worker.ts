@@ -1,0 +1,333 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+} from 'kafkajs';
+import { PartitionPipeline, type PartitionPipelineOptions } from '@t2t/fingerprint';
+import { createKafka, ensureTopics } from '@t2t/messaging';
+import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
+import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
+import type { ClusteringConfig } from '../clustering.env';
+import { CLUSTERING_CONFIG } from '../clustering.tokens';
+import { ClusteringMetrics } from './clustering.metrics';
+
+/** Offset commit metadata: the event time reached, restored by the partition's next owner. */
+interface CommitMetadata {
+  v: 1;
+  watermarkNs: string;
+}
+
+interface PartitionState {
+  pipeline: PartitionPipeline;
+  /** Serialises batch processing and idle advances of one partition. */
+  lock: Promise<void>;
+  lastRecordWallMs: number;
+  /** Event time at the last record: the base for wall-clock advances while idle. */
+  lastRecordWatermarkNs: bigint;
+  lastCommitted: { offset: number; watermarkNs: bigint } | undefined;
+}
+
+const sendBytesLimit = 768 * 1024;
+
+/**
+ * A clustering worker: consumes its share of `spans_by_trace`, assembles and fingerprints traces,
+ * aggregates them per window, publishes closed windows on `cluster_events`, and commits, per
+ * partition, the smallest offset still needed by an open trace or an open window (with the event
+ * time reached as commit metadata). A crash or a rebalance therefore replays exactly what is not
+ * yet published; published windows are keyed so that a replayed one replaces, never adds.
+ */
+@Injectable()
+export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('clustering');
+  private kafka?: Kafka;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private admin?: Admin;
+  private readonly states = new Map<number, PartitionState>();
+  private ticker?: NodeJS.Timeout;
+  private running = false;
+  private metrics!: ClusteringMetrics;
+
+  constructor(
+    @Inject(CLUSTERING_CONFIG) private readonly config: ClusteringConfig,
+    private readonly metricsRegistry: MetricsRegistry,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const c = this.config.clustering;
+    this.metrics = new ClusteringMetrics(this.metricsRegistry, () => this.states);
+    this.kafka = createKafka(this.config.kafka, 'clustering');
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    if (c.createTopics) {
+      const { created } = await ensureTopics(this.admin, [
+        { topic: c.inputTopic, partitions: c.topicPartitions },
+        { topic: c.eventsTopic, partitions: c.topicPartitions },
+      ]);
+      if (created.length > 0) this.log.log(`created topics ${created.join(', ')}`);
+    }
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: c.groupId,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1000, Math.floor(c.sessionTimeoutMs / 10)),
+      maxWaitTimeInMs: 500,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) =>
+      this.onAssignment(e.payload.memberAssignment[c.inputTopic] ?? []),
+    );
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: c.inputTopic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: c.partitionsConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.ticker = setInterval(() => this.advanceIdlePartitions(), Math.min(1000, c.idleAdvanceMs));
+    this.health.register({
+      name: 'clustering-worker',
+      check: async () => {
+        if (!this.running) throw new Error('the clustering worker is not running');
+      },
+    });
+    this.running = true;
+    this.log.log(`worker consuming ${c.inputTopic} as group ${c.groupId} → ${c.eventsTopic}`);
+  }
+
+  /** Stops consuming; open traces and windows are released unpublished (their partitions replay elsewhere). */
+  async onModuleDestroy(): Promise<void> {
+    this.running = false;
+    clearInterval(this.ticker);
+    await this.consumer?.disconnect();
+    for (const st of this.states.values()) st.pipeline.release();
+    this.states.clear();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+    this.log.log('clustering worker stopped');
+  }
+
+  private onAssignment(partitions: number[]): void {
+    const keep = new Set(partitions);
+    for (const [p, st] of this.states) {
+      if (!keep.has(p)) {
+        st.pipeline.release();
+        this.states.delete(p);
+        this.log.log(
+          `partition ${p} revoked: released its open traces and windows (the new owner replays them)`,
+        );
+      }
+    }
+    this.log.log(
+      `assigned partitions [${partitions.join(', ')}] of ${this.config.clustering.inputTopic}`,
+    );
+  }
+
+  private pipelineOptions(): PartitionPipelineOptions {
+    const c = this.config.clustering;
+    return {
+      assembler: {
+        idleGapMs: c.idleGapMs,
+        maxTraceDurationMs: c.maxTraceDurationMs,
+        maxOpenTraces: c.maxOpenTraces,
+        maxSpansPerTrace: c.maxSpansPerTrace,
+        recentlyClosedCapacity: c.maxOpenTraces,
+      },
+      window: {
+        windowMs: c.windowMs,
+        allowedLatenessMs: c.allowedLatenessMs,
+        maxOpenGroups: c.maxOpenGroups,
+        sampleSize: c.sampleSize,
+      },
+      descriptorCapacity: 10_000,
+    };
+  }
+
+  /** The partition's state, restoring the event time its last owner committed. */
+  private async stateFor(partition: number): Promise<PartitionState> {
+    const existing = this.states.get(partition);
+    if (existing) return existing;
+    const c = this.config.clustering;
+    const offsets = await this.admin!.fetchOffsets({ groupId: c.groupId, topics: [c.inputTopic] });
+    const committed = offsets[0]?.partitions.find((p) => p.partition === partition);
+    let watermarkNs = 0n;
+    try {
+      const meta = JSON.parse(committed?.metadata ?? 'null') as CommitMetadata | null;
+      if (meta?.v === 1) watermarkNs = BigInt(meta.watermarkNs);
+    } catch {
+      // no or foreign metadata: start from event time 0
+    }
+    const st: PartitionState = {
+      pipeline: new PartitionPipeline(partition, this.pipelineOptions(), watermarkNs),
+      lock: Promise.resolve(),
+      lastRecordWallMs: Date.now(),
+      lastRecordWatermarkNs: watermarkNs,
+      lastCommitted: undefined,
+    };
+    if (watermarkNs > 0n)
+      this.log.log(
+        `partition ${partition}: resuming at offset ${committed?.offset}, event time ${watermarkNs} ns`,
+      );
+    this.states.set(partition, st);
+    return st;
+  }
+
+  private locked(st: PartitionState, work: () => Promise<void>): Promise<void> {
+    const next = st.lock.then(work);
+    st.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const alive = () => payload.isRunning() && !payload.isStale();
+    if (batch.messages.length === 0) return;
+    const st = await this.stateFor(batch.partition);
+    await this.locked(st, async () => {
+      let spans = 0;
+      for (const m of batch.messages) {
+        if (!alive()) return;
+        try {
+          const record = decodeTraceRecord(m.value ?? Buffer.alloc(0));
+          st.pipeline.add(Number(m.offset), record.traceId, record.spans);
+          spans += record.spans.length;
+        } catch (e) {
+          if (!(e instanceof TraceRecordError)) throw e;
+          // Internal topic written by ingest: a bad record is a bug or a foreign producer. Skip, count, say so.
+          this.metrics.badRecord();
+          this.log.warn(
+            `partition ${batch.partition} offset ${m.offset}: skipped an unreadable trace record (${e.message})`,
+          );
+        }
+      }
+      this.metrics.consumed(spans);
+      st.lastRecordWallMs = Date.now();
+      st.lastRecordWatermarkNs = st.pipeline.watermarkNs;
+      await this.publishAndCommit(batch.topic, st, alive);
+      payload.resolveOffset(batch.lastOffset());
+      this.metrics.lag(
+        batch.partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)),
+      );
+      await payload.heartbeat();
+    });
+  }
+
+  /** Idle partitions move event time on with the wall clock, so the last traces and windows close. */
+  private advanceIdlePartitions(): void {
+    if (!this.running) return;
+    const now = Date.now();
+    const c = this.config.clustering;
+    for (const st of this.states.values()) {
+      const idleMs = now - st.lastRecordWallMs;
+      if (idleMs < c.idleAdvanceMs) continue;
+      void this.locked(st, async () => {
+        if (this.states.get(st.pipeline.partition) !== st) return;
+        st.pipeline.advanceTo(st.lastRecordWatermarkNs + BigInt(idleMs) * 1_000_000n);
+        await this.publishAndCommit(
+          c.inputTopic,
+          st,
+          () => this.running && this.states.get(st.pipeline.partition) === st,
+        );
+      }).catch((e: unknown) =>
+        this.log.warn(
+          `idle advance of partition ${st.pipeline.partition} failed: ${(e as Error).message}`,
+        ),
+      );
+    }
+  }
+
+  /** Publishes closed windows, then commits what no longer needs replaying. */
+  private async publishAndCommit(
+    topic: string,
+    st: PartitionState,
+    alive: () => boolean,
+  ): Promise<void> {
+    const t0 = Date.now();
+    const { events, commitOffset, watermarkNs } = st.pipeline.drain();
+    if (events.length > 0) {
+      const messages: Message[] = events.map((e) => ({
+        key: `${e.aggregate.endpoint}|${e.aggregate.fingerprint}`,
+        value: JSON.stringify(e),
+      }));
+      await this.send(messages);
+      this.metrics.windowsPublished(events, Date.now() - t0);
+    }
+    if (commitOffset === undefined || !alive()) return;
+    const last = st.lastCommitted;
+    if (
+      last &&
+      last.offset === commitOffset &&
+      last.watermarkNs === watermarkNs &&
+      events.length === 0
+    )
+      return;
+    const metadata: CommitMetadata = { v: 1, watermarkNs: watermarkNs.toString() };
+    try {
+      await this.consumer!.commitOffsets([
+        {
+          topic,
+          partition: st.pipeline.partition,
+          offset: String(commitOffset),
+          metadata: JSON.stringify(metadata),
+        },
+      ]);
+      st.lastCommitted = { offset: commitOffset, watermarkNs };
+    } catch (e) {
+      // Usually a rebalance moved the partition: its new owner replays from the previous commit.
+      this.log.warn(
+        `commit of partition ${st.pipeline.partition} at ${commitOffset} failed: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** Produces in requests under the broker's batch limit, retrying until acknowledged or stopped. */
+  private async send(messages: Message[]): Promise<void> {
+    const topic = this.config.clustering.eventsTopic;
+    const batches: Message[][] = [[]];
+    let bytes = 0;
+    for (const m of messages) {
+      const size = Buffer.byteLength(m.value as string) + 128;
+      if (bytes + size > sendBytesLimit && batches[batches.length - 1].length > 0) {
+        batches.push([]);
+        bytes = 0;
+      }
+      batches[batches.length - 1].push(m);
+      bytes += size;
+    }
+    let delay = 200;
+    for (;;) {
+      try {
+        await Promise.all(
+          batches.map((b) => this.producer!.send({ topic, messages: b, acks: -1 })),
+        );
+        return;
+      } catch (e) {
+        if (!this.running) throw e;
+        this.metrics.publishFailed();
+        this.log.warn(
+          `publishing ${messages.length} cluster events failed (${(e as Error).message}); retrying in ${delay} ms`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(30_000, delay * 2);
+      }
+    }
+  }
+}

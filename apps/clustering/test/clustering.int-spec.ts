@@ -1,0 +1,106 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ClusterRepository, CLICKHOUSE, type ClickHouseHandle } from '@t2t/storage';
+import {
+  type Behaviour,
+  behaviourStream,
+  createTopics,
+  eventually,
+  freshStorageConfig,
+  produceTraceRecords,
+  testBrokers,
+  testKafka,
+  uniqueTopic,
+} from '@t2t/test-support';
+import { clusteringEnv } from '../src/clustering.env';
+import { ClusteringModule } from '../src/clustering.module';
+
+/** Fast event-time settings for tests: 5 s windows, traces close 1 s after their last span. */
+export const FAST_CLUSTERING_ENV = {
+  CLUSTERING_IDLE_GAP: '1s',
+  CLUSTERING_WINDOW: '5s',
+  CLUSTERING_ALLOWED_LATENESS: '2s',
+  CLUSTERING_IDLE_ADVANCE_AFTER: '1s',
+  CLUSTERING_SESSION_TIMEOUT: '6s',
+};
+
+describe('clustering (real broker, embedded ClickHouse)', () => {
+  const kafka = testKafka('clustering-test');
+  let app: INestApplication;
+  let storage: ReturnType<typeof freshStorageConfig>;
+
+  afterEach(async () => {
+    await app?.close();
+    storage?.cleanup();
+  });
+
+  it('reduces a stream of traces to one cluster per behaviour with exact counts and a representative each', async () => {
+    storage = freshStorageConfig();
+    const input = uniqueTopic('spans_by_trace');
+    await createTopics(kafka, { [input]: 4 });
+    const { records, truth } = behaviourStream(2000);
+    await produceTraceRecords(
+      kafka,
+      input,
+      records.map((r) => r.record),
+    );
+
+    const config = clusteringEnv.parse({
+      CLICKHOUSE_DATA_PATH: storage.config.dataPath,
+      KAFKA_BROKERS: testBrokers().join(','),
+      CLUSTERING_INPUT_TOPIC: input,
+      CLUSTERING_EVENTS_TOPIC: `${input}.events`,
+      CLUSTERING_SINK_DLQ_TOPIC: `${input}.events.dlq`,
+      CLUSTERING_GROUP_ID: uniqueTopic('clustering'),
+      CLUSTERING_SINK_GROUP_ID: uniqueTopic('sink'),
+      ...FAST_CLUSTERING_ENV,
+    });
+    const ref = await Test.createTestingModule({
+      imports: [ClusteringModule.forRoot(config)],
+    }).compile();
+    app = ref.createNestApplication({ logger: ['error', 'warn'] });
+    await app.init();
+    const clusters = app.get(ClusterRepository);
+
+    await eventually(
+      async () => (await clusters.stats()).reduce((n, s) => n + s.traces, 0) >= records.length,
+      'every trace counted',
+      90_000,
+    );
+    const stats = await clusters.stats();
+    expect(stats.reduce((n, s) => n + s.traces, 0)).toBe(records.length);
+    // One fingerprint per behaviour, counted exactly.
+    expect(stats.map((s) => s.traces).sort((a, b) => a - b)).toEqual(
+      [...truth.values()].sort((a, b) => a - b),
+    );
+    expect(new Set(stats.map((s) => s.endpoint))).toEqual(
+      new Set(['orders|HTTP POST /orders', 'cart|HTTP GET /cart/{id}']),
+    );
+
+    // Each representative is a trace of that very behaviour.
+    const behaviourOf = new Map<string, Behaviour>(
+      records.map((r) => [r.record.traceId, r.behaviour]),
+    );
+    const reps = await clusters.representatives();
+    expect(reps).toHaveLength(4);
+    const repBehaviours = reps.map((r) => behaviourOf.get(r.traceId));
+    expect(new Set(repBehaviours).size).toBe(4);
+    for (const s of stats) {
+      const rep = reps.find((r) => r.fingerprint === s.fingerprint)!;
+      expect(truth.get(behaviourOf.get(rep.traceId)!)).toBe(s.traces);
+    }
+
+    // The fingerprint's structure is stored with it.
+    const ch = app.get<ClickHouseHandle>(CLICKHOUSE);
+    const rs = await ch.client.query({
+      query:
+        'SELECT fingerprint, any(canonical) AS canonical FROM {db:Identifier}.clusters GROUP BY fingerprint',
+      query_params: { db: ch.database },
+      format: 'JSONEachRow',
+    });
+    const described = await rs.json<{ fingerprint: string; canonical: string }>();
+    expect(described).toHaveLength(4);
+    expect(described.every((d) => d.canonical.length > 0)).toBe(true);
+    expect(described.some((d) => d.canonical.includes('potato-handler'))).toBe(true);
+  });
+});

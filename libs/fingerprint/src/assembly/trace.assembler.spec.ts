@@ -1,0 +1,151 @@
+import { type ArrivingSpan, type AssemblerOptions, TraceAssembler } from './trace.assembler';
+
+const S = 1_000_000_000n; // one second in ns
+const T0 = 1_767_225_600n * S;
+
+const options: AssemblerOptions = {
+  idleGapMs: 10_000,
+  maxTraceDurationMs: 60_000,
+  maxOpenTraces: 1000,
+  maxSpansPerTrace: 100,
+  recentlyClosedCapacity: 1000,
+};
+
+let nextId = 1;
+function span(overrides: Partial<ArrivingSpan> = {}): ArrivingSpan {
+  return {
+    spanId: (nextId++).toString(16).padStart(16, '0'),
+    parentSpanId: '',
+    name: 'GET /users/{id}',
+    kind: 2,
+    serviceName: 'user-api',
+    attributes: { 'http.request.method': 'GET', 'http.route': '/users/{id}' },
+    startTimeUnixNano: T0,
+    durationNano: 5_000_000,
+    statusCode: 0,
+    ...overrides,
+  };
+}
+
+const trace = (n: number) => n.toString(16).padStart(32, '0');
+
+describe(TraceAssembler.name, () => {
+  it('keeps a trace open until event time passes its last span end by the idle gap', () => {
+    const sut = new TraceAssembler(options);
+    const root = span();
+    expect(sut.add(trace(1), [root], 0)).toEqual([]);
+    expect(
+      sut.add(trace(1), [span({ parentSpanId: root.spanId, startTimeUnixNano: T0 + S })], 1),
+    ).toEqual([]);
+    // Another trace's span 9 s later: not yet 10 s past trace 1's last end (T0 + 1 s + 5 ms).
+    expect(sut.add(trace(2), [span({ startTimeUnixNano: T0 + 10n * S })], 2)).toEqual([]);
+    const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 12n * S })], 3);
+    expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
+    expect(closed[0]).toMatchObject({
+      reason: 'idle',
+      firstOffset: 0,
+      lastOffset: 1,
+      truncated: false,
+    });
+    expect(closed[0].spans.map((s) => s.startUs)).toEqual([0, 1_000_000]);
+    expect(closed[0].spans[0].endpoint).toBe('user-api|HTTP GET /users/{id}');
+    expect(closed[0].spans[1].endpoint).toBe('user-api|HTTP GET /users/{id}'); // server kind: a possible entry too
+    expect(sut.stats()).toMatchObject({ openTraces: 2, openSpans: 2 });
+  });
+
+  it('closes a busy trace at the maximum duration', () => {
+    const sut = new TraceAssembler(options);
+    const closed = [];
+    for (let i = 0; i <= 70; i += 5)
+      closed.push(...sut.add(trace(1), [span({ startTimeUnixNano: T0 + BigInt(i) * S })], i));
+    expect(closed).toHaveLength(1);
+    expect(closed[0].reason).toBe('max_duration');
+  });
+
+  it('drops duplicate spans (replays, retries) and counts them', () => {
+    const sut = new TraceAssembler(options);
+    const a = span();
+    const b = span({ parentSpanId: a.spanId });
+    sut.add(trace(1), [a, b], 0);
+    sut.add(trace(1), [b, a], 1);
+    const [closed] = sut.advanceTo(T0 + 60n * S);
+    expect(closed.spans.map((s) => s.spanId)).toEqual([a.spanId, b.spanId]);
+    expect(sut.stats().duplicateSpans).toBe(2);
+  });
+
+  it('drops spans of a trace that already closed, and counts them as late', () => {
+    const sut = new TraceAssembler(options);
+    sut.add(trace(1), [span()], 0);
+    expect(sut.advanceTo(T0 + 30n * S)).toHaveLength(1);
+    expect(sut.add(trace(1), [span(), span()], 1)).toEqual([]);
+    expect(sut.stats()).toMatchObject({ lateSpans: 2, openTraces: 0 });
+  });
+
+  it('keeps at most maxSpansPerTrace spans and marks the trace truncated', () => {
+    const sut = new TraceAssembler({ ...options, maxSpansPerTrace: 3 });
+    sut.add(trace(1), [span(), span(), span(), span(), span()], 0);
+    const [closed] = sut.flush();
+    expect(closed.spans).toHaveLength(3);
+    expect(closed.truncated).toBe(true);
+    expect(sut.stats().truncatedSpans).toBe(2);
+  });
+
+  it('evicts the trace due first when the open-trace bound is hit', () => {
+    const sut = new TraceAssembler({ ...options, maxOpenTraces: 2 });
+    sut.add(trace(1), [span({ startTimeUnixNano: T0 })], 0);
+    sut.add(trace(2), [span({ startTimeUnixNano: T0 + 2n * S })], 1);
+    const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 1n * S })], 2);
+    expect(closed.map((c) => [c.traceId, c.reason])).toEqual([[trace(1), 'evicted']]);
+    expect(sut.stats()).toMatchObject({ openTraces: 2, evictedTraces: 1 });
+  });
+
+  it('reports the smallest offset open traces still need', () => {
+    const sut = new TraceAssembler(options);
+    expect(sut.minOpenOffset()).toBeUndefined();
+    sut.add(trace(1), [span()], 7);
+    sut.add(trace(2), [span()], 8);
+    sut.add(trace(1), [span()], 9);
+    expect(sut.minOpenOffset()).toBe(7);
+    sut.advanceTo(T0 + 30n * S);
+    expect(sut.minOpenOffset()).toBeUndefined();
+  });
+
+  it('releases open traces without emitting them (partition revoked)', () => {
+    const sut = new TraceAssembler(options);
+    sut.add(trace(1), [span()], 0);
+    sut.add(trace(2), [span()], 1);
+    expect(sut.release()).toBe(2);
+    expect(sut.advanceTo(T0 + 60n * S)).toEqual([]);
+    expect(sut.stats()).toMatchObject({ openTraces: 0, openSpans: 0 });
+  });
+
+  it('gives the same traces for the same record sequence (replays are deterministic)', () => {
+    const records = Array.from({ length: 200 }, (_, i) => {
+      const t = trace(1 + (i % 17));
+      return {
+        t,
+        spans: [
+          span({ startTimeUnixNano: T0 + BigInt(i) * 300_000_000n, serviceName: `svc-${i % 3}` }),
+        ],
+      };
+    });
+    const run = () => {
+      const sut = new TraceAssembler(options);
+      const out = records.flatMap((r, i) => sut.add(r.t, r.spans, i));
+      return [...out, ...sut.flush()].map((c) => ({
+        id: c.traceId,
+        n: c.spans.length,
+        reason: c.reason,
+        first: c.firstOffset,
+      }));
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('starts from a restored watermark: traces ending before it close at the next advance', () => {
+    const sut = new TraceAssembler(options, T0 + 100n * S);
+    sut.add(trace(1), [span({ startTimeUnixNano: T0 })], 0);
+    expect(sut.stats().openTraces).toBe(1);
+    expect(sut.advanceTo(T0 + 100n * S + 1n)).toHaveLength(1);
+  });
+});

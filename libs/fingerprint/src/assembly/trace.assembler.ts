@@ -1,0 +1,339 @@
+import { entryEndpoint, spanLabel } from '../labels';
+import type { AssembledSpan, AssembledTrace, SpanFacts } from '../trace.model';
+
+/** A span as it arrives in a `spans_by_trace` record (libs/wire RecordSpan fits). */
+export interface ArrivingSpan extends SpanFacts {
+  spanId: string;
+  startTimeUnixNano: bigint;
+  durationNano: number;
+  statusCode: number;
+}
+
+export interface AssemblerOptions {
+  /** A trace closes when the partition's event time passes its last span end by this much. */
+  idleGapMs: number;
+  /** ...or its first span start by this much, however busy it still is. */
+  maxTraceDurationMs: number;
+  /** Bound on open traces; above it the trace due soonest is closed early (counted as evicted). */
+  maxOpenTraces: number;
+  /** Bound on spans kept per trace; further spans are dropped (counted) and the trace is marked truncated. */
+  maxSpansPerTrace: number;
+  /** Closed trace ids remembered to recognise late spans (bounded, oldest forgotten first). */
+  recentlyClosedCapacity: number;
+}
+
+export const DEFAULT_ASSEMBLER_OPTIONS: AssemblerOptions = {
+  idleGapMs: 10_000,
+  maxTraceDurationMs: 300_000,
+  maxOpenTraces: 200_000,
+  maxSpansPerTrace: 2_000,
+  recentlyClosedCapacity: 200_000,
+};
+
+/** Why a trace was closed. */
+export type CloseReason = 'idle' | 'max_duration' | 'evicted' | 'flush';
+
+export interface ClosedTrace extends AssembledTrace {
+  reason: CloseReason;
+  /** Spans beyond maxSpansPerTrace were dropped. */
+  truncated: boolean;
+  /** Smallest and largest source offset that contributed a span. */
+  firstOffset: number;
+  lastOffset: number;
+  /** Absolute end of the trace's last span, Unix ns. */
+  lastEndNs: bigint;
+}
+
+export interface AssemblerStats {
+  openTraces: number;
+  openSpans: number;
+  /** Spans for traces already closed (dropped). */
+  lateSpans: number;
+  /** Spans whose (trace id, span id) was already open (dropped: replays and retries send duplicates). */
+  duplicateSpans: number;
+  /** Spans dropped because their trace hit maxSpansPerTrace. */
+  truncatedSpans: number;
+  /** Traces closed early because maxOpenTraces was hit. */
+  evictedTraces: number;
+  /** Event-time watermark of the partition, Unix ns. */
+  watermarkNs: bigint;
+}
+
+interface OpenTrace {
+  traceId: string;
+  baseStartNs: bigint;
+  firstStartNs: bigint;
+  lastEndNs: bigint;
+  spans: AssembledSpan[];
+  /** Span ids seen, to drop duplicates without scanning. Created lazily: most traces never see one. */
+  seen: Set<string> | undefined;
+  truncated: boolean;
+  firstOffset: number;
+  lastOffset: number;
+  /** Deadline (event time, ns) at which the trace closes; the heap entry with a stale deadline is skipped. */
+  deadlineNs: bigint;
+}
+
+interface HeapEntry {
+  deadlineNs: bigint;
+  trace: OpenTrace;
+}
+
+const NS_PER_MS = 1_000_000n;
+const NS_PER_US = 1000n;
+
+/**
+ * Gathers the spans of each trace of ONE partition until the trace is idle (in event time), then
+ * hands it over closed. Event time is the largest span end seen on the partition (the watermark),
+ * so the same record sequence closes the same traces at the same points: a replay after a crash
+ * rebuilds exactly the same traces. `advanceTo(ns)` lets the caller move event time on when the
+ * partition is idle (processing-time fallback at the tail of a stream).
+ *
+ * Memory is bounded: open traces, spans per trace and remembered closed trace ids all have caps,
+ * and what is dropped because of a cap is counted. Per open span only an `AssembledSpan` is kept
+ * (ids, interned label, µs times), not the attributes.
+ */
+export class TraceAssembler {
+  private readonly open = new Map<string, OpenTrace>();
+  private readonly heap: HeapEntry[] = [];
+  private readonly recentlyClosed = new Set<string>();
+  private readonly labels = new Map<string, string>();
+  private readonly labelCapacity = 100_000;
+  private readonly idleGapNs: bigint;
+  private readonly maxDurationNs: bigint;
+  private openSpans = 0;
+  private watermark: bigint;
+  private counters = { lateSpans: 0, duplicateSpans: 0, truncatedSpans: 0, evictedTraces: 0 };
+
+  constructor(
+    private readonly options: AssemblerOptions = DEFAULT_ASSEMBLER_OPTIONS,
+    /** Event time to start from, e.g. restored from the last commit of the partition. */
+    initialWatermarkNs = 0n,
+  ) {
+    this.idleGapNs = BigInt(options.idleGapMs) * NS_PER_MS;
+    this.maxDurationNs = BigInt(options.maxTraceDurationMs) * NS_PER_MS;
+    this.watermark = initialWatermarkNs;
+  }
+
+  /**
+   * Adds the spans of one record (one trace). Returns traces closed because of it: the record may
+   * advance event time, or push the open-trace count over its bound.
+   */
+  add(traceId: string, spans: readonly ArrivingSpan[], offset: number): ClosedTrace[] {
+    if (spans.length === 0) return [];
+    if (this.recentlyClosed.has(traceId)) {
+      this.counters.lateSpans += spans.length;
+      return [];
+    }
+    let trace = this.open.get(traceId);
+    const closed: ClosedTrace[] = [];
+    if (!trace) {
+      if (this.open.size >= this.options.maxOpenTraces) {
+        const victim = this.popDue(undefined);
+        if (victim) {
+          this.counters.evictedTraces++;
+          closed.push(this.close(victim, 'evicted'));
+        }
+      }
+      const start = spans[0].startTimeUnixNano;
+      trace = {
+        traceId,
+        baseStartNs: start,
+        firstStartNs: start,
+        lastEndNs: start,
+        spans: [],
+        seen: undefined,
+        truncated: false,
+        firstOffset: offset,
+        lastOffset: offset,
+        deadlineNs: 0n,
+      };
+      this.open.set(traceId, trace);
+    }
+    let maxEnd = this.watermark;
+    for (const s of spans) {
+      const end = s.startTimeUnixNano + BigInt(s.durationNano);
+      if (end > maxEnd) maxEnd = end;
+      this.addSpan(trace, s, end);
+    }
+    if (offset < trace.firstOffset) trace.firstOffset = offset;
+    if (offset > trace.lastOffset) trace.lastOffset = offset;
+    this.schedule(trace);
+    if (maxEnd > this.watermark) closed.push(...this.advanceTo(maxEnd));
+    return closed;
+  }
+
+  /** Moves event time forward (never back) and returns the traces that closed. */
+  advanceTo(watermarkNs: bigint): ClosedTrace[] {
+    if (watermarkNs > this.watermark) this.watermark = watermarkNs;
+    const closed: ClosedTrace[] = [];
+    for (;;) {
+      const t = this.popDue(this.watermark);
+      if (!t) break;
+      // Due but not idle: it hit the maximum duration.
+      closed.push(
+        this.close(t, t.lastEndNs + this.idleGapNs > this.watermark ? 'max_duration' : 'idle'),
+      );
+    }
+    return closed;
+  }
+
+  /** Closes every open trace now (tests, and tools that replay a finite file). */
+  flush(): ClosedTrace[] {
+    const all = [...this.open.values()].map((t) => this.close(t, 'flush'));
+    this.heap.length = 0;
+    return all;
+  }
+
+  /**
+   * Forgets every open trace without closing it: the partition was revoked, its new owner will
+   * replay them from the committed offset. Nothing partial is emitted.
+   */
+  release(): number {
+    const n = this.open.size;
+    this.open.clear();
+    this.heap.length = 0;
+    this.openSpans = 0;
+    return n;
+  }
+
+  /** Smallest source offset an open trace still needs, or undefined when nothing is open. */
+  minOpenOffset(): number | undefined {
+    let min: number | undefined;
+    for (const t of this.open.values())
+      if (min === undefined || t.firstOffset < min) min = t.firstOffset;
+    return min;
+  }
+
+  get watermarkNs(): bigint {
+    return this.watermark;
+  }
+
+  stats(): AssemblerStats {
+    return {
+      openTraces: this.open.size,
+      openSpans: this.openSpans,
+      ...this.counters,
+      watermarkNs: this.watermark,
+    };
+  }
+
+  private addSpan(trace: OpenTrace, s: ArrivingSpan, endNs: bigint): void {
+    if (trace.spans.length > 0) {
+      // Duplicates come from replays (at-least-once re-keying) and client retries.
+      if (!trace.seen) trace.seen = new Set(trace.spans.map((x) => x.spanId));
+      if (trace.seen.has(s.spanId)) {
+        this.counters.duplicateSpans++;
+        return;
+      }
+    }
+    if (trace.spans.length >= this.options.maxSpansPerTrace) {
+      trace.truncated = true;
+      this.counters.truncatedSpans++;
+      return;
+    }
+    trace.seen?.add(s.spanId);
+    const endpoint =
+      s.parentSpanId === '' || s.kind === 2 || s.kind === 5 ? entryEndpoint(s) : undefined;
+    const span: AssembledSpan = {
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId,
+      label: this.intern(spanLabel(s)),
+      startUs: Number((s.startTimeUnixNano - trace.baseStartNs) / NS_PER_US),
+      durationUs: Math.floor(s.durationNano / 1000),
+      error: s.statusCode === 2,
+    };
+    if (endpoint !== undefined) span.endpoint = this.intern(endpoint);
+    trace.spans.push(span);
+    this.openSpans++;
+    if (s.startTimeUnixNano < trace.firstStartNs) trace.firstStartNs = s.startTimeUnixNano;
+    if (endNs > trace.lastEndNs) trace.lastEndNs = endNs;
+  }
+
+  /** Labels repeat across millions of spans: one string each. Bounded; past the cap, labels are just not shared. */
+  private intern(label: string): string {
+    const known = this.labels.get(label);
+    if (known !== undefined) return known;
+    if (this.labels.size < this.labelCapacity) this.labels.set(label, label);
+    return label;
+  }
+
+  private schedule(trace: OpenTrace): void {
+    const idle = trace.lastEndNs + this.idleGapNs;
+    const cap = trace.firstStartNs + this.maxDurationNs;
+    const deadline = idle < cap ? idle : cap;
+    if (deadline === trace.deadlineNs) return;
+    trace.deadlineNs = deadline;
+    this.push({ deadlineNs: deadline, trace });
+  }
+
+  /** Pops the open trace due first if its deadline ≤ `until` (any, when undefined). Stale heap entries are skipped. */
+  private popDue(until: bigint | undefined): OpenTrace | undefined {
+    while (this.heap.length > 0) {
+      const top = this.heap[0];
+      const live =
+        this.open.get(top.trace.traceId) === top.trace && top.trace.deadlineNs === top.deadlineNs;
+      if (!live) {
+        this.pop();
+        continue;
+      }
+      if (until !== undefined && top.deadlineNs > until) return undefined;
+      this.pop();
+      return top.trace;
+    }
+    return undefined;
+  }
+
+  private close(trace: OpenTrace, reason: CloseReason): ClosedTrace {
+    this.open.delete(trace.traceId);
+    this.openSpans -= trace.spans.length;
+    this.recentlyClosed.add(trace.traceId);
+    if (this.recentlyClosed.size > this.options.recentlyClosedCapacity) {
+      // Sets iterate in insertion order: the first entry is the oldest closed trace.
+      const oldest = this.recentlyClosed.values().next().value as string;
+      this.recentlyClosed.delete(oldest);
+    }
+    return {
+      traceId: trace.traceId,
+      baseStartNs: trace.baseStartNs,
+      spans: trace.spans,
+      reason,
+      truncated: trace.truncated,
+      firstOffset: trace.firstOffset,
+      lastOffset: trace.lastOffset,
+      lastEndNs: trace.lastEndNs,
+    };
+  }
+
+  // A binary min-heap on deadline; entries for traces whose deadline moved are left in place and
+  // skipped when they surface (cheaper than updating keys).
+  private push(e: HeapEntry): void {
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p].deadlineNs <= e.deadlineNs) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = e;
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && h[r].deadlineNs < h[l].deadlineNs ? r : l;
+      if (h[c].deadlineNs >= last.deadlineNs) break;
+      h[i] = h[c];
+      i = c;
+    }
+    h[i] = last;
+  }
+}

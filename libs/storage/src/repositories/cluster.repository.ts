@@ -1,0 +1,180 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClusterWindowEvent } from '@t2t/fingerprint';
+import type { ClickHouseHandle } from '../clickhouse.factory';
+
+/** Totals of one behaviour (endpoint + fingerprint) over every window written so far. */
+export interface ClusterStatsRow {
+  endpoint: string;
+  fingerprint: string;
+  traces: number;
+  errors: number;
+  incomplete: number;
+  spans: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface RepresentativeRow {
+  endpoint: string;
+  fingerprint: string;
+  traceId: string;
+  durationUs: number;
+  windowStart: string;
+}
+
+const toSeconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/** All SQL on the clustering tables (migration 003). */
+export class ClusterRepository {
+  private readonly client: ClickHouseClient;
+  private readonly db: string;
+
+  constructor(handle: ClickHouseHandle) {
+    this.client = handle.client;
+    this.db = handle.database;
+  }
+
+  /**
+   * Writes cluster events. Idempotent: every row is keyed so that writing the same event again
+   * replaces the earlier row (window rows by window/endpoint/fingerprint/partition, late traces by
+   * trace id), and `clusters` only keeps min/max/any per fingerprint.
+   */
+  async write(events: readonly ClusterWindowEvent[]): Promise<void> {
+    const windows = events.filter((e) => e.type === 'window');
+    const late = events.filter((e) => e.type === 'late_trace');
+    const inserts: Promise<unknown>[] = [];
+    if (windows.length > 0) {
+      inserts.push(
+        this.client.insert({
+          table: `${this.db}.cluster_windows`,
+          format: 'JSONEachRow',
+          values: windows.map((e) => {
+            const a = e.aggregate;
+            return {
+              endpoint: a.endpoint,
+              fingerprint: a.fingerprint,
+              fingerprint_version: e.fingerprint?.version ?? 0,
+              window_start: toSeconds(a.windowStartMs),
+              window_end: toSeconds(a.windowEndMs),
+              source_partition: e.partition,
+              trace_count: a.count,
+              error_count: a.errorCount,
+              incomplete_count: a.incompleteCount,
+              span_count: a.spanCount,
+              first_seen: a.firstSeenNs,
+              last_seen: a.lastSeenNs,
+              duration_gamma: a.duration.gamma,
+              duration_zero_count: a.duration.zeroCount,
+              duration_indexes: a.duration.indexes,
+              duration_counts: a.duration.counts,
+              sample_k: a.sample.k,
+              sample_trace_ids: a.sample.traceIds,
+              sample_hashes: a.sample.hashes,
+              sample_durations_us: a.sample.durationsUs,
+              sample_errors: a.sample.errorFlags.map(Number),
+              sample_complete: a.sample.completeFlags.map(Number),
+              representative_trace_id: a.representative.traceId,
+              representative_duration_us: a.representative.durationUs,
+            };
+          }),
+        }),
+        this.client.insert({
+          table: `${this.db}.representatives`,
+          format: 'JSONEachRow',
+          values: windows.map((e) => ({
+            endpoint: e.aggregate.endpoint,
+            fingerprint: e.aggregate.fingerprint,
+            source_partition: e.partition,
+            window_start: toSeconds(e.aggregate.windowStartMs),
+            trace_id: e.aggregate.representative.traceId,
+            duration_us: e.aggregate.representative.durationUs,
+          })),
+        }),
+      );
+    }
+    if (late.length > 0) {
+      inserts.push(
+        this.client.insert({
+          table: `${this.db}.cluster_late_traces`,
+          format: 'JSONEachRow',
+          values: late.map((e) => ({
+            trace_id: e.traceId,
+            endpoint: e.aggregate.endpoint,
+            fingerprint: e.aggregate.fingerprint,
+            window_start: toSeconds(e.aggregate.windowStartMs),
+            error: e.aggregate.errorCount > 0 ? 1 : 0,
+            incomplete: e.aggregate.incompleteCount > 0 ? 1 : 0,
+            span_count: e.aggregate.spanCount,
+            duration_us: e.aggregate.representative.durationUs,
+            start_time: e.aggregate.firstSeenNs,
+          })),
+        }),
+      );
+    }
+    if (events.length > 0) {
+      inserts.push(
+        this.client.insert({
+          table: `${this.db}.clusters`,
+          format: 'JSONEachRow',
+          values: events.map((e) => ({
+            endpoint: e.aggregate.endpoint,
+            fingerprint: e.aggregate.fingerprint,
+            fingerprint_version: e.fingerprint?.version ?? 0,
+            canonical: e.fingerprint?.canonical ?? '',
+            shingles: e.fingerprint?.shingles ?? [],
+            first_seen: e.aggregate.firstSeenNs,
+            last_seen: e.aggregate.lastSeenNs,
+          })),
+        }),
+      );
+    }
+    await Promise.all(inserts);
+  }
+
+  /** Totals per behaviour, busiest first. */
+  async stats(): Promise<ClusterStatsRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT endpoint, fingerprint, traces, errors, incomplete, spans,
+                     toString(first_seen) AS firstSeen, toString(last_seen) AS lastSeen
+              FROM {db:Identifier}.cluster_stats ORDER BY traces DESC, endpoint, fingerprint`,
+      query_params: { db: this.db },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.map((r) => ({
+      endpoint: r.endpoint,
+      fingerprint: r.fingerprint,
+      traces: Number(r.traces),
+      errors: Number(r.errors),
+      incomplete: Number(r.incomplete),
+      spans: Number(r.spans),
+      firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen,
+    }));
+  }
+
+  /**
+   * One representative per behaviour: from its latest window; across partitions of that window the
+   * one with the smallest trace id, so every reader gets the same answer.
+   */
+  async representatives(): Promise<RepresentativeRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT endpoint, fingerprint,
+                     argMin(trace_id, (-toUnixTimestamp64Milli(window_start), trace_id)) AS traceId,
+                     argMin(duration_us, (-toUnixTimestamp64Milli(window_start), trace_id)) AS durationUs,
+                     toString(max(window_start)) AS windowStart
+              FROM {db:Identifier}.representatives FINAL
+              GROUP BY endpoint, fingerprint ORDER BY endpoint, fingerprint`,
+      query_params: { db: this.db },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.map((r) => ({
+      endpoint: r.endpoint,
+      fingerprint: r.fingerprint,
+      traceId: r.traceId,
+      durationUs: Number(r.durationUs),
+      windowStart: r.windowStart,
+    }));
+  }
+}
