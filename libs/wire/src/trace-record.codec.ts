@@ -17,7 +17,12 @@
  * non-negative safe integers (104 days of nanoseconds); ingest repairs end < start before encoding.
  */
 
+import { MAX_INTERNED_BYTES, Utf8Interner } from '@t2t/otlp';
+
 export const TRACE_RECORD_VERSION = 1;
+
+/** Strings repeat across records (services, attribute keys, routes): decode each once. */
+const interner = new Utf8Interner();
 
 /** A span as the clustering stage needs it: flat, with string attributes. */
 export interface RecordSpan {
@@ -49,7 +54,6 @@ export class TraceRecordError extends Error {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX_VALUE[48 + i] = i;
 for (let i = 0; i < 6; i++) {
@@ -214,17 +218,25 @@ class Reader {
 
   hex(bytes: number): string {
     this.need(bytes);
-    let s = '';
-    for (let i = 0; i < bytes; i++) s += HEX[this.buf[this.pos++]];
+    const s = this.buf.toString('hex', this.pos, this.pos + bytes);
+    this.pos += bytes;
     return s;
   }
 
   utf8(): string {
     const len = this.varint();
     this.need(len);
-    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    const s =
+      len > 0 && len <= MAX_INTERNED_BYTES
+        ? interner.get(this.buf, this.pos, len, this)
+        : this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
     return s;
+  }
+
+  /** For the interner: decodes a range on a miss. */
+  utf8Slice(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
   }
 
   str(table: string[]): string {
