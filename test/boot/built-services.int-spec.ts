@@ -13,6 +13,13 @@ import {
 } from '@t2t/test-support';
 
 const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
+/** The readiness checks each service registers. */
+const HEALTH_CHECKS: Record<(typeof APPS)[number], string[]> = {
+  ingest: ['clickhouse', 'kafka-consumer'],
+  clustering: ['clickhouse', 'clustering-worker', 'clustering-sink'],
+  modeling: ['clickhouse'],
+  generator: ['clickhouse'],
+};
 
 /** Per-process Kafka settings: the test broker and topics nobody else uses. */
 function kafkaEnvFor(app: string): Record<string, string> {
@@ -23,6 +30,11 @@ function kafkaEnvFor(app: string): Record<string, string> {
     INGEST_OUTPUT_TOPIC: `${topic}.out`,
     INGEST_DLQ_TOPIC: `${topic}.dlq`,
     INGEST_GROUP_ID: uniqueTopic('ingest'),
+    CLUSTERING_INPUT_TOPIC: `${topic}.out`,
+    CLUSTERING_EVENTS_TOPIC: `${topic}.events`,
+    CLUSTERING_SINK_DLQ_TOPIC: `${topic}.events.dlq`,
+    CLUSTERING_GROUP_ID: uniqueTopic('clustering'),
+    CLUSTERING_SINK_GROUP_ID: uniqueTopic('sink'),
   };
 }
 
@@ -58,11 +70,7 @@ describe('built services (node dist/...)', () => {
           30_000,
           svc.output,
         );
-        await expectHealthAndMetrics(
-          `http://127.0.0.1:${port}`,
-          app,
-          app === 'ingest' ? ['clickhouse', 'kafka-consumer'] : ['clickhouse'],
-        );
+        await expectHealthAndMetrics(`http://127.0.0.1:${port}`, app, HEALTH_CHECKS[app]);
         svc.child.kill('SIGTERM');
         const exit = await svc.exited;
         expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);

@@ -99,6 +99,11 @@ export async function ensureTopics(
       if (missing.some((m) => !after.has(m.topic))) throw e;
     }
   }
+  if (missing.length > 0)
+    await waitForTopics(
+      admin,
+      missing.map((m) => m.topic),
+    );
   const present = specs.filter((s) => existing.has(s.topic));
   const short: string[] = [];
   if (present.length > 0) {
@@ -109,4 +114,34 @@ export async function ensureTopics(
     }
   }
   return { created: missing.map((m) => m.topic), short };
+}
+
+/**
+ * Waits until the brokers serve metadata with a leader for every partition of `topics`. Creating a
+ * topic returns before every broker knows it; a consumer subscribing in that gap gets "This server
+ * does not host this topic-partition".
+ */
+export async function waitForTopics(
+  admin: Admin,
+  topics: string[],
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (
+        meta.topics.length === topics.length &&
+        meta.topics.every(
+          (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+        )
+      )
+        return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -82,14 +82,16 @@ describe(Migrator.name, () => {
     expect(spans).toContain('`SpanAttributes` Map(LowCardinality(String), String)');
     expect(spans).toContain('`Events.Timestamp` Array(DateTime64(9))');
     expect(spans).toContain('`Links.Attributes` Array(Map(LowCardinality(String), String))');
-    expect(reference.map((r) => r.split(' ')[0])).toEqual([
-      'extra_a',
-      'extra_b',
-      'schema_migrations',
-      'spans',
-      'spans_trace_id_ts',
-      'spans_trace_id_ts_mv',
-    ]);
+    expect(reference.map((r) => r.split(' ')[0])).toEqual(
+      expect.arrayContaining([
+        'extra_a',
+        'extra_b',
+        'schema_migrations',
+        'spans',
+        'spans_trace_id_ts',
+        'spans_trace_id_ts_mv',
+      ]),
+    );
   });
 
   it('is a no-op the second time', async () => {
