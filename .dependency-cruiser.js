@@ -1,11 +1,12 @@
 /**
  * Architecture rules, checked in CI (`npm run depcheck`, part of `npm test`).
  *
- * The pure core (domain, otlp, wire, fingerprint, model, testgen) is plain TypeScript: no framework, no
- * broker, no database, no LLM client and no file or network IO. Apps wire it to IO. This keeps the
- * algorithms testable with literals and reusable from the CLI, the benchmarks and every app.
+ * The pure core (domain, otlp, wire, fingerprint, model, testgen, examples) is plain TypeScript: no
+ * framework, no broker, no database, no LLM client and no file or network IO. Apps wire it to IO.
+ * This keeps the algorithms testable with literals and reusable from the CLI, the benchmarks and
+ * every app.
  */
-const PURE = '(^|/)libs/(domain|otlp|wire|fingerprint|model|testgen)/src/';
+const PURE = '(^|/)libs/(domain|otlp|wire|fingerprint|model|testgen|examples)/src/';
 const IO_PACKAGES = [
   '^@nestjs/',
   '^kafkajs',

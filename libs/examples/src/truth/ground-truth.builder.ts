@@ -1,0 +1,476 @@
+import type { CompiledEndpoint, Node, WhenNode } from '../compile/compiled-system.model';
+import { checkFaults, compileSystem } from '../compile/system.compiler';
+import { faultLabel, type FaultSpec } from '../generation/trace.generator';
+import { describeCondition, negate, satisfies } from '../model/condition.evaluator';
+import type {
+  Condition,
+  Distribution,
+  Label,
+  RequestValue,
+  SystemDefinition,
+} from '../model/system.model';
+import { describeEffect, edgeKey } from './edge.format';
+import type {
+  BehaviourTruth,
+  EdgeTruth,
+  EndpointTruth,
+  EntityTruth,
+  RuleTruth,
+  ServiceTruth,
+  SystemTruth,
+} from './ground-truth.model';
+
+export interface GroundTruthOptions {
+  /** The faults the traces were generated with (they change behaviour shares, never the structure). */
+  readonly faults?: readonly FaultSpec[];
+}
+
+/** The ground truth cannot be computed (a branch on an attribute with an unbounded domain). */
+export class GroundTruthError extends Error {
+  override readonly name = 'GroundTruthError';
+}
+
+/**
+ * Computes what a perfect model of `system` contains by walking every execution path of its
+ * handlers with its probability, exactly as the generator would run them: request attributes are
+ * kept as finite domains that each branch narrows, so shares and rule confidences are exact
+ * (no sampling), and correlated branches on one attribute are handled correctly.
+ */
+export function groundTruth(
+  system: SystemDefinition,
+  options: GroundTruthOptions = {},
+): SystemTruth {
+  const compiled = compileSystem(system);
+  checkFaults(compiled, options.faults ?? []);
+  const walker = new PathWalker(
+    new Map((options.faults ?? []).map((f) => [f.target, f.probability])),
+  );
+  for (const traffic of compiled.traffic) {
+    const dists = traffic.definition.attributes;
+    walker.record(
+      traffic.endpoint.key,
+      walker.serve(traffic.endpoint, startPath(traffic.share, dists), { depth: 0, dists }),
+    );
+  }
+  return summarise(system, walker);
+}
+
+type DomainValue = readonly [value: RequestValue | undefined, probability: number];
+type Domain = readonly DomainValue[];
+
+/** A `when` arm the path is inside of. */
+interface ArmRef {
+  readonly node: WhenNode;
+  readonly holds: boolean;
+  /** Frame depth of the handler holding the branch. */
+  readonly depth: number;
+}
+
+/** An edge emitted directly inside a `when` arm: a candidate conditional effect. */
+interface Effect {
+  readonly edge: EdgeTruth;
+  readonly arms: readonly ArmRef[];
+}
+
+/** One execution path of one trace, with the probability of taking it. */
+interface Path {
+  readonly p: number;
+  readonly labels: readonly Label[];
+  /** A failure is in flight in the current frame (see Step `fail`). */
+  readonly failed: boolean;
+  /** Request attributes narrowed by the branches taken so far. */
+  readonly domains: ReadonlyMap<string, Domain>;
+  readonly edges: readonly EdgeTruth[];
+  readonly endpoints: readonly CompiledEndpoint[];
+  readonly arms: readonly ArmRef[];
+  readonly effects: readonly Effect[];
+  /** The distributions of the request's traffic entry (for attributes no branch narrowed yet). */
+  readonly dists: Readonly<Record<string, Distribution>>;
+}
+
+interface Ctx {
+  readonly depth: number;
+  readonly dists: Readonly<Record<string, Distribution>>;
+}
+
+const MAX_PATHS = 200_000;
+const MAX_DOMAIN = 10_000;
+
+function startPath(p: number, dists: Readonly<Record<string, Distribution>>): Path {
+  return {
+    p,
+    labels: [],
+    failed: false,
+    domains: new Map(),
+    edges: [],
+    endpoints: [],
+    arms: [],
+    effects: [],
+    dists,
+  };
+}
+
+class PathWalker {
+  /** Final paths per trace endpoint (the endpoint of the trace's entry span). */
+  readonly traces = new Map<string, Path[]>();
+  readonly entities = new Map<string, EntityTruth>();
+  private paths = 0;
+
+  constructor(private readonly faults: ReadonlyMap<string, number>) {}
+
+  record(endpoint: string, paths: readonly Path[]): void {
+    let list = this.traces.get(endpoint);
+    if (list === undefined) this.traces.set(endpoint, (list = []));
+    for (const path of paths) if (path.p > 0) list.push(path);
+  }
+
+  /** Mirrors TraceGenerator.serve: the endpoint's span, an injected fault, or its handler. */
+  serve(endpoint: CompiledEndpoint, path: Path, ctx: Ctx): Path[] {
+    const inner: Ctx = { depth: ctx.depth + 1, dists: ctx.dists };
+    let entered: Path = {
+      ...path,
+      failed: false,
+      endpoints: [...path.endpoints, endpoint],
+      arms: path.arms,
+    };
+    if (endpoint.definition.kind === 'consume') {
+      const topic = endpoint.definition.topic;
+      entered = this.emit(
+        entered,
+        { type: 'CONSUMES', from: endpoint.service.name, to: topic },
+        inner,
+      );
+    }
+    const [faulted, ok] = this.fault(entered, endpoint.key);
+    const out = faulted === undefined ? [] : [faulted];
+    if (ok !== undefined) out.push(...this.walk(endpoint.handler, ok, inner));
+    return out;
+  }
+
+  /** Splits a path on an injected fault at `key`: [faulted, not faulted] (either may be absent). */
+  private fault(path: Path, key: string): [Path | undefined, Path | undefined] {
+    const p = this.faults.get(key);
+    if (p === undefined || p <= 0) return [undefined, path];
+    const faulted: Path = {
+      ...path,
+      p: path.p * p,
+      failed: true,
+      labels: [...path.labels, faultLabel(key)],
+    };
+    return [faulted, p >= 1 ? undefined : { ...path, p: path.p * (1 - p) }];
+  }
+
+  private emit(path: Path, edge: EdgeTruth, ctx: Ctx, entity?: EntityTruth): Path {
+    if (entity !== undefined) this.entities.set(edgeKey(edge), entity);
+    const top = path.arms[path.arms.length - 1];
+    const direct = top !== undefined && top.depth === ctx.depth;
+    return {
+      ...path,
+      edges: [...path.edges, edge],
+      effects: direct ? [...path.effects, { edge, arms: path.arms }] : path.effects,
+    };
+  }
+
+  private count(n: number): void {
+    this.paths += n;
+    if (this.paths > MAX_PATHS)
+      throw new GroundTruthError(`more than ${MAX_PATHS} execution paths`);
+  }
+
+  /** Mirrors TraceGenerator.exec. */
+  walk(node: Node, path: Path, ctx: Ctx): Path[] {
+    switch (node.kind) {
+      case 'seq': {
+        let paths = [path];
+        for (const step of node.steps)
+          paths = paths.flatMap((q) => (q.failed ? [q] : this.walk(step, q, ctx)));
+        return paths;
+      }
+      case 'par': {
+        let paths = [path];
+        for (const step of node.steps) {
+          paths = paths.flatMap((q) =>
+            this.walk(step, { ...q, failed: false }, ctx).map((r) =>
+              q.failed && !r.failed ? { ...r, failed: true } : r,
+            ),
+          );
+        }
+        return paths;
+      }
+      case 'call': {
+        const called = this.emit(path, node.edge, ctx);
+        return this.serve(node.target, called, ctx).map((r) => ({ ...r, arms: path.arms }));
+      }
+      case 'db':
+      case 'cache':
+      case 'external': {
+        const [faulted, ok] = this.fault(
+          this.emit(path, node.edge, ctx, node.entity),
+          node.faultKey,
+        );
+        return [faulted, ok].filter((q): q is Path => q !== undefined);
+      }
+      case 'publish': {
+        const [faulted, ok] = this.fault(
+          this.emit(path, node.edge, ctx, node.entity),
+          node.faultKey,
+        );
+        const out = faulted === undefined ? [] : [faulted];
+        if (ok === undefined) return out;
+        let paths = [ok];
+        for (const consumer of node.consumers) {
+          this.entities.set(
+            edgeKey({ type: 'CONSUMES', from: consumer.service.name, to: node.topic }),
+            node.entity as EntityTruth,
+          );
+          if (consumer.propagation === 'child') {
+            // Consumer failures stay in the consumer: the producer already moved on.
+            paths = paths.flatMap((q) =>
+              this.serve(consumer, q, ctx).map((r) => ({ ...r, failed: q.failed, arms: q.arms })),
+            );
+          } else {
+            for (const q of paths) {
+              const fresh: Path = { ...startPath(q.p, q.dists), domains: q.domains };
+              this.record(
+                consumer.key,
+                this.serve(consumer, fresh, { depth: 0, dists: ctx.dists }),
+              );
+            }
+          }
+        }
+        this.count(paths.length);
+        return [...out, ...paths];
+      }
+      case 'internal':
+        return node.step === undefined ? [path] : this.walk(node.step, path, ctx);
+      case 'when':
+        return this.when(node, path, ctx);
+      case 'chance': {
+        const out: Path[] = [];
+        if (node.probability > 0) {
+          const then = {
+            ...path,
+            p: path.p * node.probability,
+            labels: withLabel(path.labels, node.thenLabel),
+          };
+          out.push(...this.walk(node.then, then, ctx));
+        }
+        if (node.probability < 1) {
+          const other = {
+            ...path,
+            p: path.p * (1 - node.probability),
+            labels: withLabel(path.labels, node.elseLabel),
+          };
+          out.push(...this.walk(node.else, other, ctx));
+        }
+        this.count(out.length);
+        return out;
+      }
+      case 'repeat':
+        // Iterations are identical and only the first may fault: one walk stands for all.
+        return this.walk(node.step, path, ctx);
+      case 'fail':
+        return [{ ...path, failed: true }];
+      case 'recover':
+        return this.walk(node.step, path, ctx).flatMap((r) =>
+          r.failed
+            ? this.walk(
+                node.fallback,
+                { ...r, failed: false, labels: withLabel(r.labels, node.failedLabel) },
+                ctx,
+              )
+            : [{ ...r, labels: withLabel(r.labels, node.okLabel) }],
+        );
+    }
+  }
+
+  private when(node: WhenNode, path: Path, ctx: Ctx): Path[] {
+    const attribute = node.condition.attribute;
+    const domain = path.domains.get(attribute) ?? fullDomain(attribute, ctx.dists[attribute]);
+    const out: Path[] = [];
+    for (const holds of [true, false]) {
+      const values = domain.filter(([v]) => satisfies(node.condition, v) === holds);
+      const mass = values.reduce((s, [, q]) => s + q, 0);
+      if (mass <= 0) continue;
+      const narrowed = values.map(([v, q]) => [v, q / mass] as const);
+      const arm: ArmRef = { node, holds, depth: ctx.depth };
+      const entered: Path = {
+        ...path,
+        p: path.p * mass,
+        domains: new Map(path.domains).set(attribute, narrowed),
+        labels: withLabel(path.labels, holds ? node.thenLabel : node.elseLabel),
+        arms: [...path.arms, arm],
+      };
+      for (const r of this.walk(holds ? node.then : node.else, entered, ctx))
+        out.push({ ...r, arms: path.arms });
+    }
+    this.count(out.length);
+    return out;
+  }
+}
+
+function withLabel(labels: readonly Label[], label: Label | undefined): readonly Label[] {
+  return label === undefined ? labels : [...labels, label];
+}
+
+/** The values an attribute can take, with probabilities; branching needs a finite domain. */
+function fullDomain(attribute: string, d: Distribution | undefined): Domain {
+  if (d === undefined) return [[undefined, 1]];
+  switch (d.kind) {
+    case 'bool':
+      return [
+        [true, d.p],
+        [false, 1 - d.p],
+      ];
+    case 'choice': {
+      const total = d.weights.reduce((s, w) => s + w, 0);
+      return d.values.map((v, i) => [v, d.weights[i] / total] as const);
+    }
+    case 'int': {
+      const n = d.max - d.min + 1;
+      if (n > MAX_DOMAIN) throw new GroundTruthError(`cannot branch on ${attribute}: ${n} values`);
+      return Array.from({ length: n }, (_, i) => [BigInt(d.min + i), 1 / n] as const);
+    }
+    case 'constant':
+      return [[d.value, 1]];
+    default:
+      throw new GroundTruthError(
+        `cannot branch on ${attribute}: a ${d.kind} distribution has no finite domain`,
+      );
+  }
+}
+
+/** P(all arms hold) on a path, from its narrowed domains (attributes are drawn independently). */
+function armsProbability(arms: readonly ArmRef[], path: Path): number {
+  const byAttribute = new Map<string, ArmRef[]>();
+  for (const arm of arms) {
+    const a = arm.node.condition.attribute;
+    byAttribute.set(a, [...(byAttribute.get(a) ?? []), arm]);
+  }
+  let p = 1;
+  for (const [attribute, list] of byAttribute) {
+    const domain = path.domains.get(attribute) ?? fullDomain(attribute, path.dists[attribute]);
+    let mass = 0;
+    for (const [v, q] of domain)
+      if (list.every((arm) => satisfies(arm.node.condition, v) === arm.holds)) mass += q;
+    p *= mass;
+  }
+  return p;
+}
+
+function armCondition(arm: ArmRef): Condition {
+  return arm.holds ? arm.node.condition : negate(arm.node.condition);
+}
+
+function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+}
+
+function summarise(system: SystemDefinition, walker: PathWalker): SystemTruth {
+  const endpoints = new Map<string, CompiledEndpoint>();
+  const edges = new Map<string, EdgeTruth>();
+  const behaviours: BehaviourTruth[] = [];
+  const rules: RuleTruth[] = [];
+
+  for (const [endpoint, paths] of walker.traces) {
+    const total = paths.reduce((s, q) => s + q.p, 0);
+    const shares = new Map<string, { description: string; p: number }>();
+    for (const path of paths) {
+      for (const e of path.endpoints) endpoints.set(e.key, e);
+      for (const edge of path.edges) edges.set(edgeKey(edge), edge);
+      const id = path.labels.length === 0 ? 'default' : path.labels.map((l) => l.id).join('+');
+      const description =
+        path.labels.length === 0
+          ? 'the only structure this endpoint shows'
+          : path.labels.map((l) => l.description).join('; ');
+      const entry = shares.get(id) ?? { description, p: 0 };
+      entry.p += path.p;
+      shares.set(id, entry);
+    }
+    for (const [id, { description, p }] of shares)
+      behaviours.push({ endpoint, id, description, share: p / total });
+    rules.push(...mineRules(endpoint, paths, total));
+  }
+
+  const entityList = [...edges.keys()].flatMap((k) => {
+    const entity = walker.entities.get(k);
+    return entity === undefined ? [] : [entity];
+  });
+  const entities = new Map(entityList.map((e) => [`${e.kind} ${e.name}`, e]));
+
+  const endpointTruths: EndpointTruth[] = [...endpoints.values()].map((e) => {
+    const traces = walker.traces.get(e.key);
+    return {
+      key: e.key,
+      service: e.service.name,
+      kind: e.definition.kind,
+      entry: traces !== undefined,
+      tracesPerRequest: traces === undefined ? 0 : traces.reduce((s, q) => s + q.p, 0),
+    };
+  });
+  const services: ServiceTruth[] = system.services
+    .filter((s) => endpointTruths.some((e) => e.service === s.name))
+    .map((s) => ({
+      name: s.name,
+      language: s.language,
+      semconv: s.semconv,
+      endpoints: endpointTruths
+        .filter((e) => e.service === s.name)
+        .map((e) => e.key)
+        .sort(),
+    }));
+
+  return {
+    system: system.name,
+    services: services.sort(byKey((s) => s.name)),
+    endpoints: endpointTruths.sort(byKey((e) => e.key)),
+    entities: [...entities.values()].sort(byKey((e) => `${e.kind} ${e.name}`)),
+    edges: [...edges.values()].sort(byKey(edgeKey)),
+    behaviours: behaviours.sort(byKey((b) => `${b.endpoint}\u0000${b.id}`)),
+    rules: rules.sort(byKey((r) => `${r.endpoint}\u0000${r.condition}\u0000${r.effect}`)),
+  };
+}
+
+/**
+ * Rules of one trace endpoint: an edge written directly in a `when` arm, which no path shows when
+ * the arm's condition (with the arms around it) is false.
+ */
+function mineRules(endpoint: string, paths: readonly Path[], total: number): RuleTruth[] {
+  const candidates = new Map<string, Effect>();
+  for (const path of paths) {
+    for (const effect of path.effects) {
+      const arms = effect.arms.map((a) => `${a.node.id}:${a.holds}`).join(',');
+      candidates.set(`${arms}|${edgeKey(effect.edge)}`, effect);
+    }
+  }
+  const edgeSets = paths.map((q) => new Set(q.edges.map(edgeKey)));
+  const rules = new Map<string, RuleTruth>();
+  for (const { edge, arms } of candidates.values()) {
+    const key = edgeKey(edge);
+    let pCondition = 0;
+    let pBoth = 0;
+    let pEffectOnly = 0;
+    paths.forEach((path, i) => {
+      const pc = armsProbability(arms, path);
+      pCondition += path.p * pc;
+      if (edgeSets[i].has(key)) {
+        pBoth += path.p * pc;
+        pEffectOnly += path.p * (1 - pc);
+      }
+    });
+    if (pBoth <= 0 || pEffectOnly > 1e-12 * total) continue;
+    const atoms = arms.map(armCondition);
+    const condition = atoms.map(describeCondition).join(' and ');
+    rules.set(`${condition}|${key}`, {
+      endpoint,
+      at: arms[arms.length - 1].node.at,
+      condition,
+      atoms,
+      effect: describeEffect(edge),
+      edge,
+      share: pCondition / total,
+      confidence: pBoth / pCondition,
+    });
+  }
+  return [...rules.values()];
+}
