@@ -102,5 +102,15 @@ describe('clustering (real broker, embedded ClickHouse)', () => {
     expect(described).toHaveLength(4);
     expect(described.every((d) => d.canonical.length > 0)).toBe(true);
     expect(described.some((d) => d.canonical.includes('potato-handler'))).toBe(true);
+
+    // Families group the variants of each endpoint without merging the fingerprints.
+    const families = await clusters.families(0.3);
+    expect(families).toHaveLength(4);
+    expect(new Set(families.map((f) => f.fingerprint)).size).toBe(4);
+    const familiesOf = (endpoint: string) =>
+      new Set(families.filter((f) => f.endpoint === endpoint).map((f) => f.family));
+    expect(familiesOf('orders|HTTP POST /orders').size).toBe(1);
+    expect(familiesOf('cart|HTTP GET /cart/{id}').size).toBe(1);
+    expect((await clusters.families(0.99)).every((f) => f.family === f.fingerprint)).toBe(true);
   });
 });

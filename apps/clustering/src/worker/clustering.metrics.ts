@@ -8,6 +8,7 @@ import type { MetricsRegistry } from '@t2t/platform';
  */
 export class ClusteringMetrics {
   private readonly spans: Counter;
+  private readonly tracesClosed: Counter;
   private readonly badRecords: Counter;
   private readonly windows: Counter;
   private readonly lateTraces: Counter;
@@ -22,6 +23,10 @@ export class ClusteringMetrics {
     this.spans = registry.counter(
       't2t_clustering_spans_total',
       'Spans consumed from spans_by_trace.',
+    );
+    this.tracesClosed = registry.counter(
+      't2t_clustering_traces_closed_total',
+      'Traces closed and fingerprinted.',
     );
     this.badRecords = registry.counter(
       't2t_clustering_bad_records_total',
@@ -76,11 +81,6 @@ export class ClusteringMetrics {
       'Spans dropped because their trace hit the span bound.',
       () => sum((p) => p.stats().assembler.truncatedSpans),
     );
-    gauge(
-      't2t_clustering_traces_closed',
-      'Traces closed and fingerprinted (since the partitions were assigned).',
-      () => sum((p) => p.stats().tracesClosed),
-    );
     gauge('t2t_clustering_open_window_groups', 'Open (window, endpoint, fingerprint) groups.', () =>
       sum((p) => p.stats().windows.openGroups),
     );
@@ -101,8 +101,9 @@ export class ClusteringMetrics {
     );
   }
 
-  consumed(spans: number): void {
+  consumed(spans: number, tracesClosed: number): void {
     this.spans.inc(spans);
+    this.tracesClosed.inc(tracesClosed);
   }
 
   badRecord(): void {

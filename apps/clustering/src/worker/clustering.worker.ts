@@ -202,6 +202,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     const st = await this.stateFor(batch.partition);
     await this.locked(st, async () => {
       let spans = 0;
+      const closedBefore = st.pipeline.stats().tracesClosed;
       for (const m of batch.messages) {
         if (!alive()) return;
         try {
@@ -217,7 +218,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
           );
         }
       }
-      this.metrics.consumed(spans);
+      this.metrics.consumed(spans, st.pipeline.stats().tracesClosed - closedBefore);
       st.lastRecordWallMs = Date.now();
       st.lastRecordWatermarkNs = st.pipeline.watermarkNs;
       await this.publishAndCommit(batch.topic, st, alive);
@@ -240,7 +241,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       if (idleMs < c.idleAdvanceMs) continue;
       void this.locked(st, async () => {
         if (this.states.get(st.pipeline.partition) !== st) return;
+        const closedBefore = st.pipeline.stats().tracesClosed;
         st.pipeline.advanceTo(st.lastRecordWatermarkNs + BigInt(idleMs) * 1_000_000n);
+        this.metrics.consumed(0, st.pipeline.stats().tracesClosed - closedBefore);
         await this.publishAndCommit(
           c.inputTopic,
           st,

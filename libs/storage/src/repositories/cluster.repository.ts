@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ClusterWindowEvent } from '@t2t/fingerprint';
+import { type ClusterWindowEvent, groupFamilies } from '@t2t/fingerprint';
 import type { ClickHouseHandle } from '../clickhouse.factory';
 
 /** Totals of one behaviour (endpoint + fingerprint) over every window written so far. */
@@ -12,6 +12,13 @@ export interface ClusterStatsRow {
   spans: number;
   firstSeen: string;
   lastSeen: string;
+}
+
+export interface FamilyRow {
+  endpoint: string;
+  fingerprint: string;
+  /** Smallest fingerprint of the group of near-duplicate variants this one belongs to. */
+  family: string;
 }
 
 export interface RepresentativeRow {
@@ -151,6 +158,34 @@ export class ClusterRepository {
       firstSeen: r.firstSeen,
       lastSeen: r.lastSeen,
     }));
+  }
+
+  /**
+   * Near-duplicate variants of each endpoint grouped into families (MinHash/LSH over the stored
+   * structural shingles, exact Jaccard ≥ `threshold`). Exact fingerprints stay as they are; the
+   * family is an extra grouping, computed when asked so the threshold can change without rewrites.
+   */
+  async families(threshold = 0.7): Promise<FamilyRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT endpoint, fingerprint, any(shingles) AS shingles
+              FROM {db:Identifier}.clusters GROUP BY endpoint, fingerprint ORDER BY endpoint, fingerprint`,
+      query_params: { db: this.db },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ endpoint: string; fingerprint: string; shingles: string[] }>();
+    const byEndpoint = new Map<string, { hash: string; shingles: string[] }[]>();
+    for (const r of rows) {
+      const list = byEndpoint.get(r.endpoint) ?? [];
+      list.push({ hash: r.fingerprint, shingles: r.shingles });
+      byEndpoint.set(r.endpoint, list);
+    }
+    const out: FamilyRow[] = [];
+    for (const [endpoint, fps] of byEndpoint) {
+      const families = groupFamilies(fps, threshold);
+      for (const f of fps)
+        out.push({ endpoint, fingerprint: f.hash, family: families.get(f.hash) ?? f.hash });
+    }
+    return out;
   }
 
   /**
