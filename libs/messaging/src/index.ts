@@ -1,5 +1,6 @@
 export * from './headers';
 export * from './kafka.env';
 export * from './kafka.factory';
+export * from './leader.election';
 export * from './partition-batch.consumer';
 export * from './topics';

@@ -17,6 +17,7 @@ import {
 import { defaultMigrationsDir, loadMigrations } from './migrations/migration.loader';
 import { Migrator } from './migrations/migrator';
 import { ClusterRepository } from './repositories/cluster.repository';
+import { ModelRepository } from './repositories/model.repository';
 import { SpanRepository } from './repositories/span.repository';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
@@ -110,9 +111,14 @@ export class StorageModule {
           inject: [CLICKHOUSE],
           useFactory: (h: ClickHouseHandle) => new ClusterRepository(h),
         },
+        {
+          provide: ModelRepository,
+          inject: [CLICKHOUSE],
+          useFactory: (h: ClickHouseHandle) => new ModelRepository(h),
+        },
         StorageLifecycle,
       ],
-      exports: [CLICKHOUSE, SpanRepository, ClusterRepository],
+      exports: [CLICKHOUSE, SpanRepository, ClusterRepository, ModelRepository],
     };
   }
 }

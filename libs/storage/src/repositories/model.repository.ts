@@ -1,0 +1,213 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseHandle } from '../clickhouse.factory';
+
+/** A behaviour's totals with its duration sketch merged over every window and partition. */
+export interface BehaviourStatsRow {
+  endpoint: string;
+  fingerprint: string;
+  traces: number;
+  errors: number;
+  sketch: { gamma: number; zeroCount: number; indexes: number[]; counts: number[] };
+}
+
+export interface StoredModelVersion {
+  modelHash: string;
+  version: number;
+  createdAt: string;
+  /** The SystemModel as JSON. */
+  model: string;
+  counts: {
+    services: number;
+    endpoints: number;
+    entities: number;
+    edges: number;
+    behaviours: number;
+    rules: number;
+  };
+}
+
+export interface StoredModelDiff {
+  fromHash: string;
+  toHash: string;
+  version: number;
+  createdAt: string;
+  /** ModelChange[] as JSON. */
+  changes: string;
+}
+
+/** Rows of the windows that start within {horizonMs} before the newest window of any behaviour. */
+const HORIZON = `window_start >= (SELECT max(window_start) FROM {db:Identifier}.cluster_windows) - toIntervalMillisecond({horizonMs:UInt64})`;
+
+/** All SQL behind modeling: what it reads from the clustering tables and the model_* tables it writes. */
+export class ModelRepository {
+  private readonly client: ClickHouseClient;
+  private readonly db: string;
+
+  constructor(handle: ClickHouseHandle) {
+    this.client = handle.client;
+    this.db = handle.database;
+  }
+
+  /**
+   * Totals and merged duration sketch per behaviour (every window row once, FINAL), over the
+   * windows that start within `horizonMs` before the newest window: the model describes the
+   * system as it behaves now, so a behaviour that stopped happening drops out (drift).
+   */
+  async behaviourStats(horizonMs: number): Promise<BehaviourStatsRow[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT endpoint, fingerprint,
+               toString(sum(trace_count)) AS traces, toString(sum(error_count)) AS errors,
+               any(duration_gamma) AS gamma, toString(sum(duration_zero_count)) AS zero,
+               sumMap(duration_indexes, duration_counts) AS buckets
+        FROM {db:Identifier}.cluster_windows FINAL
+        WHERE ${HORIZON}
+        GROUP BY endpoint, fingerprint
+        ORDER BY endpoint, fingerprint`,
+      query_params: { db: this.db, horizonMs },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{
+      endpoint: string;
+      fingerprint: string;
+      traces: string;
+      errors: string;
+      gamma: number;
+      zero: string;
+      buckets: [number[], string[]];
+    }>();
+    const late = await this.client.query({
+      query: `SELECT endpoint, fingerprint, toString(count()) AS n, toString(sum(error)) AS e
+              FROM {db:Identifier}.cluster_late_traces FINAL WHERE ${HORIZON} GROUP BY endpoint, fingerprint`,
+      query_params: { db: this.db, horizonMs },
+      format: 'JSONEachRow',
+    });
+    const lateRows = new Map(
+      (await late.json<{ endpoint: string; fingerprint: string; n: string; e: string }>()).map(
+        (r) => [`${r.endpoint}\u0000${r.fingerprint}`, r],
+      ),
+    );
+    return rows.map((r) => {
+      const l = lateRows.get(`${r.endpoint}\u0000${r.fingerprint}`);
+      return {
+        endpoint: r.endpoint,
+        fingerprint: r.fingerprint,
+        traces: Number(r.traces) + Number(l?.n ?? 0),
+        errors: Number(r.errors) + Number(l?.e ?? 0),
+        sketch: {
+          gamma: Number(r.gamma),
+          zeroCount: Number(r.zero),
+          indexes: r.buckets[0].map(Number),
+          counts: r.buckets[1].map(Number),
+        },
+      };
+    });
+  }
+
+  /**
+   * Up to `perBehaviour` sampled trace ids per behaviour: the ones with the smallest sample hash
+   * over all windows, so the choice is uniform and the same for every reader.
+   */
+  async sampleTraceIds(perBehaviour: number, horizonMs: number): Promise<Map<string, string[]>> {
+    const rs = await this.client.query({
+      query: `
+        SELECT endpoint, fingerprint,
+               arrayMap(x -> x.1, arraySlice(arraySort(x -> (x.2, x.1), groupUniqArray((id, h))), 1, {n:UInt32})) AS ids
+        FROM (
+          SELECT endpoint, fingerprint, arrayJoin(arrayZip(sample_trace_ids, sample_hashes)) AS p, p.1 AS id, p.2 AS h
+          FROM {db:Identifier}.cluster_windows FINAL
+          WHERE ${HORIZON}
+        )
+        GROUP BY endpoint, fingerprint`,
+      query_params: { db: this.db, n: perBehaviour, horizonMs },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ endpoint: string; fingerprint: string; ids: string[] }>();
+    return new Map(rows.map((r) => [`${r.endpoint}\u0000${r.fingerprint}`, r.ids]));
+  }
+
+  async latestVersion(): Promise<StoredModelVersion | undefined> {
+    const [v] = await this.versions(1);
+    return v;
+  }
+
+  /** Newest first; `beforeVersion` pages backwards. */
+  async versions(limit: number, beforeVersion?: number): Promise<StoredModelVersion[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT model_hash, version, toString(created_at) AS created_at, model,
+               services, endpoints, entities, edges, behaviours, rules
+        FROM {db:Identifier}.model_versions FINAL
+        WHERE version < {before:UInt64}
+        ORDER BY version DESC LIMIT {limit:UInt32}`,
+      query_params: { db: this.db, limit, before: beforeVersion ?? Number.MAX_SAFE_INTEGER },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.map((r) => ({
+      modelHash: r.model_hash,
+      version: Number(r.version),
+      createdAt: r.created_at,
+      model: r.model,
+      counts: {
+        services: Number(r.services),
+        endpoints: Number(r.endpoints),
+        entities: Number(r.entities),
+        edges: Number(r.edges),
+        behaviours: Number(r.behaviours),
+        rules: Number(r.rules),
+      },
+    }));
+  }
+
+  async saveVersion(v: StoredModelVersion, diff: StoredModelDiff | undefined): Promise<void> {
+    await this.client.insert({
+      table: `${this.db}.model_versions`,
+      format: 'JSONEachRow',
+      values: [
+        {
+          model_hash: v.modelHash,
+          version: v.version,
+          created_at: v.createdAt,
+          model: v.model,
+          ...v.counts,
+        },
+      ],
+    });
+    if (diff) {
+      await this.client.insert({
+        table: `${this.db}.model_diffs`,
+        format: 'JSONEachRow',
+        values: [
+          {
+            from_hash: diff.fromHash,
+            to_hash: diff.toHash,
+            version: diff.version,
+            created_at: diff.createdAt,
+            change_count: (JSON.parse(diff.changes) as unknown[]).length,
+            changes: diff.changes,
+          },
+        ],
+      });
+    }
+  }
+
+  /** Diffs of the given target versions (one query for all of them). */
+  async diffsFor(versions: readonly number[]): Promise<StoredModelDiff[]> {
+    if (versions.length === 0) return [];
+    const rs = await this.client.query({
+      query: `SELECT from_hash, to_hash, version, toString(created_at) AS created_at, changes
+              FROM {db:Identifier}.model_diffs FINAL WHERE version IN {versions:Array(UInt64)} ORDER BY version DESC`,
+      query_params: { db: this.db, versions },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.map((r) => ({
+      fromHash: r.from_hash,
+      toHash: r.to_hash,
+      version: Number(r.version),
+      createdAt: r.created_at,
+      changes: r.changes,
+    }));
+  }
+}
