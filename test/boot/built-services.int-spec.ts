@@ -17,7 +17,7 @@ const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
 const HEALTH_CHECKS: Record<(typeof APPS)[number], string[]> = {
   ingest: ['clickhouse', 'kafka-consumer'],
   clustering: ['clickhouse', 'clustering-worker', 'clustering-sink'],
-  modeling: ['clickhouse'],
+  modeling: ['clickhouse', 'modeling'],
   generator: ['clickhouse'],
 };
 
@@ -35,6 +35,10 @@ function kafkaEnvFor(app: string): Record<string, string> {
     CLUSTERING_SINK_DLQ_TOPIC: `${topic}.events.dlq`,
     CLUSTERING_GROUP_ID: uniqueTopic('clustering'),
     CLUSTERING_SINK_GROUP_ID: uniqueTopic('sink'),
+    MODELING_EVENTS_TOPIC: `${topic}.events`,
+    MODELING_OUTPUT_TOPIC: `${topic}.models`,
+    MODELING_GROUP_ID: uniqueTopic('modeling'),
+    MODELING_LEADER_GROUP: uniqueTopic('modeling-leader'),
   };
 }
 

@@ -2,14 +2,18 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { ModelingConfig } from './modeling.env';
+import { ModelingService } from './modeling.service';
+import { MODELING_CONFIG } from './modeling.tokens';
 
-/** Builds the versioned semantic model of the system from representative traces. */
+/** Builds the versioned semantic model of the system from clustering's output. */
 @Module({})
 export class ModelingModule {
   static forRoot(config: ModelingConfig): DynamicModule {
     return {
       module: ModelingModule,
       imports: [PlatformModule.forRoot('modeling'), StorageModule.forRoot(config.storage)],
+      providers: [{ provide: MODELING_CONFIG, useValue: config }, ModelingService],
+      exports: [ModelingService],
     };
   }
 }

@@ -1,0 +1,76 @@
+import { QuantileSketch } from '@t2t/fingerprint';
+import type { BehaviourEvidence, ModelSpan, ModelTrace } from '@t2t/model';
+import type { ModelRepository, SpanRepository, SpanRow } from '@t2t/storage';
+
+const KIND: Record<string, number> = {
+  Unspecified: 0,
+  Internal: 1,
+  Server: 2,
+  Client: 3,
+  Producer: 4,
+  Consumer: 5,
+};
+const STATUS: Record<string, number> = { Unset: 0, Ok: 1, Error: 2 };
+
+export function toModelSpan(r: SpanRow): ModelSpan {
+  return {
+    traceId: r.TraceId,
+    spanId: r.SpanId,
+    parentSpanId: r.ParentSpanId,
+    service: r.ServiceName,
+    name: r.SpanName,
+    kind: KIND[r.SpanKind] ?? 0,
+    startNs: BigInt(r.Timestamp),
+    durationNs: Number(r.Duration),
+    statusCode: STATUS[r.StatusCode] ?? 0,
+    attributes: r.SpanAttributes,
+    links: r['Links.TraceId'].map((traceId, i) => ({ traceId, spanId: r['Links.SpanId'][i] })),
+  };
+}
+
+/**
+ * Reads what modeling builds from: per behaviour its totals and merged duration sketch, a uniform
+ * sample of its traces with every span, and its representative. Three queries in all (stats,
+ * sample ids, spans of every sampled trace at once), whatever the number of behaviours.
+ */
+export async function loadEvidence(
+  models: ModelRepository,
+  spans: SpanRepository,
+  options: { samplesPerBehaviour: number; horizonMs: number },
+  representatives: Map<string, string>,
+): Promise<BehaviourEvidence[]> {
+  const [stats, samples] = await Promise.all([
+    models.behaviourStats(options.horizonMs),
+    models.sampleTraceIds(options.samplesPerBehaviour, options.horizonMs),
+  ]);
+  const wanted = new Set<string>();
+  for (const ids of samples.values()) for (const id of ids) wanted.add(id);
+  for (const id of representatives.values()) wanted.add(id);
+  const rows = await spans.findByTraceIds([...wanted]);
+  const traces = new Map<string, ModelTrace>();
+  for (const row of rows) {
+    let t = traces.get(row.TraceId);
+    if (!t) {
+      t = { traceId: row.TraceId, spans: [] };
+      traces.set(row.TraceId, t);
+    }
+    t.spans.push(toModelSpan(row));
+  }
+  return stats.map((s) => {
+    const key = `${s.endpoint}\u0000${s.fingerprint}`;
+    const sketch = QuantileSketch.fromSerialized(s.sketch);
+    const repId = representatives.get(key);
+    return {
+      endpoint: s.endpoint,
+      fingerprint: s.fingerprint,
+      traces: s.traces,
+      errors: s.errors,
+      p50Us: sketch.count > 0 ? sketch.quantile(0.5) : 0,
+      p95Us: sketch.count > 0 ? sketch.quantile(0.95) : 0,
+      representative: repId ? traces.get(repId) : undefined,
+      samples: (samples.get(key) ?? [])
+        .map((id) => traces.get(id))
+        .filter((t): t is ModelTrace => t !== undefined),
+    };
+  });
+}

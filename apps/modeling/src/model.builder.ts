@@ -1,0 +1,166 @@
+import { Logger } from '@nestjs/common';
+import {
+  buildSystemModel,
+  diffModels,
+  type ModelChange,
+  modelHash,
+  type SystemModel,
+} from '@t2t/model';
+import type { ClusterRepository, ModelRepository, SpanRepository } from '@t2t/storage';
+import { loadEvidence } from './evidence.loader';
+
+export interface ModelBuildResult {
+  changed: boolean;
+  version: number;
+  modelHash: string;
+  changes: ModelChange[];
+}
+
+/** What modeling announces on `model_events` for each new version. */
+export interface ModelEvent {
+  v: 1;
+  type: 'model_version';
+  version: number;
+  modelHash: string;
+  previousHash: string | undefined;
+  /** Endpoints whose part of the model changed (test generation regenerates only those). */
+  changedEndpoints: string[];
+  changes: ModelChange[];
+}
+
+export const EMPTY_MODEL: SystemModel = {
+  services: [],
+  endpoints: [],
+  entities: [],
+  edges: [],
+  behaviours: [],
+  rules: [],
+};
+
+/** Endpoint keys a change touches, for consumers that work per endpoint. */
+export function endpointsOf(changes: readonly ModelChange[]): string[] {
+  const out = new Set<string>();
+  for (const c of changes) {
+    if ('endpoint' in c) out.add(c.endpoint);
+    else if (c.kind === 'rule_added' || c.kind === 'rule_removed') out.add(c.rule.endpoint);
+    else if (c.kind === 'rule_changed') out.add(c.after.endpoint);
+    else if (c.kind === 'edge_added' || c.kind === 'edge_removed')
+      for (const e of c.edge.seenIn) out.add(e);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Rebuilds the model from what clustering stored and records a new version when it changed.
+ * Versions are content-addressed (model hash), so rebuilding an unchanged model writes nothing and
+ * two builders arriving at the same model write the same row. Requests are debounced: a burst of
+ * cluster events costs one rebuild.
+ */
+export class ModelBuilder {
+  private readonly log = new Logger('modeling');
+  private scheduled: Promise<ModelBuildResult> | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly clusters: ClusterRepository,
+    private readonly models: ModelRepository,
+    private readonly spans: SpanRepository,
+    private readonly options: {
+      samplesPerBehaviour: number;
+      debounceMs: number;
+      horizonMs: number;
+    },
+    private readonly publish: (event: ModelEvent) => Promise<void>,
+    private readonly observe: (result: ModelBuildResult | Error, ms: number) => void = () =>
+      undefined,
+  ) {}
+
+  /** A rebuild that starts after this call (shared with other requests within the debounce). */
+  requestRebuild(): Promise<ModelBuildResult> {
+    if (!this.scheduled) {
+      const scheduled = new Promise<void>((r) => setTimeout(r, this.options.debounceMs)).then(
+        () => {
+          this.scheduled = undefined;
+          return this.rebuildNow();
+        },
+      );
+      this.scheduled = scheduled;
+    }
+    return this.scheduled;
+  }
+
+  /** Rebuilds now (after any rebuild in progress). */
+  rebuildNow(): Promise<ModelBuildResult> {
+    const next = this.running.then(() => this.rebuild());
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async rebuild(): Promise<ModelBuildResult> {
+    const t0 = Date.now();
+    try {
+      const reps = new Map(
+        (await this.clusters.representatives()).map((r) => [
+          `${r.endpoint}\u0000${r.fingerprint}`,
+          r.traceId,
+        ]),
+      );
+      const evidence = await loadEvidence(this.models, this.spans, this.options, reps);
+      const model = buildSystemModel(evidence);
+      const hash = modelHash(model);
+      const latest = await this.models.latestVersion();
+      if (latest?.modelHash === hash) {
+        const result = { changed: false, version: latest.version, modelHash: hash, changes: [] };
+        this.observe(result, Date.now() - t0);
+        return result;
+      }
+      const previous = latest ? (JSON.parse(latest.model) as SystemModel) : EMPTY_MODEL;
+      const changes = diffModels(previous, model);
+      const version = (latest?.version ?? 0) + 1;
+      const createdAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      await this.models.saveVersion(
+        {
+          modelHash: hash,
+          version,
+          createdAt,
+          model: JSON.stringify(model),
+          counts: {
+            services: model.services.length,
+            endpoints: model.endpoints.length,
+            entities: model.entities.length,
+            edges: model.edges.length,
+            behaviours: model.behaviours.length,
+            rules: model.rules.length,
+          },
+        },
+        latest
+          ? {
+              fromHash: latest.modelHash,
+              toHash: hash,
+              version,
+              createdAt,
+              changes: JSON.stringify(changes),
+            }
+          : undefined,
+      );
+      await this.publish({
+        v: 1,
+        type: 'model_version',
+        version,
+        modelHash: hash,
+        previousHash: latest?.modelHash,
+        changedEndpoints: endpointsOf(changes),
+        changes,
+      });
+      this.log.log(
+        `model version ${version} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
+      );
+      const result = { changed: true, version, modelHash: hash, changes };
+      this.observe(result, Date.now() - t0);
+      return result;
+    } catch (e) {
+      this.observe(e as Error, Date.now() - t0);
+      throw e;
+    }
+  }
+}

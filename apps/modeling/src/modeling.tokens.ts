@@ -1,0 +1,1 @@
+export const MODELING_CONFIG = Symbol('MODELING_CONFIG');
