@@ -26,12 +26,12 @@ import {
   testKafka,
   uniqueTopic,
 } from '@t2t/test-support';
-import { clusteringEnv } from '../../clustering/src/clustering.env';
-import { ClusteringModule } from '../../clustering/src/clustering.module';
-import { ingestEnv } from '../../ingest/src/ingest.env';
-import { IngestModule } from '../../ingest/src/ingest.module';
-import { modelingEnv } from '../src/modeling.env';
-import { ModelingModule } from '../src/modeling.module';
+import { clusteringEnv } from '../../apps/clustering/src/clustering.env';
+import { ClusteringModule } from '../../apps/clustering/src/clustering.module';
+import { ingestEnv } from '../../apps/ingest/src/ingest.env';
+import { IngestModule } from '../../apps/ingest/src/ingest.module';
+import { modelingEnv } from '../../apps/modeling/src/modeling.env';
+import { ModelingModule } from '../../apps/modeling/src/modeling.module';
 
 /**
  * The whole pipeline on a real broker and one embedded engine: OTLP requests of the potato system
