@@ -4,5 +4,6 @@ export * from './migrations/migrator';
 export * from './repositories/cluster.repository';
 export * from './repositories/model.repository';
 export * from './repositories/span.repository';
+export * from './repositories/test.repository';
 export * from './storage.env';
 export * from './storage.module';

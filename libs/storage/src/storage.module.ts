@@ -19,6 +19,7 @@ import { Migrator } from './migrations/migrator';
 import { ClusterRepository } from './repositories/cluster.repository';
 import { ModelRepository } from './repositories/model.repository';
 import { SpanRepository } from './repositories/span.repository';
+import { TestRepository } from './repositories/test.repository';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
 
@@ -116,9 +117,14 @@ export class StorageModule {
           inject: [CLICKHOUSE],
           useFactory: (h: ClickHouseHandle) => new ModelRepository(h),
         },
+        {
+          provide: TestRepository,
+          inject: [CLICKHOUSE],
+          useFactory: (h: ClickHouseHandle) => new TestRepository(h),
+        },
         StorageLifecycle,
       ],
-      exports: [CLICKHOUSE, SpanRepository, ClusterRepository, ModelRepository],
+      exports: [CLICKHOUSE, SpanRepository, ClusterRepository, ModelRepository, TestRepository],
     };
   }
 }

@@ -1,0 +1,155 @@
+import { freshStorageConfig } from '@t2t/test-support';
+import { type ClickHouseHandle, openStorage, type StoredTest, TestRepository } from '@t2t/storage';
+
+function test(id: string, endpoint: string, overrides: Partial<StoredTest> = {}): StoredTest {
+  return {
+    testId: id,
+    endpoint,
+    fingerprint: 'f'.repeat(16),
+    rule: '',
+    kind: 'behaviour',
+    generator: 'deterministic',
+    name: `${endpoint} ${id}`,
+    modelHash: 'h1',
+    modelVersion: 1,
+    generationRunId: 'run-1',
+    verdict: 'verified',
+    assertionsKept: 5,
+    assertionsDropped: 1,
+    spec: JSON.stringify({ id }),
+    jestFile: '// jest',
+    tracetestYaml: 'type: Test',
+    createdAt: '2026-01-01 00:00:00.000',
+    retired: false,
+    ...overrides,
+  };
+}
+
+describe(TestRepository.name, () => {
+  let storage: ReturnType<typeof freshStorageConfig>;
+  let handle: ClickHouseHandle;
+  let sut: TestRepository;
+
+  beforeAll(async () => {
+    storage = freshStorageConfig();
+    handle = await openStorage(storage.config);
+    sut = new TestRepository(handle);
+  });
+
+  afterAll(async () => {
+    await handle.close();
+    storage.cleanup();
+  });
+
+  it('keeps the latest version of each test and pages with a keyset', async () => {
+    await sut.saveTests([
+      test('a', 'svc|HTTP GET /a'),
+      test('b', 'svc|HTTP GET /a'),
+      test('c', 'svc|HTTP POST /b'),
+    ]);
+    await sut.saveTests([
+      test('a', 'svc|HTTP GET /a', { name: 'renamed', createdAt: '2026-01-02 00:00:00.000' }),
+    ]);
+    const first = await sut.currentTests({ limit: 2 });
+    expect(first.map((t) => t.testId)).toEqual(['a', 'b']);
+    expect(first[0].name).toBe('renamed');
+    const next = await sut.currentTests({
+      limit: 2,
+      after: { endpoint: first[1].endpoint, testId: first[1].testId },
+    });
+    expect(next.map((t) => t.testId)).toEqual(['c']);
+    expect(
+      (await sut.currentTests({ limit: 10, endpoints: ['svc|HTTP POST /b'] })).map((t) => t.testId),
+    ).toEqual(['c']);
+  });
+
+  it('retires the tests of an endpoint that were not regenerated', async () => {
+    await sut.saveTests([test('x', 'svc|HTTP GET /x'), test('y', 'svc|HTTP GET /x')]);
+    expect(await sut.retireTests(['svc|HTTP GET /x'], new Set(['x']))).toBe(1);
+    expect(
+      (await sut.currentTests({ limit: 10, endpoints: ['svc|HTTP GET /x'] })).map((t) => t.testId),
+    ).toEqual(['x']);
+  });
+
+  it('records generation runs as they progress and reports the last generated model', async () => {
+    const run = {
+      runId: 'r1',
+      trigger: 'schedule',
+      status: 'running',
+      instance: 'i1',
+      modelVersion: 3,
+      modelHash: 'h3',
+      endpoints: ['svc|HTTP GET /a'],
+      testsGenerated: 0,
+      testsKept: 0,
+      testsRejected: 0,
+      assertionsDropped: 0,
+      error: '',
+      startedAt: '2026-01-01 00:00:00.000',
+      finishedAt: null,
+    };
+    await sut.saveRun(run);
+    expect(await sut.lastGeneratedModelHash()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 5));
+    await sut.saveRun({
+      ...run,
+      status: 'succeeded',
+      testsGenerated: 4,
+      finishedAt: '2026-01-01 00:00:01.000',
+    });
+    const [stored] = await sut.runs(10);
+    expect(stored).toMatchObject({
+      runId: 'r1',
+      status: 'succeeded',
+      testsGenerated: 4,
+      finishedAt: '2026-01-01 00:00:01.000',
+    });
+    expect(await sut.lastGeneratedModelHash()).toBe('h3');
+  });
+
+  it('stores executions and reads the latest per test in one query', async () => {
+    await sut.saveExecutions([
+      {
+        runId: 'e1',
+        testId: 'a',
+        mode: 'live',
+        target: 'http://x',
+        traceId: 't1',
+        passed: true,
+        failures: 0,
+        report: '{}',
+        durationMs: 12,
+        startedAt: '2026-01-01 00:00:00.000',
+      },
+      {
+        runId: 'e2',
+        testId: 'a',
+        mode: 'stored',
+        target: '',
+        traceId: 't2',
+        passed: false,
+        failures: 2,
+        report: '{"f":2}',
+        durationMs: 3,
+        startedAt: '2026-01-01 00:01:00.000',
+      },
+      {
+        runId: 'e2',
+        testId: 'b',
+        mode: 'stored',
+        target: '',
+        traceId: 't3',
+        passed: true,
+        failures: 0,
+        report: '{}',
+        durationMs: 3,
+        startedAt: '2026-01-01 00:01:00.000',
+      },
+    ]);
+    const rows = await sut.executionsFor(['a', 'b'], 1);
+    expect(rows.map((r) => [r.testId, r.runId, r.passed])).toEqual([
+      ['a', 'e2', false],
+      ['b', 'e2', true],
+    ]);
+  });
+});
