@@ -6,8 +6,12 @@ import {
   modelHash,
   type SystemModel,
 } from '@t2t/model';
-import type { ClusterRepository, ModelRepository, SpanRepository } from '@t2t/storage';
-import { loadEvidence } from './evidence.loader';
+import {
+  type ClusterRepository,
+  loadEvidence,
+  type ModelRepository,
+  type SpanRepository,
+} from '@t2t/storage';
 
 export interface ModelBuildResult {
   changed: boolean;

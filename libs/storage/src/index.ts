@@ -7,3 +7,4 @@ export * from './repositories/span.repository';
 export * from './repositories/test.repository';
 export * from './storage.env';
 export * from './storage.module';
+export * from './readers/evidence.reader';

@@ -1,6 +1,7 @@
 import { QuantileSketch } from '@t2t/fingerprint';
 import type { BehaviourEvidence, ModelSpan, ModelTrace } from '@t2t/model';
-import type { ModelRepository, SpanRepository, SpanRow } from '@t2t/storage';
+import type { ModelRepository } from '../repositories/model.repository';
+import type { SpanRepository, SpanRow } from '../repositories/span.repository';
 
 const KIND: Record<string, number> = {
   Unspecified: 0,
