@@ -14,6 +14,21 @@ export interface ClusterStatsRow {
   lastSeen: string;
 }
 
+/** A `statsPage` row: ClusterStatsRow with first/last seen as exact Unix nanoseconds. */
+export interface ClusterStatsPageRow extends Omit<ClusterStatsRow, 'firstSeen' | 'lastSeen'> {
+  /** Decimal string (exceeds 2^53). */
+  firstSeenNs: string;
+  lastSeenNs: string;
+}
+
+export interface ClusterStatsPageQuery {
+  limit: number;
+  /** Keyset position: rows strictly after this behaviour in (endpoint, fingerprint) order. */
+  after?: { endpoint: string; fingerprint: string };
+  /** Only this endpoint's behaviours. */
+  endpoint?: string;
+}
+
 export interface FamilyRow {
   endpoint: string;
   fingerprint: string;
@@ -157,6 +172,45 @@ export class ClusterRepository {
       spans: Number(r.spans),
       firstSeen: r.firstSeen,
       lastSeen: r.lastSeen,
+    }));
+  }
+
+  /**
+   * Totals per behaviour, one page at a time in (endpoint, fingerprint) order. Keyset paging
+   * rather than `stats()`' busiest-first order: trace counts change between two pages, the
+   * behaviour's identity does not, so a client paging through sees every behaviour exactly once.
+   */
+  async statsPage(q: ClusterStatsPageQuery): Promise<ClusterStatsPageRow[]> {
+    const rs = await this.client.query({
+      query: `SELECT endpoint, fingerprint, toString(traces) AS traces, toString(errors) AS errors,
+                     toString(incomplete) AS incomplete, toString(spans) AS spans,
+                     toString(toUnixTimestamp64Nano(first_seen)) AS firstSeenNs,
+                     toString(toUnixTimestamp64Nano(last_seen)) AS lastSeenNs
+              FROM {db:Identifier}.cluster_stats
+              WHERE ({hasAfter:UInt8} = 0 OR (endpoint, fingerprint) > ({afterEndpoint:String}, {afterFingerprint:String}))
+                AND ({endpoint:String} = '' OR endpoint = {endpoint:String})
+              ORDER BY endpoint, fingerprint
+              LIMIT {limit:UInt32}`,
+      query_params: {
+        db: this.db,
+        hasAfter: q.after ? 1 : 0,
+        afterEndpoint: q.after?.endpoint ?? '',
+        afterFingerprint: q.after?.fingerprint ?? '',
+        endpoint: q.endpoint ?? '',
+        limit: q.limit,
+      },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<Record<string, string>>();
+    return rows.map((r) => ({
+      endpoint: r.endpoint,
+      fingerprint: r.fingerprint,
+      traces: Number(r.traces),
+      errors: Number(r.errors),
+      incomplete: Number(r.incomplete),
+      spans: Number(r.spans),
+      firstSeenNs: r.firstSeenNs,
+      lastSeenNs: r.lastSeenNs,
     }));
   }
 

@@ -26,6 +26,25 @@ export interface StoredModelVersion {
   };
 }
 
+/** A version without its model document: what listings need. */
+export type ModelVersionSummary = Omit<StoredModelVersion, 'model'>;
+
+function summaryOf(r: Record<string, string>): ModelVersionSummary {
+  return {
+    modelHash: r.model_hash,
+    version: Number(r.version),
+    createdAt: r.created_at,
+    counts: {
+      services: Number(r.services),
+      endpoints: Number(r.endpoints),
+      entities: Number(r.entities),
+      edges: Number(r.edges),
+      behaviours: Number(r.behaviours),
+      rules: Number(r.rules),
+    },
+  };
+}
+
 export interface StoredModelDiff {
   fromHash: string;
   toHash: string;
@@ -144,7 +163,54 @@ export class ModelRepository {
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();
-    return rows.map((r) => ({
+    return rows.map((r) => ({ ...summaryOf(r), model: r.model }));
+  }
+
+  /**
+   * `versions` without the model documents, which can be megabytes each: for listings, which
+   * then read only the documents they need with `modelsByHash`.
+   */
+  async versionSummaries(limit: number, beforeVersion?: number): Promise<ModelVersionSummary[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT model_hash, version, toString(created_at) AS created_at,
+               services, endpoints, entities, edges, behaviours, rules
+        FROM {db:Identifier}.model_versions FINAL
+        WHERE version < {before:UInt64}
+        ORDER BY version DESC LIMIT {limit:UInt32}`,
+      query_params: { db: this.db, limit, before: beforeVersion ?? Number.MAX_SAFE_INTEGER },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, string>>()).map(summaryOf);
+  }
+
+  /** Model documents (SystemModel JSON) by model hash, one query for all of them. */
+  async modelsByHash(hashes: readonly string[]): Promise<Map<string, string>> {
+    if (hashes.length === 0) return new Map();
+    const rs = await this.client.query({
+      query: `SELECT model_hash, model FROM {db:Identifier}.model_versions FINAL
+              WHERE model_hash IN {hashes:Array(String)}`,
+      query_params: { db: this.db, hashes },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ model_hash: string; model: string }>();
+    return new Map(rows.map((r) => [r.model_hash, r.model]));
+  }
+
+  async versionByHash(modelHash: string): Promise<StoredModelVersion | undefined> {
+    const rs = await this.client.query({
+      query: `
+        SELECT model_hash, version, toString(created_at) AS created_at, model,
+               services, endpoints, entities, edges, behaviours, rules
+        FROM {db:Identifier}.model_versions FINAL
+        WHERE model_hash = {hash:String}
+        LIMIT 1`,
+      query_params: { db: this.db, hash: modelHash },
+      format: 'JSONEachRow',
+    });
+    const [r] = await rs.json<Record<string, string>>();
+    if (!r) return undefined;
+    return {
       modelHash: r.model_hash,
       version: Number(r.version),
       createdAt: r.created_at,
@@ -157,7 +223,7 @@ export class ModelRepository {
         behaviours: Number(r.behaviours),
         rules: Number(r.rules),
       },
-    }));
+    };
   }
 
   async saveVersion(v: StoredModelVersion, diff: StoredModelDiff | undefined): Promise<void> {
