@@ -42,9 +42,13 @@ function kafkaEnvFor(app: string): Record<string, string> {
   };
 }
 
+/** The generator refuses to start without GraphQL API keys (or an explicit GRAPHQL_AUTH=off). */
+const API_ENV = { GRAPHQL_API_KEYS: 'k-built-services-0123456789' };
+
 function start(app: string, env: Record<string, string>): NodeProcess {
   return spawnNode([join(root, `dist/apps/${app}/apps/${app}/src/main.js`)], {
     ...kafkaEnvFor(app),
+    ...API_ENV,
     ...env,
   });
 }

@@ -8,6 +8,7 @@ describe(`${GeneratorModule.name} boot`, () => {
     const config = generatorEnv.parse({
       CLICKHOUSE_DATA_PATH: storage.config.dataPath,
       HTTP_PORT: '0',
+      GRAPHQL_API_KEYS: 'k-generator-boot-0123456789',
     });
     const service = await startTestService(GeneratorModule.forRoot(config));
     try {

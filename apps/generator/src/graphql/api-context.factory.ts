@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { ModelRepository, SpanRepository } from '@t2t/storage';
+import type { Request } from 'express';
+import type { ApiContext } from './api.context';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { createModelDiffLoader } from './loaders/model-diff.loader';
+import { createModelLoader } from './loaders/model.loader';
+import { createSpanLoader } from './loaders/span.loader';
+
+/**
+ * Builds the context of each GraphQL request: authenticates it (before Apollo parses the
+ * operation; a failure ends the request with HTTP 401) and gives it fresh DataLoaders, so no
+ * cached rows outlive the request or leak between clients.
+ */
+@Injectable()
+export class ApiContextFactory {
+  constructor(
+    private readonly spans: SpanRepository,
+    private readonly models: ModelRepository,
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  create(req: Request): ApiContext {
+    this.authenticator.authenticate(req.headers);
+    return {
+      req,
+      loaders: {
+        spans: createSpanLoader(this.spans),
+        modelDiffs: createModelDiffLoader(this.models),
+        models: createModelLoader(this.models),
+      },
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Request } from 'express';
+import { ApiContextFactory } from './api-context.factory';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { createApiErrorFormatter } from './errors/api-error.formatter';
+import { apiKeysOf, type GraphqlApiConfig } from './graphql-api.env';
+import { GraphqlApiMetrics } from './graphql-api.metrics';
+import { ExpressApolloDriver } from './http/express-apollo.driver';
+import { queryLimitsPlugin } from './limits/query-limits.plugin';
+import { ModelReader } from './model/model.reader';
+import { BehaviourResolver } from './resolvers/behaviour.resolver';
+import { ClusterResolver } from './resolvers/cluster.resolver';
+import { EndpointResolver } from './resolvers/endpoint.resolver';
+import { ModelVersionResolver } from './resolvers/model-version.resolver';
+import { ModelResolver } from './resolvers/model.resolver';
+import { SpanResolver } from './resolvers/span.resolver';
+import { TraceResolver } from './resolvers/trace.resolver';
+import { MODEL_CHANGE_TYPES } from './types/model-change.type';
+
+/**
+ * What the Apollo options need from DI (the request context and metrics). A module of its own
+ * because GraphQLModule.forRootAsync can only inject from modules it imports.
+ */
+@Module({})
+class GraphqlApiSupportModule {
+  static forRoot(config: GraphqlApiConfig): DynamicModule {
+    return {
+      module: GraphqlApiSupportModule,
+      providers: [
+        {
+          provide: ApiKeyAuthenticator,
+          // auth=off is only accepted with no keys configured (graphqlEnvProblems).
+          useValue: new ApiKeyAuthenticator(config.auth === 'off' ? [] : apiKeysOf(config)),
+        },
+        ApiContextFactory,
+        GraphqlApiMetrics,
+      ],
+      exports: [ApiContextFactory, GraphqlApiMetrics],
+    };
+  }
+}
+
+/**
+ * The GraphQL API (Apollo through @nestjs/graphql, code-first): the model, its versions and
+ * diffs, recorded traces and cluster statistics. Later parts of the API (tests, generation runs)
+ * add their resolvers to this module's providers.
+ */
+@Module({})
+export class GraphqlApiModule {
+  static forRoot(config: GraphqlApiConfig): DynamicModule {
+    const log = new Logger('graphql');
+    if (config.auth === 'off') {
+      log.warn('GRAPHQL_AUTH=off: the GraphQL API answers without an API key');
+    }
+    return {
+      module: GraphqlApiModule,
+      imports: [
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ExpressApolloDriver,
+          imports: [GraphqlApiSupportModule.forRoot(config)],
+          inject: [ApiContextFactory, GraphqlApiMetrics],
+          useFactory: (contexts: ApiContextFactory, metrics: GraphqlApiMetrics) => ({
+            path: config.path,
+            // Code-first: the schema is built from the decorated classes, in memory.
+            autoSchemaFile: true,
+            sortSchema: true,
+            buildSchemaOptions: { orphanedTypes: MODEL_CHANGE_TYPES },
+            // GraphiQL when asked for; otherwise no landing page (`playground: false` disables it).
+            ...(config.playground ? { graphiql: true } : { playground: false }),
+            includeStacktraceInErrorResponses: false,
+            // Our formatter maps every error; Nest's HttpException translation is not needed.
+            autoTransformHttpErrors: false,
+            formatError: createApiErrorFormatter(log, (code) => metrics.error(code)),
+            context: ({ req }: { req: Request }) => contexts.create(req),
+            plugins: [
+              queryLimitsPlugin(
+                { maxDepth: config.maxDepth, maxComplexity: config.maxComplexity },
+                (limit) => metrics.refusal(limit),
+              ),
+            ],
+          }),
+        }),
+      ],
+      providers: [
+        ModelReader,
+        ModelResolver,
+        ModelVersionResolver,
+        EndpointResolver,
+        BehaviourResolver,
+        TraceResolver,
+        SpanResolver,
+        ClusterResolver,
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { UseFilters } from '@nestjs/common';
+import { Args, Context, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { ApiLoaders } from '../api.context';
+import { BadUserInputError, NotFoundError } from '../errors/api.errors';
+import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
+import { SpanType, toSpanType, TraceType } from '../types/trace.type';
+
+/**
+ * Spans a trace is assumed to hold when costing a query (the real count is unknown until read).
+ * Generous enough for typical request traces, small enough that a page of behaviours with spans
+ * fits the default complexity limit.
+ */
+export const SPANS_PER_TRACE_ESTIMATE = 20;
+
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
+@UseFilters(ResolverExceptionFilter)
+@Resolver(() => TraceType)
+export class TraceResolver {
+  @Query(() => TraceType, {
+    nullable: true,
+    description:
+      'A recorded trace by id (32 hex characters). NOT_FOUND if no span of it is stored.',
+  })
+  async trace(@Args('id') id: string, @Context('loaders') loaders: ApiLoaders): Promise<TraceType> {
+    const traceId = id.trim().toLowerCase();
+    if (!TRACE_ID.test(traceId)) {
+      throw new BadUserInputError('trace id must be 32 hexadecimal characters', 'id');
+    }
+    // Through the loader: `spans` below is then answered from its cache, not a second query.
+    const spans = await loaders.spans.load(traceId);
+    if (spans.length === 0) throw new NotFoundError(`trace ${traceId} not found`);
+    return { traceId };
+  }
+
+  @ResolveField(() => [SpanType], {
+    description: 'Every stored span of the trace, oldest first.',
+    complexity: ({ childComplexity }) => 1 + childComplexity * SPANS_PER_TRACE_ESTIMATE,
+  })
+  async spans(
+    @Parent() trace: TraceType,
+    @Context('loaders') loaders: ApiLoaders,
+  ): Promise<SpanType[]> {
+    const rows = await loaders.spans.load(trace.traceId);
+    return rows.map(toSpanType);
+  }
+}

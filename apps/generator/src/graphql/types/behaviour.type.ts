@@ -1,0 +1,57 @@
+import { Field, Float, ObjectType } from '@nestjs/graphql';
+import type { ModelBehaviour } from '@t2t/model';
+import type { ModelSnapshot } from '../model/model.snapshot';
+import { ConnectionType } from '../pagination/connection.type';
+
+@ObjectType('Behaviour', {
+  description:
+    'One structural variant of an endpoint’s traces (one fingerprint) and its statistics.',
+})
+export class BehaviourType {
+  @Field({ description: 'Key of the entry endpoint.' })
+  endpoint!: string;
+
+  @Field()
+  fingerprint!: string;
+
+  @Field(() => Float, { description: 'Fraction of the endpoint’s traces (0..1).' })
+  share!: number;
+
+  @Field(() => Float)
+  traces!: number;
+
+  @Field(() => Float, { description: 'Fraction of its traces with an error (0..1).' })
+  errorRate!: number;
+
+  @Field(() => Float, { description: 'Median duration, microseconds.' })
+  p50Us!: number;
+
+  @Field(() => Float, { description: '95th percentile duration, microseconds.' })
+  p95Us!: number;
+
+  @Field(() => String, { nullable: true })
+  representativeTraceId!: string | null;
+
+  /** Edge ids, resolved to edges by `edges` (not a GraphQL field). */
+  edgeIds!: string[];
+
+  snapshot!: ModelSnapshot;
+}
+
+export function toBehaviourType(b: ModelBehaviour, snapshot: ModelSnapshot): BehaviourType {
+  return {
+    endpoint: b.endpoint,
+    fingerprint: b.fingerprint,
+    share: b.share,
+    traces: b.traces,
+    errorRate: b.errorRate,
+    p50Us: b.p50Us,
+    p95Us: b.p95Us,
+    representativeTraceId: b.representativeTraceId ?? null,
+    edgeIds: b.edges,
+    snapshot,
+  };
+}
+
+@ObjectType('BehaviourConnection')
+export class BehaviourConnection extends ConnectionType(BehaviourType, 'Behaviour') {}
