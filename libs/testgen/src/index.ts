@@ -1,0 +1,14 @@
+// Spec format v1
+export * from './spec/test-spec.model';
+export type { JsonSchema } from './spec/json-schema.model';
+export { TEST_SPEC_V1_SCHEMA } from './spec/test-spec.schema';
+export { validateTestSpec, type TestSpecValidation } from './spec/test-spec.validator';
+export { validateAgainstSchema } from './spec/json-schema.validator';
+export {
+  resolveTrigger,
+  fixtureVariables,
+  placeholdersIn,
+  typedValue,
+  UnresolvedPlaceholderError,
+} from './spec/trigger.resolver';
+export { triggerFor, requestMap } from './spec/run-request';
