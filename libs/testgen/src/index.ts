@@ -12,3 +12,15 @@ export {
   UnresolvedPlaceholderError,
 } from './spec/trigger.resolver';
 export { triggerFor, requestMap } from './spec/run-request';
+
+// Evaluation
+export type { AssertionResult, SpanRef } from './evaluate/assertion-result.model';
+export {
+  evaluateSpec,
+  evaluateAssertions,
+  evaluateAssertion,
+  type RequestAttributes,
+} from './evaluate/spec.evaluator';
+export { formatAssertionResults } from './evaluate/assertion-result.format';
+export { describeSelector } from './evaluate/span.selector';
+export { describeMatcher } from './evaluate/attribute.matcher';
