@@ -24,3 +24,33 @@ export {
 export { formatAssertionResults } from './evaluate/assertion-result.format';
 export { describeSelector } from './evaluate/span.selector';
 export { describeMatcher } from './evaluate/attribute.matcher';
+
+// Deterministic synthesis
+export { synthesizeTests, recordedTracesFor } from './synthesize/tests.synthesizer';
+export {
+  DEFAULT_SYNTHESIS_OPTIONS,
+  resolveSynthesisOptions,
+  type SynthesisOptions,
+} from './synthesize/synthesis.options';
+export { learnAttributeMatcher, learnStatusMatcher } from './synthesize/matcher.learner';
+export { learnValuePattern } from './synthesize/value-pattern.learner';
+export { synthesizeVerifiedTests } from './deterministic.generator';
+
+// Verification
+export { verifySpec, type VerifyOptions } from './verify/spec.verifier';
+export {
+  defaultMutations,
+  type MutationStrategy,
+  type MutationContext,
+  type Mutant,
+} from './verify/assertion.mutator';
+export * from './verify/trace.mutations';
+
+// Emitters
+export {
+  emitJestTest,
+  jestFileName,
+  DEFAULT_JEST_EMIT_OPTIONS,
+  type JestEmitOptions,
+} from './emit/jest-file.emitter';
+export { emitTracetestYaml } from './emit/tracetest-yaml.emitter';
