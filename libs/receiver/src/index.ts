@@ -1,0 +1,3 @@
+export * from './otlp-intake.port';
+export * from './receiver.env';
+export * from './receiver.tokens';

@@ -1,0 +1,45 @@
+/**
+ * The receiver's next hop. The receiver speaks HTTP (limits, decompression, status codes); an intake
+ * decides what happens to a request's spans: produce them to Kafka, hand them to an in-process
+ * ingest, record them in a test. The receiver knows nothing else about it.
+ */
+
+/** One decompressed OTLP `ExportTraceServiceRequest`, as the client sent it. */
+export interface IntakeRequest {
+  /** The request body after HTTP decompression; not decoded. The intake must not modify it. */
+  body: Buffer;
+  encoding: 'otlp_proto' | 'otlp_json';
+  /** When the receiver started reading the request, in Unix milliseconds. */
+  receivedAt: number;
+}
+
+export type IntakeResult =
+  /**
+   * The spans are durable as far as the intake's guarantees go; the client is told it may drop
+   * them. `rejectedSpans` of them failed validation and will never be stored (partial success;
+   * `message` says why). A message with `rejectedSpans: 0` is passed to the client as a warning.
+   */
+  | {
+      kind: 'accepted';
+      rejectedSpans: number;
+      message?: string;
+      /**
+       * Spans taken, not counting the rejected ones, when the intake decoded the request (for the
+       * receiver's metrics); left out when unknown.
+       */
+      acceptedSpans?: number;
+    }
+  /** Temporarily unable to take more (broker down, queue full): the client retries after the hint. */
+  | { kind: 'backpressure'; retryAfterMs: number }
+  /** The payload itself is wrong (does not decode, too large for the destination): retrying cannot help. */
+  | { kind: 'invalid'; message: string };
+
+export interface OtlpIntake {
+  /**
+   * Resolves once the request is handled. Should not throw: a rejection is answered with 503 (the
+   * client retries, so an intake that throws for a given payload makes that client retry it to its
+   * limit). The receiver stops calling this before its module is destroyed; an intake releases its
+   * resources in `onApplicationShutdown`, which Nest runs after every `onModuleDestroy`.
+   */
+  submit(request: IntakeRequest): Promise<IntakeResult>;
+}

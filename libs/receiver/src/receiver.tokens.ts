@@ -1,0 +1,3 @@
+/** Nest injection tokens of the receiver module. */
+export const OTLP_INTAKE = Symbol('OTLP_INTAKE');
+export const RECEIVER_CONFIG = Symbol('RECEIVER_CONFIG');
