@@ -1,0 +1,235 @@
+import type { Readable, Transform } from 'node:stream';
+import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+
+/** Content codings the receiver decompresses (what OTLP exporters send: gzip, rarely deflate). */
+export type ContentCoding = 'identity' | 'gzip' | 'deflate';
+
+/**
+ * Reads a `Content-Encoding` header; undefined means unsupported (415). Codings applied in
+ * sequence (`gzip, gzip`) are refused: no exporter sends them, and each layer multiplies the
+ * work a small request can cause.
+ */
+export function parseContentEncoding(header: string | undefined): ContentCoding | undefined {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return 'identity';
+  if (codings.length > 1) return undefined;
+  if (codings[0] === 'gzip' || codings[0] === 'x-gzip') return 'gzip';
+  if (codings[0] === 'deflate') return 'deflate';
+  return undefined;
+}
+
+/**
+ * Why a body could not be read. `wire_too_large` and `body_too_large` answer 413, `malformed` 400,
+ * `in_flight` 503 (the receiver holds too many bytes right now), `timeout` 408 (the signal fired
+ * first: a slow client), `aborted` nothing (the client left).
+ */
+export type BodyReadFailure =
+  'wire_too_large' | 'body_too_large' | 'malformed' | 'in_flight' | 'timeout' | 'aborted';
+
+export class BodyReadError extends Error {
+  override readonly name = 'BodyReadError';
+
+  constructor(
+    readonly reason: BodyReadFailure,
+    message: string,
+    /** Bytes read from the connection / produced by decompression before the read stopped. */
+    readonly wireBytes: number,
+    readonly bodyBytes: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Decompressed bytes held by all requests together. Each request takes from it as its body
+ * arrives and gives everything back when it is answered, so concurrency cannot multiply the
+ * per-request limit into an out-of-memory.
+ */
+export class ByteBudget {
+  private used = 0;
+
+  constructor(readonly limit: number) {}
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** A per-request account; `release()` returns all it took (safe to call twice). */
+  open(): BudgetHold {
+    let held = 0;
+    return {
+      take: (n) => {
+        if (this.used + n > this.limit) return false;
+        this.used += n;
+        held += n;
+        return true;
+      },
+      release: () => {
+        this.used -= held;
+        held = 0;
+      },
+    };
+  }
+}
+
+export interface BudgetHold {
+  take(bytes: number): boolean;
+  release(): void;
+}
+
+export interface BodyLimits {
+  /** Bytes as sent, before decompression. */
+  maxWireBytes: number;
+  /** Bytes after decompression. */
+  maxBodyBytes: number;
+}
+
+export interface ReadBody {
+  body: Buffer;
+  wireBytes: number;
+}
+
+/** zlib output chunk: a bigger one means fewer callbacks, and at most this much past the limit. */
+const INFLATE_CHUNK = 64 * 1024;
+
+/**
+ * HTTP "deflate" is the zlib format (RFC 9110), but some senders use raw deflate; the first two
+ * bytes tell them apart (a zlib header has compression method 8 and is a multiple of 31).
+ */
+function createInflater(coding: 'gzip' | 'deflate', first: Buffer): Transform {
+  const options = { chunkSize: INFLATE_CHUNK };
+  if (coding === 'gzip') return createGunzip(options);
+  const zlibHeader =
+    first.length >= 2 && (first[0] & 0x0f) === 8 && ((first[0] << 8) | first[1]) % 31 === 0;
+  return zlibHeader ? createInflate(options) : createInflateRaw(options);
+}
+
+/**
+ * Reads and decompresses a request body as a stream, stopping as soon as a limit is passed: the
+ * limits bound what the body costs in memory whatever it claims or expands to. Never throws
+ * synchronously; rejects with a `BodyReadError`. On rejection the source is left paused with the
+ * rest unread: the caller decides whether to drain it or cut the connection.
+ */
+export function readBody(
+  source: Readable,
+  coding: ContentCoding,
+  limits: BodyLimits,
+  options: { hold?: BudgetHold; signal?: AbortSignal } = {},
+): Promise<ReadBody> {
+  const { hold, signal } = options;
+  return new Promise<ReadBody>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let wireBytes = 0;
+    let bodyBytes = 0;
+    let sourceEnded = false;
+    let settled = false;
+    let inflater: Transform | undefined;
+
+    const fail = (reason: BodyReadFailure, message: string) => {
+      if (settled) return;
+      settled = true;
+      detach();
+      chunks.length = 0;
+      reject(new BodyReadError(reason, message, wireBytes, bodyBytes));
+    };
+    const succeed = () => {
+      if (settled) return;
+      settled = true;
+      detach();
+      resolve({ body: Buffer.concat(chunks, bodyBytes), wireBytes });
+    };
+
+    const onBody = (chunk: Buffer) => {
+      if (settled) return;
+      bodyBytes += chunk.length;
+      if (bodyBytes > limits.maxBodyBytes) {
+        fail(
+          'body_too_large',
+          coding === 'identity'
+            ? `request body exceeds the limit of ${limits.maxBodyBytes} bytes`
+            : `request body exceeds the limit of ${limits.maxBodyBytes} bytes after ${coding} decompression`,
+        );
+        return;
+      }
+      if (hold && !hold.take(chunk.length)) {
+        fail('in_flight', 'the receiver holds too many request bytes right now; retry later');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onInflateError = (e: Error) => fail('malformed', `invalid ${coding} body: ${e.message}`);
+    const onInflateEnd = () => succeed();
+    const onDrain = () => source.resume();
+
+    const onData = (chunk: Buffer) => {
+      if (settled) return;
+      wireBytes += chunk.length;
+      if (wireBytes > limits.maxWireBytes) {
+        fail('wire_too_large', `request body exceeds the limit of ${limits.maxWireBytes} bytes`);
+        return;
+      }
+      if (coding === 'identity') {
+        onBody(chunk);
+        return;
+      }
+      if (!inflater) {
+        inflater = createInflater(coding, chunk);
+        inflater.on('data', onBody);
+        inflater.on('error', onInflateError);
+        inflater.on('end', onInflateEnd);
+        inflater.on('drain', onDrain);
+      }
+      // Respect zlib's buffer: a fast sender must not queue compressed input without bound.
+      if (!inflater.write(chunk)) source.pause();
+    };
+    const onEnd = () => {
+      sourceEnded = true;
+      if (settled) return;
+      if (coding === 'identity') succeed();
+      else if (inflater) inflater.end();
+      else fail('malformed', `empty ${coding} body`);
+    };
+    const onError = (e: Error) => fail('aborted', `request aborted: ${e.message}`);
+    const onClose = () => {
+      if (!sourceEnded) fail('aborted', 'request aborted: connection closed');
+    };
+    const onAbortSignal = () => {
+      const reason: unknown = signal?.reason;
+      fail(
+        'timeout',
+        reason instanceof Error ? reason.message : 'request body not received in time',
+      );
+    };
+
+    function detach() {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.off('error', onError);
+      source.off('close', onClose);
+      signal?.removeEventListener('abort', onAbortSignal);
+      if (inflater) {
+        inflater.off('data', onBody);
+        inflater.off('end', onInflateEnd);
+        inflater.off('drain', onDrain);
+        // Keep an error listener: destroying a zlib stream mid-way may still emit one.
+        inflater.off('error', onInflateError);
+        inflater.on('error', () => undefined);
+        inflater.destroy();
+      }
+      source.pause();
+    }
+
+    if (signal?.aborted) {
+      onAbortSignal();
+      return;
+    }
+    signal?.addEventListener('abort', onAbortSignal);
+    source.on('data', onData);
+    source.on('end', onEnd);
+    source.on('error', onError);
+    source.on('close', onClose);
+  });
+}

@@ -1,0 +1,208 @@
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import {
+  assertTopicName,
+  CONTENT_TYPES,
+  createKafka,
+  HEADERS,
+  type KafkaConfig,
+  TOPICS,
+} from '@t2t/messaging';
+import type { IntakeRequest, IntakeResult, OtlpIntake } from './otlp-intake.port';
+import { validateOtlpPayload } from './otlp-payload.validator';
+import type { KafkaIntakeConfig } from './receiver.env';
+
+export interface KafkaOtlpIntakeOptions {
+  /**
+   * Client to create the producer from; the intake then owns the producer (connects it, and
+   * disconnects it on shutdown). Give exactly one of `kafka` and `producer`.
+   */
+  kafka?: Kafka;
+  /** A producer the caller owns and connects; the intake only sends with it. */
+  producer?: Producer;
+  /** Default `otlp_spans`, the topic ingest consumes. */
+  topic?: string;
+  /** Bodies larger than this are refused as invalid. Default 8 MiB (ingest's default limit). */
+  maxMessageBytes?: number;
+  /** Bytes sent but not yet acknowledged beyond which requests get backpressure. Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Default gzip. */
+  compression?: 'gzip' | 'none';
+  /** After a failed send, how long requests get backpressure at once; also the hint. Default 2 s. */
+  retryAfterMs?: number;
+  /** Acknowledgements to wait for; default -1 (all in-sync replicas), so "accepted" survives a broker loss. */
+  acks?: -1 | 1;
+}
+
+const MiB = 1024 * 1024;
+
+/** Broker answers that mean "this record can never fit", as opposed to "try again later". */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** kafkajs wraps the broker's error in retry errors; the protocol error is somewhere in the causes. */
+function protocolErrorType(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== 'object' || depth > 5) return undefined;
+  const { type, cause } = e as { type?: unknown; cause?: unknown };
+  if (typeof type === 'string') return type;
+  return protocolErrorType(cause, depth + 1);
+}
+
+/**
+ * Produces each received request to Kafka as one record, byte for byte, with a `content-type`
+ * header, so ingest consumes it exactly as it consumes what other producers write.
+ *
+ * Validation decodes the whole body with the decoder ingest uses, not a cheaper structural check:
+ * "accepted" then means ingest will decode the record too. A different check would sooner or later
+ * accept what ingest dead-letters, and the client, told 200, would never learn; a 400 now is the
+ * only way it can. The decode also counts the spans for the metrics. It costs about 1.5 µs per
+ * span for protobuf and 5 µs for JSON (libs/otlp bench: ~650k and ~200k spans/s), small next to
+ * the broker round trip.
+ * Span-level rules (ids, timestamps) stay with ingest, which dead-letters and counts violations, so
+ * this intake never reports partial success.
+ *
+ * Backpressure: while the broker is unavailable (a send failed within the last `retryAfterMs`) or
+ * more than `maxQueuedBytes` await acknowledgement, requests are answered with backpressure at
+ * once instead of piling up in memory. Delivery is at least once: a send that times out at the
+ * receiver may still land, and the client then sends the spans again.
+ */
+export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationShutdown {
+  private readonly log = new Logger('otlp-kafka-intake');
+  private readonly producer: Producer;
+  private readonly ownsProducer: boolean;
+  private readonly topic: string;
+  private readonly maxMessageBytes: number;
+  private readonly maxQueuedBytes: number;
+  private readonly compression: CompressionTypes;
+  private readonly retryAfterMs: number;
+  private readonly acks: -1 | 1;
+  private queuedBytes = 0;
+  private readonly pending = new Set<Promise<unknown>>();
+  private connecting: Promise<void> | undefined;
+  private unavailableUntil = 0;
+  private stopping: Promise<void> | undefined;
+
+  /** From the service's options: a client of its own, named `<client id>-otlp-http`. */
+  static fromConfig(kafka: KafkaConfig, options: KafkaIntakeConfig): KafkaOtlpIntake {
+    return new KafkaOtlpIntake({ kafka: createKafka(kafka, 'otlp-http'), ...options });
+  }
+
+  constructor(options: KafkaOtlpIntakeOptions) {
+    if (!options.kafka === !options.producer)
+      throw new Error('KafkaOtlpIntake needs exactly one of `kafka` and `producer`');
+    this.topic = options.topic ?? TOPICS.spans;
+    assertTopicName(this.topic);
+    this.maxMessageBytes = options.maxMessageBytes ?? 8 * MiB;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 64 * MiB;
+    this.compression =
+      (options.compression ?? 'gzip') === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.retryAfterMs = options.retryAfterMs ?? 2000;
+    this.acks = options.acks ?? -1;
+    this.ownsProducer = !options.producer;
+    this.producer =
+      options.producer ??
+      options.kafka!.producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        // A few quick retries, then the request gets backpressure and the client's own retry
+        // (with its backoff) takes over; long broker-side retries would only hold memory.
+        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+    if (this.ownsProducer)
+      this.producer.on(this.producer.events.DISCONNECT, () => {
+        this.connecting = undefined;
+      });
+  }
+
+  /**
+   * Connects in the background: the receiver starts even while the broker is unreachable and
+   * answers 503 until it is back, rather than failing the whole service at start-up.
+   */
+  onModuleInit(): void {
+    if (this.ownsProducer)
+      this.connect().catch((e: unknown) =>
+        this.log.warn(`broker not reachable yet (requests get 503 until it is): ${String(e)}`),
+      );
+  }
+
+  async submit(request: IntakeRequest): Promise<IntakeResult> {
+    if (this.stopping) return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+    const { body } = request;
+    if (body.length > this.maxMessageBytes)
+      return {
+        kind: 'invalid',
+        message: `request of ${body.length} bytes exceeds the ${this.maxMessageBytes}-byte limit of a pipeline message: send smaller batches`,
+      };
+    const check = validateOtlpPayload(request);
+    if (!check.ok) return { kind: 'invalid', message: check.message };
+    const spans = check.spans.length;
+    // Nothing to store, and an empty record would only be dead-lettered by ingest.
+    if (spans === 0) return { kind: 'accepted', rejectedSpans: 0, acceptedSpans: 0 };
+
+    const wait = this.unavailableUntil - Date.now();
+    if (wait > 0) return { kind: 'backpressure', retryAfterMs: wait };
+    // An empty queue takes any request, so a large one is never starved by the bound.
+    if (this.queuedBytes > 0 && this.queuedBytes + body.length > this.maxQueuedBytes)
+      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+
+    this.queuedBytes += body.length;
+    const send = this.send(request);
+    this.pending.add(send);
+    try {
+      await send;
+      return { kind: 'accepted', rejectedSpans: 0, acceptedSpans: spans };
+    } catch (e) {
+      const type = protocolErrorType(e);
+      if (type && TOO_LARGE.has(type))
+        return {
+          kind: 'invalid',
+          message: `the broker refused the request of ${body.length} bytes as too large for topic ${this.topic} (${type}): send smaller batches`,
+        };
+      if (Date.now() >= this.unavailableUntil)
+        this.log.warn(
+          `cannot produce to ${this.topic}; answering 503 for ${this.retryAfterMs} ms: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      this.unavailableUntil = Date.now() + this.retryAfterMs;
+      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+    } finally {
+      this.queuedBytes -= body.length;
+      this.pending.delete(send);
+    }
+  }
+
+  /** Waits for sends in flight, then disconnects the producer it owns. Idempotent. */
+  onApplicationShutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.allSettled([...this.pending]);
+      if (this.ownsProducer) await this.producer.disconnect();
+    })();
+    return this.stopping;
+  }
+
+  private async send(request: IntakeRequest): Promise<void> {
+    if (this.ownsProducer) await this.connect();
+    await this.producer.send({
+      topic: this.topic,
+      acks: this.acks,
+      compression: this.compression,
+      messages: [
+        {
+          value: request.body,
+          timestamp: String(request.receivedAt),
+          headers: {
+            [HEADERS.contentType]:
+              request.encoding === 'otlp_json' ? CONTENT_TYPES.otlpJson : CONTENT_TYPES.otlpProto,
+          },
+        },
+      ],
+    });
+  }
+
+  /** Shared by concurrent requests; forgotten on failure so the next request tries again. */
+  private connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((e: unknown) => {
+      this.connecting = undefined;
+      throw e;
+    });
+    return this.connecting;
+  }
+}
