@@ -1,6 +1,9 @@
 import { composeEnv } from '@t2t/config';
+import { llmEnv, llmEnvProblems } from '@t2t/llm';
+import { kafkaEnv } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
 import { storageEnv } from '@t2t/storage';
+import { generationEnv, generationEnvProblems } from './generation/generation.env';
 import { graphqlEnv, graphqlEnvProblems } from './graphql/graphql-api.env';
 
 /** Everything the generator service reads from its environment. */
@@ -10,8 +13,15 @@ export const generatorEnv = composeEnv(
     platform: platformEnv(8084),
     storage: storageEnv,
     graphql: graphqlEnv,
+    kafka: kafkaEnv,
+    generation: generationEnv,
+    llm: llmEnv,
   },
-  (c) => [...graphqlEnvProblems(c.graphql)],
+  (c) => [
+    ...graphqlEnvProblems(c.graphql),
+    ...generationEnvProblems(c.generation),
+    ...llmEnvProblems(c.llm),
+  ],
 );
 
 export type GeneratorConfig = ReturnType<typeof generatorEnv.parse>;

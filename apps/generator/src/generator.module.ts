@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { GeneratorConfig } from './generator.env';
+import { GenerationModule } from './generation/generation.module';
 import { GraphqlApiModule } from './graphql/graphql-api.module';
 
 /** Generates and verifies tests from the model; serves the GraphQL API. */
@@ -13,6 +14,7 @@ export class GeneratorModule {
       imports: [
         PlatformModule.forRoot('generator'),
         StorageModule.forRoot(config.storage),
+        GenerationModule.forRoot(config),
         GraphqlApiModule.forRoot(config.graphql),
       ],
     };

@@ -27,6 +27,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private election?: LeaderElection;
   private consumer?: PartitionBatchConsumer<null>;
   private timer?: NodeJS.Timeout;
+  private started = false;
   readonly builder: ModelBuilder;
 
   constructor(
@@ -106,12 +107,19 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
         await this.standDown();
       },
     });
-    this.health.register({ name: 'modeling', check: async () => undefined });
+    this.health.register({
+      name: 'modeling',
+      check: async () => {
+        if (!this.started) throw new Error('modeling has not joined its leader election');
+      },
+    });
     await this.election.start();
+    this.started = true;
     this.log.log(`modeling replica up (leader election ${c.leaderGroup})`);
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.started = false;
     await this.election?.stop();
     await this.standDown();
     await this.producer?.disconnect();

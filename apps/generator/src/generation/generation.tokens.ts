@@ -1,0 +1,1 @@
+export const GENERATOR_CONFIG = Symbol('GENERATOR_CONFIG');
