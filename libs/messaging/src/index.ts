@@ -1,4 +1,5 @@
 export * from './headers';
+export * from './in-process/in-process.kafka';
 export * from './kafka.env';
 export * from './kafka.factory';
 export * from './leader.election';

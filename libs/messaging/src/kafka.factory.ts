@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { ConfigOf } from '@t2t/config';
 import type { kafkaEnv } from './kafka.env';
+import { InProcessKafka } from './in-process/in-process.kafka';
 import { assertTopicName } from './topics';
 
 export type KafkaConfig = ConfigOf<typeof kafkaEnv>;
@@ -38,7 +39,26 @@ function nestLogCreator() {
     };
 }
 
+let inProcess: InProcessKafka | undefined;
+
+/**
+ * Embedded mode: from now on, `createKafka` without KAFKA_BROKERS returns this process's
+ * in-memory transport instead of refusing. Called once by the all-in-one entry point.
+ */
+export function useInProcessTransport(
+  kafka: InProcessKafka = new InProcessKafka(),
+): InProcessKafka {
+  inProcess = kafka;
+  return kafka;
+}
+
+/** Back to requiring a broker (tests that installed the in-process transport). */
+export function clearInProcessTransport(): void {
+  inProcess = undefined;
+}
+
 export function createKafka(config: KafkaConfig, clientSuffix?: string): Kafka {
+  if (!config.brokers && inProcess) return inProcess.asKafka();
   if (!config.brokers)
     throw new KafkaConfigError('KAFKA_BROKERS is not set: this service needs a Kafka cluster');
   let sasl: SASLOptions | undefined;
