@@ -7,6 +7,21 @@ import { ClusterEventsSink } from './sink/cluster-events.sink';
 import { ClusteringWorker } from './worker/clustering.worker';
 
 /**
+ * Clustering's own providers for its role; expects platform (and, for the sink, storage) to be
+ * provided globally by whoever composes it.
+ */
+@Module({})
+export class ClusteringCoreModule {
+  static forRoot(config: ClusteringConfig): DynamicModule {
+    const role = config.clustering.role;
+    const providers: Provider[] = [{ provide: CLUSTERING_CONFIG, useValue: config }];
+    if (role === 'worker' || role === 'all') providers.push(ClusteringWorker);
+    if (role === 'sink' || role === 'all') providers.push(ClusterEventsSink);
+    return { module: ClusteringCoreModule, providers };
+  }
+}
+
+/**
  * Workers assemble and fingerprint traces and publish window aggregates; the sink writes them to
  * ClickHouse. A worker-only process needs no ClickHouse at all (workers scale out freely; with
  * the embedded engine only one process may own its data, so the sink runs where it lives).
@@ -15,13 +30,9 @@ import { ClusteringWorker } from './worker/clustering.worker';
 export class ClusteringModule {
   static forRoot(config: ClusteringConfig): DynamicModule {
     const role = config.clustering.role;
-    const providers: Provider[] = [{ provide: CLUSTERING_CONFIG, useValue: config }];
     const imports: DynamicModule[] = [PlatformModule.forRoot('clustering')];
-    if (role === 'worker' || role === 'all') providers.push(ClusteringWorker);
-    if (role === 'sink' || role === 'all') {
-      imports.push(StorageModule.forRoot(config.storage));
-      providers.push(ClusterEventsSink);
-    }
-    return { module: ClusteringModule, imports, providers };
+    if (role === 'sink' || role === 'all') imports.push(StorageModule.forRoot(config.storage));
+    imports.push(ClusteringCoreModule.forRoot(config));
+    return { module: ClusteringModule, imports };
   }
 }

@@ -113,6 +113,12 @@ export class ModelBuilder {
       const model = buildSystemModel(evidence);
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();
+      if (!latest && model.endpoints.length === 0) {
+        // Nothing observed yet: no version 1 of an empty model.
+        const result = { changed: false, version: 0, modelHash: hash, changes: [] };
+        this.observe(result, Date.now() - t0);
+        return result;
+      }
       if (latest?.modelHash === hash) {
         const result = { changed: false, version: latest.version, modelHash: hash, changes: [] };
         this.observe(result, Date.now() - t0);

@@ -15,3 +15,4 @@ export { diffModels } from './diff/model.diff';
 export { modelHash, canonicalJson } from './diff/model.hash';
 export { edgeId, describeEffect, type EdgeShape } from './extract/edge.format';
 export { entityKey, cacheKeyTemplate } from './extract/entity.extractor';
+export { renderMermaid } from './render/mermaid.renderer';

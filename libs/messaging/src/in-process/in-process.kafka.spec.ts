@@ -59,12 +59,10 @@ describe(InProcessKafka.name, () => {
   it('runs the PartitionBatchConsumer unchanged: plans, commits and redelivery of unresolved records', async () => {
     const kafka = new InProcessKafka();
     await ensureTopics(kafka.admin(), [{ topic: 'in', partitions: 1 }]);
-    await kafka
-      .producer()
-      .send({
-        topic: 'in',
-        messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i) })),
-      });
+    await kafka.producer().send({
+      topic: 'in',
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: String(i) })),
+    });
     const written: string[][] = [];
     let failOnce = true;
     const sut = new PartitionBatchConsumer<number>(

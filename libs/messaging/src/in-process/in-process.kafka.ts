@@ -195,7 +195,11 @@ export class InProcessBroker {
 
 class InProcessProducer {
   constructor(private readonly broker: InProcessBroker) {}
-  readonly events = {};
+  readonly events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
+  /** Never disconnects on its own, so listeners are never called. */
+  on(): () => void {
+    return () => undefined;
+  }
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
   async send(record: {
@@ -381,9 +385,7 @@ class InProcessAdmin {
       created = this.broker.createTopic(t.topic, t.numPartitions ?? 1) || created;
     return created;
   }
-  async fetchTopicMetadata(o: {
-    topics: string[];
-  }): Promise<{
+  async fetchTopicMetadata(o: { topics: string[] }): Promise<{
     topics: {
       name: string;
       partitions: {
@@ -398,22 +400,17 @@ class InProcessAdmin {
     return {
       topics: o.topics.map((name) => ({
         name,
-        partitions: this.broker
-          .topic(name)
-          .partitions.map((_, i) => ({
-            partitionId: i,
-            leader: 0,
-            replicas: [0],
-            isr: [0],
-            partitionErrorCode: 0,
-          })),
+        partitions: this.broker.topic(name).partitions.map((_, i) => ({
+          partitionId: i,
+          leader: 0,
+          replicas: [0],
+          isr: [0],
+          partitionErrorCode: 0,
+        })),
       })),
     };
   }
-  async fetchOffsets(o: {
-    groupId: string;
-    topics: string[];
-  }): Promise<
+  async fetchOffsets(o: { groupId: string; topics: string[] }): Promise<
     {
       topic: string;
       partitions: { partition: number; offset: string; metadata: string | null }[];
@@ -430,14 +427,12 @@ class InProcessAdmin {
   async fetchTopicOffsets(
     topic: string,
   ): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
-    return this.broker
-      .topic(topic)
-      .partitions.map((p, partition) => ({
-        partition,
-        offset: String(p.end),
-        high: String(p.end),
-        low: String(p.base),
-      }));
+    return this.broker.topic(topic).partitions.map((p, partition) => ({
+      partition,
+      offset: String(p.end),
+      high: String(p.end),
+      low: String(p.base),
+    }));
   }
 }
 

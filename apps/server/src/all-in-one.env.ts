@@ -1,0 +1,71 @@
+import { composeEnv, type EnvProblem } from '@t2t/config';
+import { llmEnv, llmEnvProblems } from '@t2t/llm';
+import { kafkaEnv } from '@t2t/messaging';
+import { platformEnv } from '@t2t/platform';
+import { kafkaIntakeEnv, receiverEnv, receiverEnvProblems } from '@t2t/receiver';
+import { storageEnv } from '@t2t/storage';
+import { clusteringOptions } from '../../clustering/src/clustering.env';
+import {
+  generationEnv,
+  generationEnvProblems,
+} from '../../generator/src/generation/generation.env';
+import { graphqlEnv, graphqlEnvProblems } from '../../generator/src/graphql/graphql-api.env';
+import { ingestOptions } from '../../ingest/src/ingest.env';
+import { modelingOptions } from '../../modeling/src/modeling.env';
+
+/**
+ * The whole product in one process: every service's options, one HTTP server (health, metrics,
+ * GraphQL) and the OTLP/HTTP receiver. Without KAFKA_BROKERS the stages talk through the
+ * in-process transport; with it, through Kafka, exactly as the separate services do.
+ */
+export const allInOneEnv = composeEnv(
+  'trace2test',
+  {
+    platform: platformEnv(4000),
+    storage: storageEnv,
+    kafka: kafkaEnv,
+    receiver: receiverEnv,
+    kafkaIntake: kafkaIntakeEnv,
+    ingest: ingestOptions,
+    clustering: clusteringOptions,
+    modeling: modelingOptions,
+    generation: generationEnv,
+    graphql: graphqlEnv,
+    llm: llmEnv,
+  },
+  (c) => {
+    const problems: EnvProblem[] = [
+      ...receiverEnvProblems(c.receiver),
+      ...graphqlEnvProblems(c.graphql),
+      ...generationEnvProblems(c.generation),
+      ...llmEnvProblems(c.llm),
+    ];
+    if (c.clustering.allowedLatenessMs < c.clustering.idleGapMs) {
+      problems.push({
+        key: 'CLUSTERING_ALLOWED_LATENESS',
+        problem: 'must be at least CLUSTERING_IDLE_GAP',
+      });
+    }
+    if (c.ingest.outputTopic !== c.clustering.inputTopic) {
+      problems.push({
+        key: 'CLUSTERING_INPUT_TOPIC',
+        problem: `must equal INGEST_OUTPUT_TOPIC (${c.ingest.outputTopic}): clustering reads what ingest writes`,
+      });
+    }
+    if (c.clustering.eventsTopic !== c.modeling.eventsTopic) {
+      problems.push({
+        key: 'MODELING_EVENTS_TOPIC',
+        problem: `must equal CLUSTERING_EVENTS_TOPIC (${c.clustering.eventsTopic})`,
+      });
+    }
+    if (c.clustering.role !== 'all') {
+      problems.push({
+        key: 'CLUSTERING_ROLE',
+        problem: 'must be `all` in the all-in-one server (it runs both workers and the sink)',
+      });
+    }
+    return problems;
+  },
+);
+
+export type AllInOneConfig = ReturnType<typeof allInOneEnv.parse>;

@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { PlatformModule } from '@t2t/platform';
+import { KafkaOtlpIntake, OtlpReceiverModule } from '@t2t/receiver';
+import { StorageModule } from '@t2t/storage';
+import { ClusteringCoreModule } from '../../clustering/src/clustering.module';
+import { GeneratorCoreModule } from '../../generator/src/generator.module';
+import { IngestCoreModule } from '../../ingest/src/ingest.module';
+import { ModelingCoreModule } from '../../modeling/src/modeling.module';
+import type { AllInOneConfig } from './all-in-one.env';
+
+/**
+ * Every stage in one Nest application: one platform (health, metrics), one storage connection,
+ * the four services' own modules exactly as they run on their own, and the OTLP/HTTP receiver
+ * feeding the spans topic. The composition is the only thing specific to this mode.
+ */
+@Module({})
+export class AllInOneModule {
+  static forRoot(c: AllInOneConfig): DynamicModule {
+    const shared = { platform: c.platform, storage: c.storage, kafka: c.kafka };
+    return {
+      module: AllInOneModule,
+      imports: [
+        PlatformModule.forRoot('trace2test'),
+        StorageModule.forRoot(c.storage),
+        OtlpReceiverModule.forRoot(c.receiver, {
+          useFactory: () =>
+            KafkaOtlpIntake.fromConfig(c.kafka, { ...c.kafkaIntake, topic: c.ingest.topic }),
+        }),
+        IngestCoreModule.forRoot({ ...shared, ingest: c.ingest }),
+        ClusteringCoreModule.forRoot({ ...shared, clustering: c.clustering }),
+        ModelingCoreModule.forRoot({ ...shared, modeling: c.modeling }),
+        GeneratorCoreModule.forRoot({
+          ...shared,
+          graphql: c.graphql,
+          generation: c.generation,
+          llm: c.llm,
+        }),
+      ],
+    };
+  }
+}
