@@ -1,0 +1,89 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnNode } from '@t2t/test-support';
+
+/**
+ * The README's main command, end to end on a fresh data directory: the demo starts the product
+ * embedded (no broker), sends the example systems' traces over OTLP/HTTP, and must print the
+ * model it learned and write the generated tests and the model picture.
+ */
+describe('npm run demo', () => {
+  it('learns the example systems, prints the model and rules, and writes Jest, Tracetest and Mermaid files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 't2t-demo-'));
+    const out = join(dir, 'out');
+    const demo = spawnNode(
+      [
+        '-r',
+        '@swc-node/register',
+        'scripts/demo.ts',
+        '--exit',
+        '--requests',
+        '500',
+        '--data',
+        join(dir, 'data'),
+        '--out',
+        out,
+        '--timeout',
+        '150',
+      ],
+      {
+        // Ports of its own: another test may hold the defaults.
+        HTTP_PORT: '0',
+        OTLP_HTTP_PORT: '0',
+      },
+    );
+    try {
+      const exit = await demo.exited;
+      const output = demo.output();
+      expect({ exit, tail: output.slice(-3000) }).toMatchObject({ exit: { code: 0 } });
+
+      // Progress while it works, then the learned model.
+      expect(output).toMatch(/… [\d,]+\/[\d,]+ spans stored, [\d,]+ traces clustered, model v\d+/);
+      expect(output).toMatch(
+        /Services \(12\): analytics-service, api-gateway, cart-service, catalog-service, email-service, fraud-service, inventory-service, order-service, order-writer, payment-service, potato-handler, storefront/,
+      );
+      for (const endpoint of [
+        'api-gateway|HTTP POST /orders',
+        'api-gateway|HTTP GET /orders/{id}',
+        'storefront|HTTP POST /checkout',
+        'storefront|HTTP GET /products',
+        'analytics-service|CONSUME order.placed',
+      ]) {
+        expect(output).toContain(`  ${endpoint}  — `);
+      }
+      expect(output).toMatch(/api-gateway\|HTTP POST \/orders  — \d+ traces, 2 behaviour\(s\)/);
+      expect(output).toContain('table orders');
+      expect(output).toContain('topic order.placed');
+      expect(output).toMatch(
+        /api-gateway\|HTTP POST \/orders: calls potato-handler POST \/potatoes only if user\.likes_potatoes = true \(support \d+, confidence 1\.000\)/,
+      );
+      expect(output).toMatch(
+        /storefront\|HTTP POST \/checkout: calls fraud-service POST \/screenings only if cart\.items >= 10/,
+      );
+      expect(output).toMatch(/Tests: [1-9]\d* kept/);
+      expect(output).toMatch(
+        /GraphQL API: http:\/\/localhost:\d+\/graphql {2}\(API key: demo-[0-9a-f]+\)/,
+      );
+
+      // The files.
+      const files = readdirSync(join(out, 'tests'));
+      const jest = files.filter((f) => f.endsWith('.trace.spec.ts'));
+      const yaml = files.filter((f) => f.endsWith('.tracetest.yaml'));
+      expect(jest.length).toBeGreaterThan(5);
+      expect(yaml.length).toBe(jest.length);
+      const someJest = readFileSync(join(out, 'tests', jest[0]), 'utf8');
+      expect(someJest).toContain("from '@t2t/runner'");
+      expect(someJest).toContain('expectTrace(');
+      expect(readFileSync(join(out, 'tests', yaml[0]), 'utf8')).toMatch(/^type: "Test"$/m);
+      expect(readFileSync(join(out, 'model.md'), 'utf8')).toMatch(/```mermaid\nflowchart LR\n/);
+      expect(readFileSync(join(out, 'model.md'), 'utf8')).toContain(
+        'if user.likes_potatoes = true',
+      );
+      expect(existsSync(join(out, 'model.json'))).toBe(true);
+    } finally {
+      demo.child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
