@@ -52,7 +52,7 @@ describe('npm run demo', () => {
       ]) {
         expect(output).toContain(`  ${endpoint}  — `);
       }
-      expect(output).toMatch(/api-gateway\|HTTP POST \/orders  — \d+ traces, 2 behaviour\(s\)/);
+      expect(output).toMatch(/api-gateway\|HTTP POST \/orders {2}— \d+ traces, 2 behaviour\(s\)/);
       expect(output).toContain('table orders');
       expect(output).toContain('topic order.placed');
       expect(output).toMatch(
