@@ -1,6 +1,6 @@
 export { spanLabel, kindName, labelService, labelIsInbound } from './span-label.builder';
 export { entryEndpoint } from './entry-endpoint.resolver';
-export { semanticKey, keyPrefix } from './semantic-key.builder';
+export { semanticKey, keyPrefix, KEYLESS_COMMANDS } from './semantic-key.builder';
 export { normalizeUrlPath, normalizeHost, ID_PLACEHOLDER } from './url-path.normalizer';
 export {
   normalizeOperation,

@@ -72,7 +72,7 @@ export function semanticKey(attributes: Record<string, string>, kind: number): s
 const CACHE_SYSTEMS = new Set(['redis', 'valkey', 'memcached']);
 
 /** Commands whose first argument is not a key (and may be a secret: AUTH). */
-const KEYLESS_COMMANDS = new Set([
+export const KEYLESS_COMMANDS = new Set([
   'AUTH',
   'HELLO',
   'PING',

@@ -1,6 +1,7 @@
 import {
   entryEndpoint,
   keyPrefix,
+  KEYLESS_COMMANDS,
   normalizeHost,
   normalizeUrlPath,
   parseSqlStatement,
@@ -117,34 +118,6 @@ const READ_OPERATIONS = new Set([
   'zrangebyscore',
   'zscore',
   'zcard',
-]);
-
-/** Key-value commands whose first argument is not a key (AUTH's argument is a secret). */
-const KEYLESS_COMMANDS = new Set([
-  'AUTH',
-  'HELLO',
-  'PING',
-  'ECHO',
-  'SELECT',
-  'MULTI',
-  'EXEC',
-  'DISCARD',
-  'INFO',
-  'CLIENT',
-  'CONFIG',
-  'SCRIPT',
-  'EVAL',
-  'EVALSHA',
-  'FCALL',
-  'FLUSHDB',
-  'FLUSHALL',
-  'SCAN',
-  'KEYS',
-  'PUBLISH',
-  'SUBSCRIBE',
-  'QUIT',
-  'VERSION',
-  'STATS',
 ]);
 
 const SEND_OPERATIONS = new Set(['publish', 'send', 'create']);
