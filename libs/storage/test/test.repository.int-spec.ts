@@ -63,6 +63,51 @@ describe(TestRepository.name, () => {
     ).toEqual(['c']);
   });
 
+  it('filters current tests by kind, verdict and generator', async () => {
+    await sut.saveTests([
+      test('f1', 'svc|HTTP GET /f', { kind: 'rule' }),
+      test('f2', 'svc|HTTP GET /f', { generator: 'llm' }),
+      test('f3', 'svc|HTTP GET /f', { verdict: 'rejected', kind: 'rule' }),
+    ]);
+    const ids = async (filter: { kind?: string; verdict?: string; generator?: string }) =>
+      (await sut.currentTests({ limit: 10, endpoints: ['svc|HTTP GET /f'], ...filter })).map(
+        (t) => t.testId,
+      );
+    expect(await ids({})).toEqual(['f1', 'f2', 'f3']);
+    expect(await ids({ kind: 'rule' })).toEqual(['f1', 'f3']);
+    expect(await ids({ kind: 'rule', verdict: 'verified' })).toEqual(['f1']);
+    expect(await ids({ generator: 'llm' })).toEqual(['f2']);
+  });
+
+  it('pages the tests of several endpoints in one query, each endpoint after its own cursor', async () => {
+    const e1 = 'pages|HTTP GET /one';
+    const e2 = 'pages|HTTP GET /two';
+    await sut.saveTests([
+      ...['p1', 'p2', 'p3', 'p4'].map((id) => test(id, e1)),
+      ...['q1', 'q2', 'q3'].map((id) => test(id, e2)),
+      test('q4', e2, { kind: 'rule' }),
+      test('r1', 'pages|HTTP GET /other'),
+    ]);
+    const rows = await sut.currentTestsOfEndpoints({
+      pages: [
+        { endpoint: e1, afterTestId: 'p1' },
+        { endpoint: e2, afterTestId: '' },
+      ],
+      limitPerEndpoint: 2,
+    });
+    expect(rows.map((t) => t.testId)).toEqual(['p2', 'p3', 'q1', 'q2']);
+    const rules = await sut.currentTestsOfEndpoints({
+      pages: [
+        { endpoint: e1, afterTestId: '' },
+        { endpoint: e2, afterTestId: 'q1' },
+      ],
+      limitPerEndpoint: 10,
+      kind: 'rule',
+    });
+    expect(rules.map((t) => t.testId)).toEqual(['q4']);
+    expect(await sut.currentTestsOfEndpoints({ pages: [], limitPerEndpoint: 5 })).toEqual([]);
+  });
+
   it('retires the tests of an endpoint that were not regenerated', async () => {
     await sut.saveTests([test('x', 'svc|HTTP GET /x'), test('y', 'svc|HTTP GET /x')]);
     expect(await sut.retireTests(['svc|HTTP GET /x'], new Set(['x']))).toBe(1);
@@ -105,6 +150,42 @@ describe(TestRepository.name, () => {
       finishedAt: '2026-01-01 00:00:01.000',
     });
     expect(await sut.lastGeneratedModelHash()).toBe('h3');
+  });
+
+  it('pages runs newest first by (start, id), runs of the same millisecond included, and reads runs by id', async () => {
+    const run = (runId: string, startedAt: string) => ({
+      runId,
+      trigger: 'manual',
+      status: 'succeeded',
+      instance: 'i1',
+      modelVersion: 1,
+      modelHash: 'h1',
+      endpoints: [],
+      testsGenerated: 0,
+      testsKept: 0,
+      testsRejected: 0,
+      assertionsDropped: 0,
+      error: '',
+      startedAt,
+      finishedAt: startedAt,
+    });
+    for (const r of [
+      run('k-a', '2027-01-01 00:00:01.000'),
+      run('k-b', '2027-01-01 00:00:02.000'),
+      run('k-c', '2027-01-01 00:00:02.000'),
+      run('k-d', '2027-01-01 00:00:03.000'),
+    ]) {
+      await sut.saveRun(r);
+    }
+    const [newest, second] = await sut.runsPage(2);
+    expect([newest.runId, second.runId]).toEqual(['k-d', 'k-c']);
+    const rest = await sut.runsPage(2, { startedAt: second.startedAt, runId: second.runId });
+    expect(rest.map((r) => r.runId)).toEqual(['k-b', 'k-a']);
+    expect((await sut.runsByIds(['k-b', 'k-x', 'k-d'])).map((r) => r.runId).sort()).toEqual([
+      'k-b',
+      'k-d',
+    ]);
+    expect(await sut.runsByIds([])).toEqual([]);
   });
 
   it('stores executions and reads the latest per test in one query', async () => {

@@ -60,6 +60,32 @@ export interface TestExecution {
   startedAt: string;
 }
 
+/** Optional filters on tests; each given one must hold. */
+export interface TestFilter {
+  /** 'verified' | 'rejected' */
+  verdict?: string;
+  /** 'behaviour' | 'rule' | 'journey' */
+  kind?: string;
+  /** 'deterministic' | 'llm' */
+  generator?: string;
+}
+
+/** The TestFilter conditions; '' (the parameter's default) means no filter. */
+const TEST_FILTER = `({verdict:String} = '' OR verdict = {verdict:String})
+          AND ({kind:String} = '' OR kind = {kind:String})
+          AND ({generator:String} = '' OR generator = {generator:String})`;
+
+const filterParams = (f: TestFilter) => ({
+  verdict: f.verdict ?? '',
+  kind: f.kind ?? '',
+  generator: f.generator ?? '',
+});
+
+/** Columns of a generation run as toGenerationRun reads them (times as text, exact). */
+const RUN_COLUMNS = `run_id, trigger, status, instance, model_version, model_hash, endpoints, tests_generated, tests_kept,
+               tests_rejected, assertions_dropped, error, toString(r.started_at) AS started_text,
+               if(isNull(r.finished_at), NULL, toString(r.finished_at)) AS finished_text`;
+
 const nowText = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
 /** All SQL on the tests, generation_runs and test_runs tables (migration 005). */
@@ -102,30 +128,66 @@ export class TestRepository {
 
   /**
    * Current (latest, not retired) tests, in (endpoint, test id) order, after a keyset position;
-   * `endpoints` filters.
+   * `endpoints`, `verdict`, `kind` and `generator` filter.
    */
-  async currentTests(query: {
-    limit: number;
-    after?: { endpoint: string; testId: string };
-    endpoints?: string[];
-    verdict?: string;
-  }): Promise<StoredTest[]> {
+  async currentTests(
+    query: {
+      limit: number;
+      after?: { endpoint: string; testId: string };
+      endpoints?: string[];
+    } & TestFilter,
+  ): Promise<StoredTest[]> {
     const rs = await this.client.query({
       query: `
         SELECT * FROM {db:Identifier}.tests FINAL
         WHERE retired = 0
           AND (length({endpoints:Array(String)}) = 0 OR has({endpoints:Array(String)}, endpoint))
-          AND ({verdict:String} = '' OR verdict = {verdict:String})
+          AND ${TEST_FILTER}
           AND (endpoint, test_id) > ({afterEndpoint:String}, {afterTestId:String})
         ORDER BY endpoint, test_id
         LIMIT {limit:UInt32}`,
       query_params: {
         db: this.db,
         endpoints: query.endpoints ?? [],
-        verdict: query.verdict ?? '',
+        ...filterParams(query),
         afterEndpoint: query.after?.endpoint ?? '',
         afterTestId: query.after?.testId ?? '',
         limit: query.limit,
+      },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, string | number>>()).map(toStoredTest);
+  }
+
+  /**
+   * One page of current tests for each of several endpoints, in one query: up to
+   * `limitPerEndpoint` tests of each endpoint in test id order, after that endpoint's own
+   * `afterTestId` ('' for its first page). For listing the tests of a page of endpoints without
+   * a query per endpoint. An endpoint may appear once.
+   */
+  async currentTestsOfEndpoints(
+    query: {
+      pages: readonly { endpoint: string; afterTestId: string }[];
+      limitPerEndpoint: number;
+    } & TestFilter,
+  ): Promise<StoredTest[]> {
+    if (query.pages.length === 0 || query.limitPerEndpoint <= 0) return [];
+    const rs = await this.client.query({
+      // indexOf finds the endpoint's own cursor in the parallel array (every endpoint is listed).
+      query: `
+        SELECT * FROM {db:Identifier}.tests FINAL
+        WHERE retired = 0
+          AND has({endpoints:Array(String)}, endpoint)
+          AND ${TEST_FILTER}
+          AND test_id > arrayElement({afters:Array(String)}, indexOf({endpoints:Array(String)}, endpoint))
+        ORDER BY endpoint, test_id
+        LIMIT {limit:UInt32} BY endpoint`,
+      query_params: {
+        db: this.db,
+        endpoints: query.pages.map((p) => p.endpoint),
+        afters: query.pages.map((p) => p.afterTestId),
+        ...filterParams(query),
+        limit: query.limitPerEndpoint,
       },
       format: 'JSONEachRow',
     });
@@ -183,9 +245,7 @@ export class TestRepository {
   async runs(limit: number, beforeStartedAt?: string): Promise<GenerationRun[]> {
     const rs = await this.client.query({
       query: `
-        SELECT run_id, trigger, status, instance, model_version, model_hash, endpoints, tests_generated, tests_kept,
-               tests_rejected, assertions_dropped, error, toString(r.started_at) AS started_text,
-               if(isNull(r.finished_at), NULL, toString(r.finished_at)) AS finished_text
+        SELECT ${RUN_COLUMNS}
         FROM {db:Identifier}.generation_runs AS r FINAL
         WHERE r.started_at < toDateTime64({before:String}, 3)
         ORDER BY r.started_at DESC, run_id DESC
@@ -193,23 +253,50 @@ export class TestRepository {
       query_params: { db: this.db, limit, before: beforeStartedAt ?? '2999-12-31 00:00:00.000' },
       format: 'JSONEachRow',
     });
-    const rows = await rs.json<Record<string, unknown>>();
-    return rows.map((r) => ({
-      runId: String(r.run_id),
-      trigger: String(r.trigger),
-      status: String(r.status),
-      instance: String(r.instance),
-      modelVersion: Number(r.model_version),
-      modelHash: String(r.model_hash),
-      endpoints: r.endpoints as string[],
-      testsGenerated: Number(r.tests_generated),
-      testsKept: Number(r.tests_kept),
-      testsRejected: Number(r.tests_rejected),
-      assertionsDropped: Number(r.assertions_dropped),
-      error: String(r.error),
-      startedAt: String(r.started_text),
-      finishedAt: r.finished_text === null ? null : (r.finished_text as string),
-    }));
+    return (await rs.json<Record<string, unknown>>()).map(toGenerationRun);
+  }
+
+  /**
+   * Newest first, keyset-paged on (start time, run id): unlike `runs`, two runs started in the
+   * same millisecond are neither skipped nor repeated between pages, and runs started while a
+   * client pages (always newer) do not shift the pages it has not read yet.
+   */
+  async runsPage(
+    limit: number,
+    before?: { startedAt: string; runId: string },
+  ): Promise<GenerationRun[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT ${RUN_COLUMNS}
+        FROM {db:Identifier}.generation_runs AS r FINAL
+        WHERE {hasBefore:UInt8} = 0
+           OR (r.started_at, run_id) < (toDateTime64({beforeStartedAt:String}, 3), {beforeRunId:String})
+        ORDER BY r.started_at DESC, run_id DESC
+        LIMIT {limit:UInt32}`,
+      query_params: {
+        db: this.db,
+        limit,
+        hasBefore: before ? 1 : 0,
+        beforeStartedAt: before?.startedAt ?? '1970-01-01 00:00:00.000',
+        beforeRunId: before?.runId ?? '',
+      },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, unknown>>()).map(toGenerationRun);
+  }
+
+  /** The given runs in their latest state (one query); unknown ids are left out. */
+  async runsByIds(ids: readonly string[]): Promise<GenerationRun[]> {
+    if (ids.length === 0) return [];
+    const rs = await this.client.query({
+      query: `
+        SELECT ${RUN_COLUMNS}
+        FROM {db:Identifier}.generation_runs AS r FINAL
+        WHERE run_id IN {ids:Array(String)}`,
+      query_params: { db: this.db, ids },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, unknown>>()).map(toGenerationRun);
   }
 
   /** The model hash the last successful run generated from (undefined before the first). */
@@ -292,5 +379,24 @@ function toStoredTest(r: Record<string, string | number>): StoredTest {
     tracetestYaml: String(r.tracetest_yaml),
     createdAt: String(r.created_at),
     retired: Number(r.retired) === 1,
+  };
+}
+
+function toGenerationRun(r: Record<string, unknown>): GenerationRun {
+  return {
+    runId: String(r.run_id),
+    trigger: String(r.trigger),
+    status: String(r.status),
+    instance: String(r.instance),
+    modelVersion: Number(r.model_version),
+    modelHash: String(r.model_hash),
+    endpoints: r.endpoints as string[],
+    testsGenerated: Number(r.tests_generated),
+    testsKept: Number(r.tests_kept),
+    testsRejected: Number(r.tests_rejected),
+    assertionsDropped: Number(r.assertions_dropped),
+    error: String(r.error),
+    startedAt: String(r.started_text),
+    finishedAt: r.finished_text === null ? null : (r.finished_text as string),
   };
 }
