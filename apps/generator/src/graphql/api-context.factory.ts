@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ModelRepository, SpanRepository } from '@t2t/storage';
+import { ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { Request } from 'express';
 import type { ApiContext } from './api.context';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { createEndpointTestsLoader } from './loaders/endpoint-tests.loader';
+import { createGenerationRunLoader } from './loaders/generation-run.loader';
 import { createModelDiffLoader } from './loaders/model-diff.loader';
 import { createModelLoader } from './loaders/model.loader';
 import { createSpanLoader } from './loaders/span.loader';
+import { createTestExecutionLoader } from './loaders/test-execution.loader';
 
 /**
  * Builds the context of each GraphQL request: authenticates it (before Apollo parses the
@@ -17,6 +20,7 @@ export class ApiContextFactory {
   constructor(
     private readonly spans: SpanRepository,
     private readonly models: ModelRepository,
+    private readonly tests: TestRepository,
     private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
@@ -28,6 +32,9 @@ export class ApiContextFactory {
         spans: createSpanLoader(this.spans),
         modelDiffs: createModelDiffLoader(this.models),
         models: createModelLoader(this.models),
+        testExecutions: createTestExecutionLoader(this.tests),
+        endpointTests: createEndpointTestsLoader(this.tests),
+        generationRuns: createGenerationRunLoader(this.tests),
       },
     };
   }

@@ -1,6 +1,13 @@
 import type DataLoader from 'dataloader';
-import type { StoredModelDiff, SpanRow } from '@t2t/storage';
+import type {
+  GenerationRun,
+  SpanRow,
+  StoredModelDiff,
+  StoredTest,
+  TestExecution,
+} from '@t2t/storage';
 import type { Request } from 'express';
+import type { EndpointTestsKey } from './loaders/endpoint-tests.loader';
 import type { ModelSnapshot } from './model/model.snapshot';
 
 /** Per-request DataLoaders: batching and caching live exactly as long as one request. */
@@ -8,6 +15,9 @@ export interface ApiLoaders {
   spans: DataLoader<string, SpanRow[]>;
   modelDiffs: DataLoader<number, StoredModelDiff[]>;
   models: DataLoader<string, ModelSnapshot>;
+  testExecutions: DataLoader<string, TestExecution[]>;
+  endpointTests: DataLoader<EndpointTestsKey, StoredTest[], string>;
+  generationRuns: DataLoader<string, GenerationRun | null>;
 }
 
 /** The GraphQL context of one request (`@Context()` in resolvers). */

@@ -13,10 +13,15 @@ import { ModelReader } from './model/model.reader';
 import { BehaviourResolver } from './resolvers/behaviour.resolver';
 import { ClusterResolver } from './resolvers/cluster.resolver';
 import { EndpointResolver } from './resolvers/endpoint.resolver';
+import { GenerationRunResolver } from './resolvers/generation-run.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { ModelResolver } from './resolvers/model.resolver';
 import { SpanResolver } from './resolvers/span.resolver';
+import { TestResolver } from './resolvers/test.resolver';
 import { TraceResolver } from './resolvers/trace.resolver';
+import { GenerationLauncher } from './tests/generation.launcher';
+import { GenerationRunReader } from './tests/generation-run.reader';
+import { TestReader } from './tests/test.reader';
 import { MODEL_CHANGE_TYPES } from './types/model-change.type';
 
 /**
@@ -44,8 +49,8 @@ class GraphqlApiSupportModule {
 
 /**
  * The GraphQL API (Apollo through @nestjs/graphql, code-first): the model, its versions and
- * diffs, recorded traces and cluster statistics. Later parts of the API (tests, generation runs)
- * add their resolvers to this module's providers.
+ * diffs, recorded traces and cluster statistics, the generated tests and the generation runs (and
+ * the mutation that starts one, through the app's TestGenerationService: see generation.launcher.ts).
  */
 @Module({})
 export class GraphqlApiModule {
@@ -92,6 +97,11 @@ export class GraphqlApiModule {
         TraceResolver,
         SpanResolver,
         ClusterResolver,
+        TestReader,
+        GenerationRunReader,
+        GenerationLauncher,
+        TestResolver,
+        GenerationRunResolver,
       ],
     };
   }
