@@ -56,12 +56,12 @@ function start(app: string, env: Record<string, string>): NodeProcess {
 describe('built services (node dist/...)', () => {
   beforeAll(() => {
     // The same build users run (`npm run build`); nest build compiles each app with its libs.
-    for (const app of APPS)
+    for (const app of [...APPS, 'server'])
       execFileSync(join(root, 'node_modules/.bin/nest'), ['build', app], {
         cwd: root,
         stdio: 'pipe',
       });
-  }, 180_000);
+  }, 240_000);
 
   it.each(APPS)(
     '%s boots from dist, serves health and metrics, and shuts down on SIGTERM',
@@ -139,5 +139,60 @@ describe('built services (node dist/...)', () => {
       first.child.kill('SIGKILL');
       rmSync(data, { recursive: true, force: true });
     }
+  });
+
+  it('the server entry point runs all of it embedded (no broker), and any single role', async () => {
+    const data = mkdtempSync(join(tmpdir(), 't2t-server-'));
+    const main = join(root, 'dist/apps/server/apps/server/src/main.js');
+    const all = spawnNode([main, '--role', 'all'], {
+      ...API_ENV,
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      OTLP_HTTP_PORT: '0',
+      CLICKHOUSE_DATA_PATH: data,
+    });
+    try {
+      const [, port] = await waitFor(
+        () => /\[trace2test\] listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(all.output()),
+        30_000,
+        all.output,
+      );
+      await expectHealthAndMetrics(`http://127.0.0.1:${port}`, 'trace2test', [
+        'clickhouse',
+        'kafka-consumer',
+        'clustering-worker',
+        'clustering-sink',
+        'modeling',
+      ]);
+      expect(all.output()).toMatch(
+        /OTLP\/HTTP receiver listening on http:\/\/0\.0\.0\.0:\d+\/v1\/traces/,
+      );
+      all.child.kill('SIGTERM');
+      await all.exited;
+    } finally {
+      all.child.kill('SIGKILL');
+      rmSync(data, { recursive: true, force: true });
+    }
+    const data2 = mkdtempSync(join(tmpdir(), 't2t-server-'));
+    const one = spawnNode([main, '--role', 'modeling'], {
+      ...kafkaEnvFor('modeling'),
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      CLICKHOUSE_DATA_PATH: data2,
+    });
+    try {
+      const [, port] = await waitFor(
+        () => /\[modeling\] listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(one.output()),
+        30_000,
+        one.output,
+      );
+      await expectHealthAndMetrics(`http://127.0.0.1:${port}`, 'modeling', HEALTH_CHECKS.modeling);
+    } finally {
+      one.child.kill('SIGKILL');
+      rmSync(data2, { recursive: true, force: true });
+    }
+    const bad = spawnNode([main, '--role', 'everything'], {});
+    expect(await bad.exited).toEqual({ code: 2, signal: null });
+    expect(bad.output()).toContain('unknown role "everything"');
   });
 });
