@@ -1,0 +1,101 @@
+// Running specs against a live system (the contract emitted Jest files call)
+export type { RunSpecOptions, SpecRun, StepRun } from './run/spec-run.model';
+export { SpecRunner, type SpecRunnerDeps } from './run/spec.runner';
+export { runSpec, waitForTrace, configureRunner, closeRunner } from './run/default.runner';
+export { evaluateRun, type RunEvaluation } from './run/run.evaluation';
+
+// Expectations (Jest-friendly)
+export {
+  expectTrace,
+  TraceAssertionError,
+  type TraceExpectation,
+} from './expect/trace.expectation';
+export { traceMatchers, type TraceMatchers } from './expect/jest.matchers';
+
+// Triggers
+export { newTraceContext, type TestTraceContext } from './trigger/trace-context';
+export { sendHttpTrigger, joinUrl, type TriggerResponse } from './trigger/http-trigger.sender';
+export { KafkaMessageSender, type MessageSender } from './trigger/kafka-message.sender';
+export {
+  CaptureError,
+  RunSetupError,
+  TriggerError,
+  UnsupportedTriggerError,
+} from './trigger/trigger.errors';
+
+// Waiting for complete traces
+export type { EndpointTimings, TraceSource } from './wait/trace-source.port';
+export {
+  DEFAULT_WAIT_OPTIONS,
+  DURATION_HEADROOM,
+  SETTLE_SHARE_OF_P95,
+  planWait,
+  formatMs,
+  type WaitOptions,
+  type WaitPlan,
+} from './wait/wait.plan';
+export {
+  TraceWaiter,
+  TraceWaitError,
+  adoptRoots,
+  missingParentsOf,
+  systemClock,
+  type Clock,
+  type TraceWaitFailure,
+  type WaitReport,
+} from './wait/trace.waiter';
+export { ClickHouseTraceSource } from './wait/clickhouse-trace.source';
+export { StoredEndpointTimings } from './wait/stored-endpoint.timings';
+
+// Suites, continuous verification, reports
+export {
+  loadSpecFiles,
+  specsFromText,
+  isSpecFile,
+  type LoadedSpec,
+  type LoadedSpecs,
+  type LoadProblem,
+} from './suite/spec-file.loader';
+export {
+  runSuite,
+  type ExecutionOutcome,
+  type SuiteOptions,
+  type SuiteResult,
+} from './suite/suite.runner';
+export {
+  StoredTraceVerifier,
+  type TraceFailure,
+  type VerifiedTest,
+  type VerifyOptions,
+  type VerifyResult,
+} from './verify/stored-trace.verifier';
+export { EntrySpanRepository, type EntrySpanRow } from './verify/entry-span.repository';
+export {
+  applicableSpecs,
+  pinnedRequest,
+  storedRequest,
+  type Applicable,
+  type ApplyReason,
+} from './verify/spec.applicability';
+export { fingerprintOf } from './verify/trace.fingerprint';
+export { renderJUnit, type JUnitCase, type JUnitSuite } from './report/junit.report';
+export {
+  formatOutcome,
+  formatSuiteSummary,
+  suiteToJUnit,
+  suiteExecutions,
+} from './report/run.report';
+export {
+  formatVerifyResult,
+  formatVerifySummary,
+  verifyToJUnit,
+  verifyExecutions,
+} from './report/verify.report';
+
+// Options
+export {
+  runnerEnv,
+  defaultRunnerEnv,
+  type RunnerConfig,
+  type DefaultRunnerConfig,
+} from './runner.env';

@@ -1,0 +1,63 @@
+import type { ModelTrace } from '@t2t/model';
+import {
+  type AssertionResult,
+  evaluateAssertions,
+  evaluateSpec,
+  formatAssertionResults,
+  type TestSpec,
+} from '@t2t/testgen';
+import type { SpecRun } from './spec-run.model';
+
+/** A spec's verdict on one run (or one stored trace), with the report Jest and the CLI print. */
+export interface RunEvaluation {
+  passed: boolean;
+  /** The spec's own assertions on the trigger's trace. */
+  results: AssertionResult[];
+  /** Each journey step's assertions on its own trace. */
+  steps: { name: string; traceId: string; results: AssertionResult[] }[];
+  /** Failed assertion results, steps included. */
+  failures: number;
+  /** formatAssertionResults per trace: what was expected, what was found, the spans involved. */
+  report: string;
+}
+
+export function isSpecRun(x: SpecRun | ModelTrace): x is SpecRun {
+  return 'steps' in x && 'request' in x;
+}
+
+/**
+ * Evaluates a spec on a run with testgen's evaluator, exactly as the README's contract says: the
+ * spec's assertions on the trigger's trace with the request sent (conditions read it), each
+ * journey step's assertions on its trace without a request (as verification evaluated them). A
+ * bare trace (stored, or waited for by hand) is evaluated without a request: conditions then read
+ * the trace's spans.
+ */
+export function evaluateRun(spec: TestSpec, run: SpecRun | ModelTrace): RunEvaluation {
+  const live = isSpecRun(run);
+  const trace = live ? run.trace : run;
+  const results = evaluateSpec(spec, trace, live ? run.request : undefined);
+  const steps = live
+    ? run.steps.map((step, i) => ({
+        name: step.name,
+        traceId: step.traceId,
+        results: evaluateAssertions(
+          spec.before?.[i]?.assertions ?? [],
+          step.trace,
+          undefined,
+          `$.before[${i}].assertions`,
+        ),
+      }))
+    : [];
+  const all = [...results, ...steps.flatMap((s) => s.results)];
+  const failures = all.filter((r) => !r.passed).length;
+  const variant = live && run.variant !== undefined ? ` — variant ${run.variant}` : '';
+  const sections = [
+    ...steps
+      .filter((s) => s.results.some((r) => !r.passed))
+      .map((s, i) =>
+        formatAssertionResults(s.results, `journey step ${i + 1} "${s.name}" (trace ${s.traceId})`),
+      ),
+    formatAssertionResults(results, `${spec.name}${variant} (trace ${trace.traceId})`),
+  ];
+  return { passed: failures === 0, results, steps, failures, report: sections.join('\n\n') };
+}

@@ -1,0 +1,55 @@
+import { composeEnv, defineEnv, duration, url } from '@t2t/config';
+import { kafkaEnv } from '@t2t/messaging';
+import { storageEnv } from '@t2t/storage';
+
+/**
+ * How the runner waits for a trace. The CLI composes these into its own options (flags override
+ * them); emitted Jest files get them through `defaultRunnerEnv`, read once on the first `runSpec`.
+ */
+export const runnerEnv = defineEnv('runner', {
+  targetUrl: url({
+    key: 'T2T_TARGET_URL',
+    doc: 'Base URL of the system under test (`test run --target` wins over it; emitted Jest files read it themselves).',
+  }),
+  timeoutMs: duration({
+    key: 'T2T_RUNNER_TIMEOUT',
+    default: 45_000,
+    min: 100,
+    doc: 'Longest one spec run may take (journey steps, the trigger and every trace wait together). Below the Jest timeout of emitted files (60s).',
+  }),
+  noSpansTimeoutMs: duration({
+    key: 'T2T_RUNNER_NO_SPANS_TIMEOUT',
+    default: 20_000,
+    min: 100,
+    doc: 'A trace with no span stored this long after its request was sent fails as "never arrived" (the target is not instrumented, does not export to trace2test, or ignores `traceparent`).',
+  }),
+  settleMs: duration({
+    key: 'T2T_RUNNER_SETTLE',
+    default: 6_000,
+    min: 0,
+    doc: 'Floor of the settle period: a trace is complete once no new span arrived for this long (and its learned duration has passed). Two services export the spans of one trace independently, up to one export delay apart (OTEL_BSP_SCHEDULE_DELAY, 5s by default in the SDKs): keep it above that plus the pipeline delay, and lower it when your services export more often.',
+  }),
+  maxSettleMs: duration({
+    key: 'T2T_RUNNER_MAX_SETTLE',
+    default: 15_000,
+    min: 0,
+    doc: 'Cap of the learned waits (settle period and learned trace duration), so one slow endpoint cannot make every run wait minutes.',
+  }),
+  pollMs: duration({
+    key: 'T2T_RUNNER_POLL',
+    default: 250,
+    min: 10,
+    doc: 'How often the stored span count of a trace is polled while waiting.',
+  }),
+});
+
+export type RunnerConfig = ReturnType<typeof runnerEnv.parse>;
+
+/** What `runSpec` reads when nothing configured it (emitted Jest files): storage, Kafka, waits. */
+export const defaultRunnerEnv = composeEnv('runner', {
+  storage: storageEnv,
+  kafka: kafkaEnv,
+  runner: runnerEnv,
+});
+
+export type DefaultRunnerConfig = ReturnType<typeof defaultRunnerEnv.parse>;

@@ -1,0 +1,203 @@
+import { entryEndpoint } from '@t2t/fingerprint';
+import type { ModelTrace } from '@t2t/model';
+import { type SpanRepository, type TestRepository, toModelSpan } from '@t2t/storage';
+import { type TestSpec, validateTestSpec } from '@t2t/testgen';
+import { evaluateRun, type RunEvaluation } from '../run/run.evaluation';
+import type { EntrySpanRepository } from './entry-span.repository';
+import { type ApplyReason, applicableSpecs, storedRequest } from './spec.applicability';
+import { fingerprintOf } from './trace.fingerprint';
+
+export interface VerifyOptions {
+  /** Traces that started in [fromNs, toNs), Unix ns. */
+  fromNs: bigint;
+  toNs: bigint;
+  /** Only these endpoints' tests (default: every endpoint with a test). */
+  endpoints?: readonly string[];
+  /** Newest traces per endpoint that are evaluated. */
+  maxTracesPerEndpoint: number;
+}
+
+export interface TraceFailure {
+  traceId: string;
+  reason: ApplyReason;
+  evaluation: RunEvaluation;
+}
+
+export interface VerifiedTest {
+  spec: TestSpec;
+  /** `skipped`: no stored trace of the period applied to it. */
+  status: 'passed' | 'failed' | 'skipped';
+  /** Traces it was evaluated on. */
+  traces: number;
+  failed: TraceFailure[];
+  /** How the traces were matched to it, counted. */
+  reasons: Partial<Record<ApplyReason, number>>;
+}
+
+export interface VerifyResult {
+  fromNs: bigint;
+  toNs: bigint;
+  tests: VerifiedTest[];
+  /** Traces read and evaluated. */
+  traces: number;
+  /** Per endpoint, traces no behaviour or journey spec applied to (their request fits none). */
+  uncovered: { endpoint: string; traces: number; exampleTraceId: string }[];
+  durationMs: number;
+}
+
+/** Trace ids per span query: one query reads a chunk of traces with all their spans. */
+const TRACES_PER_QUERY = 500;
+
+/**
+ * Continuous verification: evaluates tests against the production traces stored for their
+ * endpoints in a period, with the same evaluator as live runs (without a request: conditions read
+ * the trace). Which tests apply to which trace: `applicableSpecs`. Reads are bounded: roots of the
+ * endpoints' services in the period (newest first, capped per endpoint), then the spans of the
+ * chosen traces in chunks.
+ */
+export class StoredTraceVerifier {
+  constructor(
+    private readonly deps: {
+      spans: SpanRepository;
+      roots: EntrySpanRepository;
+      tests?: TestRepository;
+    },
+  ) {}
+
+  /** The current verified tests in storage (their latest versions), for `verify`. */
+  async storedSpecs(
+    endpoints?: readonly string[],
+  ): Promise<{ specs: TestSpec[]; problems: string[] }> {
+    const repo = this.deps.tests;
+    if (repo === undefined) throw new Error('StoredTraceVerifier: no TestRepository given');
+    const specs: TestSpec[] = [];
+    const problems: string[] = [];
+    const pageSize = 500;
+    let after: { endpoint: string; testId: string } | undefined;
+    for (;;) {
+      const page = await repo.currentTests({
+        limit: pageSize,
+        verdict: 'verified',
+        ...(after === undefined ? {} : { after }),
+        ...(endpoints === undefined || endpoints.length === 0 ? {} : { endpoints: [...endpoints] }),
+      });
+      for (const t of page) {
+        let json: unknown;
+        try {
+          json = JSON.parse(t.spec);
+        } catch (e) {
+          problems.push(`test ${t.testId}: stored spec is not JSON (${(e as Error).message})`);
+          continue;
+        }
+        const check = validateTestSpec(json);
+        if (check.ok) specs.push(check.spec);
+        else problems.push(`test ${t.testId}: stored spec is not valid: ${check.errors[0]}`);
+      }
+      if (page.length < pageSize) break;
+      const last = page[page.length - 1];
+      after = { endpoint: last.endpoint, testId: last.testId };
+    }
+    return { specs, problems };
+  }
+
+  async verify(specs: readonly TestSpec[], options: VerifyOptions): Promise<VerifyResult> {
+    const started = Date.now();
+    const wanted =
+      options.endpoints === undefined || options.endpoints.length === 0
+        ? undefined
+        : new Set(options.endpoints);
+    const byEndpoint = new Map<string, TestSpec[]>();
+    for (const spec of specs) {
+      if (wanted !== undefined && !wanted.has(spec.endpoint)) continue;
+      byEndpoint.set(spec.endpoint, [...(byEndpoint.get(spec.endpoint) ?? []), spec]);
+    }
+    const tests = new Map<string, VerifiedTest>();
+    for (const list of byEndpoint.values()) {
+      for (const spec of list) {
+        tests.set(spec.id, { spec, status: 'skipped', traces: 0, failed: [], reasons: {} });
+      }
+    }
+
+    const traceIds = await this.tracesOf([...byEndpoint.keys()], options);
+    const uncovered = new Map<string, { traces: number; exampleTraceId: string }>();
+    let evaluated = 0;
+    for (let i = 0; i < traceIds.length; i += TRACES_PER_QUERY) {
+      for (const trace of await this.read(traceIds.slice(i, i + TRACES_PER_QUERY))) {
+        const { endpoint, hash } = fingerprintOf(trace);
+        const candidates = byEndpoint.get(endpoint);
+        if (candidates === undefined) continue;
+        evaluated++;
+        const applicable = applicableSpecs(candidates, storedRequest(trace), hash);
+        if (!applicable.some((a) => a.reason !== 'rule')) {
+          const u = uncovered.get(endpoint) ?? { traces: 0, exampleTraceId: trace.traceId };
+          u.traces++;
+          uncovered.set(endpoint, u);
+        }
+        for (const { spec, reason } of applicable) {
+          const t = tests.get(spec.id)!;
+          t.traces++;
+          t.reasons[reason] = (t.reasons[reason] ?? 0) + 1;
+          const evaluation = evaluateRun(spec, trace);
+          if (!evaluation.passed) t.failed.push({ traceId: trace.traceId, reason, evaluation });
+        }
+      }
+    }
+    for (const t of tests.values()) {
+      t.status = t.traces === 0 ? 'skipped' : t.failed.length > 0 ? 'failed' : 'passed';
+    }
+    return {
+      fromNs: options.fromNs,
+      toNs: options.toNs,
+      tests: [...tests.values()],
+      traces: evaluated,
+      uncovered: [...uncovered.entries()]
+        .map(([endpoint, u]) => ({ endpoint, ...u }))
+        .sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1)),
+      durationMs: Date.now() - started,
+    };
+  }
+
+  /** Trace ids of the endpoints' stored traces in the period, newest first, capped per endpoint. */
+  private async tracesOf(endpoints: readonly string[], options: VerifyOptions): Promise<string[]> {
+    if (endpoints.length === 0) return [];
+    const wanted = new Set(endpoints);
+    const services = [...new Set(endpoints.map((e) => e.slice(0, e.indexOf('|'))))];
+    const rows = await this.deps.roots.findRoots({
+      services,
+      fromNs: options.fromNs,
+      toNs: options.toNs,
+      // Span names may not separate endpoints (`POST` for every route): read more, cap below.
+      perName: options.maxTracesPerEndpoint * 4,
+    });
+    const taken = new Map<string, number>();
+    const ids: string[] = [];
+    for (const r of rows) {
+      const endpoint = entryEndpoint({
+        name: r.name,
+        kind: r.kind,
+        serviceName: r.service,
+        parentSpanId: '',
+        attributes: r.attributes,
+      });
+      if (endpoint === undefined || !wanted.has(endpoint)) continue;
+      const n = taken.get(endpoint) ?? 0;
+      if (n >= options.maxTracesPerEndpoint) continue;
+      taken.set(endpoint, n + 1);
+      ids.push(r.traceId);
+    }
+    return ids;
+  }
+
+  private async read(ids: readonly string[]): Promise<ModelTrace[]> {
+    const traces = new Map<string, ModelTrace>();
+    for (const row of await this.deps.spans.findByTraceIds(ids)) {
+      let t = traces.get(row.TraceId);
+      if (t === undefined) {
+        t = { traceId: row.TraceId, spans: [] };
+        traces.set(row.TraceId, t);
+      }
+      t.spans.push(toModelSpan(row));
+    }
+    return ids.map((id) => traces.get(id)).filter((t): t is ModelTrace => t !== undefined);
+  }
+}
