@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli.context';
 import { registerProduceCommand } from './commands/produce.command';
+import { registerTestCommands } from './commands/test-group.command';
 
 /**
  * The `t2t` command tree. Each command lives in `commands/<name>.command.ts` and registers itself
@@ -22,6 +23,7 @@ export function buildProgram(ctx: CliContext): Command {
       ctx.logger.printing = program.opts<{ verbose: boolean }>().verbose;
     });
   registerProduceCommand(program, ctx);
+  registerTestCommands(program, ctx);
   return program;
 }
 

@@ -1,0 +1,77 @@
+import { Logger } from '@nestjs/common';
+import { InvalidArgumentError } from 'commander';
+import { kafkaEnv } from '@t2t/messaging';
+import { type ClickHouseHandle, openStorage } from '@t2t/storage';
+import type { CliContext } from '../cli.context';
+
+/** Option parsers and helpers shared by `test run` and `test verify`. */
+
+export function positiveInt(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
+  return n;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `10s`, `5m`, `2h`, `7d`; a bare number is seconds. Milliseconds. */
+export function parseDuration(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!m) throw new InvalidArgumentError('must be a duration such as 500ms, 30s, 15m, 2h or 7d');
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']);
+}
+
+/**
+ * A point in time: a duration ago (`15m`: fifteen minutes before now) or an ISO 8601 time
+ * (`2026-11-25T08:00:00Z`). Unix ms; `now` is passed in so a command reads the clock once.
+ */
+export function parseTimeSpec(raw: string, now: number): number {
+  if (/^\d{4}-\d{2}-\d{2}/.test(raw.trim())) {
+    const t = Date.parse(raw.trim());
+    if (Number.isNaN(t)) throw new InvalidArgumentError(`"${raw}" is not an ISO 8601 time`);
+    return t;
+  }
+  return now - parseDuration(raw);
+}
+
+/** `--service-url potato-handler=http://127.0.0.1:8081`, repeatable. */
+export function collectServiceUrl(raw: string, previous: Record<string, string>) {
+  const eq = raw.indexOf('=');
+  const url = raw.slice(eq + 1);
+  if (eq <= 0 || !/^https?:\/\/[^/]/.test(url)) {
+    throw new InvalidArgumentError('must be <service>=<http(s) base URL>');
+  }
+  return { ...previous, [raw.slice(0, eq)]: url };
+}
+
+export function collect(raw: string, previous: string[]): string[] {
+  return [...previous, raw];
+}
+
+/** Fails the command as a usage error (exit 2) with `message`. */
+export function usage(ctx: CliContext, command: string, message: string): void {
+  ctx.stderr.write(`t2t ${command}: ${message}\n`);
+  ctx.exitCode = 2;
+}
+
+/**
+ * ClickHouse as the services open it (waits for a server, applies migrations: the same schema
+ * whichever process starts first). Failing to open it is the command's failure (exit 1).
+ */
+export async function openCliStorage(
+  ctx: CliContext,
+  command: string,
+): Promise<ClickHouseHandle | undefined> {
+  try {
+    return await openStorage(ctx.config.storage, new Logger('storage'));
+  } catch (e) {
+    ctx.stderr.write(`t2t ${command}: cannot open ClickHouse: ${(e as Error).message}\n`);
+    ctx.exitCode = 1;
+    return undefined;
+  }
+}
+
+/** The brokers for message triggers: the flag, else KAFKA_BROKERS; undefined when neither. */
+export function brokersFrom(ctx: CliContext, flag: string | undefined): string[] | undefined {
+  return flag === undefined ? ctx.config.kafka.brokers : kafkaEnv.schema.brokers.parse(flag);
+}
