@@ -233,12 +233,10 @@ async function main(): Promise<void> {
   say(
     'Generating tests from the model (deterministic generator; set LLM_PROVIDER for the LLM path) …',
   );
-  const run = await app
-    .get(TestGenerationService)
-    .generate({
-      trigger: 'manual',
-      endpoints: model.endpoints.filter((e) => e.entry).map((e) => e.key),
-    });
+  const run = await app.get(TestGenerationService).generate({
+    trigger: 'manual',
+    endpoints: model.endpoints.filter((e) => e.entry).map((e) => e.key),
+  });
   const tests = await app.get(TestRepository).currentTests({ limit: 10_000 });
   for (const t of tests) {
     writeFileSync(join(args.out, 'tests', `${t.testId}.trace.spec.ts`), t.jestFile);
