@@ -1,5 +1,6 @@
 import { assembleGoldenTrace, type GoldenSpan } from '../../test/golden/golden-case.fixture';
 import type { AssembledTrace } from '../trace.model';
+import { seededRandom } from '../window/synthetic-traces.fixture';
 import { FINGERPRINT_VERSION, fingerprintTrace } from './trace.fingerprinter';
 
 const SERVER = 2;
@@ -302,7 +303,7 @@ describe(fingerprintTrace.name, () => {
         serviceName: 's',
         attributes: {},
         startUs: 0,
-        durationUs: 100,
+        durationUs: 100_000,
       },
       {
         spanId: 'a',
@@ -311,8 +312,8 @@ describe(fingerprintTrace.name, () => {
         kind: 1,
         serviceName: 's',
         attributes: {},
-        startUs: 10,
-        durationUs: 10,
+        startUs: 10_000,
+        durationUs: 10_000,
       },
       {
         spanId: 'b',
@@ -321,14 +322,14 @@ describe(fingerprintTrace.name, () => {
         kind: 1,
         serviceName: 's',
         attributes: {},
-        startUs: 30,
-        durationUs: 10,
+        startUs: 30_000,
+        durationUs: 10_000,
       },
     ];
     const ab = fingerprintTrace(assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans }));
     const swapped = spans.map((s) => ({
       ...s,
-      startUs: s.spanId === 'a' ? 30 : s.spanId === 'b' ? 10 : 0,
+      startUs: s.spanId === 'a' ? 30_000 : s.spanId === 'b' ? 10_000 : 0,
     }));
     const ba = fingerprintTrace(
       assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: swapped }),
@@ -336,10 +337,13 @@ describe(fingerprintTrace.name, () => {
     expect(ab.canonical).toBe('s|internal|job|\n  > s|internal|A|\n  > s|internal|B|');
     expect(ba.hash).not.toBe(ab.hash);
     // Overlapping, they are concurrent: then the order they started in does not matter.
-    const overlapping = spans.map((s) => ({ ...s, durationUs: s.spanId === 'r' ? 100 : 50 }));
+    const overlapping = spans.map((s) => ({
+      ...s,
+      durationUs: s.spanId === 'r' ? 100_000 : 50_000,
+    }));
     const overlappingSwapped = overlapping.map((s) => ({
       ...s,
-      startUs: s.spanId === 'a' ? 30 : s.spanId === 'b' ? 10 : 0,
+      startUs: s.spanId === 'a' ? 30_000 : s.spanId === 'b' ? 10_000 : 0,
     }));
     expect(
       fingerprintTrace(assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: overlapping }))
@@ -349,6 +353,163 @@ describe(fingerprintTrace.name, () => {
         assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: overlappingSwapped }),
       ).hash,
     );
+  });
+
+  it('treats calls within the clock granularity (1 ms) as simultaneous, so millisecond timestamps give one fingerprint', () => {
+    // The OpenTelemetry JS SDK stamps starts in whole milliseconds: two sequential sub-millisecond
+    // calls can show the same start, in either order.
+    const trace = (first: 'a' | 'b', bStartUs = 1_000): AssembledTrace =>
+      assembleGoldenTrace({
+        traceId: 't',
+        baseStartNs: '0',
+        spans: [
+          {
+            spanId: 'r',
+            parentSpanId: '',
+            name: 'job',
+            kind: 1,
+            serviceName: 's',
+            attributes: {},
+            startUs: 0,
+            durationUs: 5_000,
+          },
+          {
+            spanId: 'a',
+            parentSpanId: 'r',
+            name: 'A',
+            kind: 1,
+            serviceName: 's',
+            attributes: {},
+            startUs: 1_000,
+            durationUs: first === 'a' ? 300 : 600,
+          },
+          {
+            spanId: 'b',
+            parentSpanId: 'r',
+            name: 'B',
+            kind: 1,
+            serviceName: 's',
+            attributes: {},
+            startUs: bStartUs,
+            durationUs: first === 'a' ? 600 : 300,
+          },
+        ],
+      });
+    expect(fingerprintTrace(trace('a')).hash).toBe(fingerprintTrace(trace('b')).hash);
+    // The same two calls, the second stamped one tick later (it crossed a millisecond boundary).
+    expect(fingerprintTrace(trace('a', 2_000)).hash).toBe(fingerprintTrace(trace('a')).hash);
+    // Clearly later (more than a tick), it is a sequential step again.
+    expect(fingerprintTrace(trace('a', 3_000)).canonical).toBe(
+      's|internal|job|\n  > s|internal|A|\n  > s|internal|B|',
+    );
+  });
+
+  it('gives a handler traced with a millisecond clock one fingerprint, whatever the rounding', () => {
+    // The OpenTelemetry JS SDK's clock: start = Date.now() (whole ms), duration high-resolution.
+    // A handler awaits two quick queries, then runs two calls at once, then a slower step.
+    const random = seededRandom(42);
+    const between = (lo: number, hi: number): number => lo + random() * (hi - lo);
+    const hashes = new Map<string, string>();
+    for (let i = 0; i < 300; i++) {
+      const t0 = Math.floor(between(0, 1e9)); // real time, µs
+      const real: Array<[string, number, number]> = [];
+      const a = t0 + between(20, 200);
+      const aDur = between(100, 600);
+      const b = a + aDur + between(10, 300);
+      const bDur = between(100, 500);
+      const c = b + bDur + between(3_000, 4_000);
+      const d = c + between(5, 50);
+      const cDur = between(500, 3_000);
+      const dDur = between(500, 3_000);
+      const e = Math.max(c + cDur, d + dDur) + between(3_000, 4_000);
+      real.push(['A', a, aDur], ['B', b, bDur], ['C', c, cDur], ['D', d, dDur], ['E', e, 800]);
+      const spans: GoldenSpan[] = [
+        {
+          spanId: 'r',
+          parentSpanId: '',
+          name: 'handle',
+          kind: SERVER,
+          serviceName: 's',
+          attributes: {},
+          startUs: Math.floor(t0 / 1000) * 1000,
+          durationUs: e + 1_000 - t0,
+        },
+        ...real.map(([name, start, duration]) => ({
+          spanId: name,
+          parentSpanId: 'r',
+          name,
+          kind: 1,
+          serviceName: 's',
+          attributes: {},
+          startUs: Math.floor(start / 1000) * 1000,
+          durationUs: Math.round(duration),
+        })),
+      ];
+      const fp = fingerprintTrace(
+        assembleGoldenTrace({ traceId: `t${i}`, baseStartNs: '0', spans }),
+      );
+      hashes.set(fp.hash, fp.canonical);
+    }
+    expect(hashes.size).toBe(1);
+    // {A, B} then {C, D} then E: three stages, one concurrent call in each of the first two.
+    const canonical = [...hashes.values()][0];
+    expect(canonical.split('\n').filter((l) => l.startsWith('  > '))).toHaveLength(3);
+    expect(canonical.split('\n').filter((l) => l.startsWith('  & '))).toHaveLength(2);
+    expect(canonical.split('\n').pop()).toBe('  > s|internal|E|');
+  });
+
+  it('keeps exact ordering for a precise clock: sub-millisecond sequential calls stay sequential', () => {
+    const spans = (aStart: number, bStart: number): GoldenSpan[] => [
+      {
+        spanId: 'r',
+        parentSpanId: '',
+        name: 'job',
+        kind: 1,
+        serviceName: 's',
+        attributes: {},
+        startUs: 0,
+        durationUs: 2_000,
+      },
+      {
+        spanId: 'a',
+        parentSpanId: 'r',
+        name: 'A',
+        kind: 1,
+        serviceName: 's',
+        attributes: {},
+        startUs: aStart,
+        durationUs: 200,
+      },
+      {
+        spanId: 'b',
+        parentSpanId: 'r',
+        name: 'B',
+        kind: 1,
+        serviceName: 's',
+        attributes: {},
+        startUs: bStart,
+        durationUs: 200,
+      },
+    ];
+    const ab = fingerprintTrace(
+      assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: spans(101, 350) }),
+    );
+    const ba = fingerprintTrace(
+      assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: spans(350, 101) }),
+    );
+    expect(ab.canonical).toBe('s|internal|job|\n  > s|internal|A|\n  > s|internal|B|');
+    expect(ba.hash).not.toBe(ab.hash);
+    // Whether the starts are whole milliseconds is read from absolute time: one tick apart on a
+    // millisecond clock, two calls share a stage; the same relative times 0.5 ms later are not
+    // whole milliseconds, so the clock is precise and they are sequential.
+    const msClock = fingerprintTrace(
+      assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: spans(1_000, 2_000) }),
+    );
+    expect(msClock.canonical).toBe('s|internal|job|\n  > s|internal|A|\n  & s|internal|B|');
+    const precise = fingerprintTrace(
+      assembleGoldenTrace({ traceId: 't', baseStartNs: '500000', spans: spans(1_000, 2_000) }),
+    );
+    expect(precise.canonical).toBe('s|internal|job|\n  > s|internal|A|\n  > s|internal|B|');
   });
 
   it('hashes exactly its canonical form (SHA-256, first 64 bits)', async () => {

@@ -10,7 +10,15 @@ import { labelInfo, type LabelInfo } from './label-info.cache';
  * version; bump it whenever anything that changes `canonical` (and so `hash`) for some trace
  * changes: labels, sibling ordering, run collapsing, the line format, the hash functions.
  */
-export const FINGERPRINT_VERSION = 1;
+export const FINGERPRINT_VERSION = 2;
+
+/**
+ * The tick (µs) of a millisecond clock. When every start among a process's calls under one parent
+ * is a whole millisecond, their times are treated as exact only to one tick (see stageMarks).
+ * Version 2 introduced it: version 1 split one behaviour of a service instrumented with the
+ * OpenTelemetry JS SDK (which stamps span starts in whole milliseconds) into many fingerprints.
+ */
+export const CLOCK_GRANULARITY_US = 1000;
 
 /** How a child relates to the sibling before it, written as the prefix of its canonical line. */
 const enum Mark {
@@ -40,7 +48,8 @@ function indent(depth: number): string {
  *     time order, split into stages: a child that starts before every earlier one has ended joins
  *     their stage (concurrent), otherwise it starts a new one. Within a stage, children are in
  *     subtree-hash order, so the order in which concurrent calls happened to start does not matter.
- *     One clock, so comparing these times is sound.
+ *     One clock, so comparing these times is sound. When all their starts are whole milliseconds
+ *     (a millisecond clock), calls less than a tick apart are treated as concurrent too.
  *  2. Then children from other processes (server/consumer spans, other services), in subtree-hash
  *     order: their clocks are not the parent's, so their times are not compared at all. This is
  *     the clock-skew tolerance.
@@ -77,6 +86,8 @@ class TreeHasher {
   private kids: number[][] = [];
   private marks: number[][] = [];
   private readonly mergeStack: number[] = [];
+  /** The current tree's `baseUsInMs`. */
+  private baseUsInMs = 0;
 
   private readonly byHash = (a: number, b: number): number =>
     this.hashHi[a] - this.hashHi[b] || this.hashLo[a] - this.hashLo[b];
@@ -87,6 +98,7 @@ class TreeHasher {
     const nodes = tree.nodes;
     const n = nodes.length;
     this.reserve(n);
+    this.baseUsInMs = tree.baseUsInMs;
     const { hashHi, hashLo, starts, ends, count, infos, kids, marks } = this;
     for (let i = 0; i < n; i++) {
       const node = nodes[i];
@@ -183,8 +195,20 @@ class TreeHasher {
     local.sort(this.byStart);
     let stageStart = 0;
     let stageEnd = -Infinity;
+    const tick = this.clockTick(local);
     for (let j = 0; j <= local.length; j++) {
-      if (j === local.length || starts[local[j]] >= stageEnd) {
+      // With a precise clock a call starts a new stage when it starts after the stage ended. With
+      // a millisecond clock, it must also start more than one tick after the previous call: two
+      // quick sequential calls show equal starts or starts one tick apart, depending on which side
+      // of a millisecond boundary they fell, and their order is unknowable. They share a stage
+      // (hash order), which gives the same fingerprint either way.
+      if (
+        j === local.length ||
+        (tick === 0
+          ? starts[local[j]] >= stageEnd
+          : j === 0 ||
+            (starts[local[j]] >= stageEnd - tick && starts[local[j]] - starts[local[j - 1]] > tick))
+      ) {
         if (j - stageStart > 1) this.sortRange(local, stageStart, j);
         if (j === local.length) break;
         stageStart = j;
@@ -193,6 +217,16 @@ class TreeHasher {
       if (ends[local[j]] > stageEnd) stageEnd = ends[local[j]];
     }
     return out;
+  }
+
+  /**
+   * CLOCK_GRANULARITY_US when every start in `group` is a whole millisecond (a millisecond clock:
+   * with a finer one that happens by chance once in a thousand per call), else 0.
+   */
+  private clockTick(group: number[]): number {
+    const { starts, baseUsInMs } = this;
+    for (const k of group) if ((baseUsInMs + starts[k]) % CLOCK_GRANULARITY_US !== 0) return 0;
+    return CLOCK_GRANULARITY_US;
   }
 
   private sortRange(list: number[], from: number, to: number): void {

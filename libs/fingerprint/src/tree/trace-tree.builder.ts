@@ -80,6 +80,7 @@ export function buildTraceTree(trace: AssembledTrace): TraceTree {
     endpoint: entry?.span?.endpoint ?? UNKNOWN_ENDPOINT,
     complete,
     stats,
+    baseUsInMs: Number((trace.baseStartNs / 1000n) % 1000n),
   };
 }
 

@@ -43,4 +43,10 @@ export interface TraceTree {
   /** Exactly one root, no orphans, no cycles. */
   complete: boolean;
   stats: TraceTreeStats;
+  /**
+   * Microseconds past the whole millisecond at which the trace's base time lies (0–999): with it,
+   * a span's relative `startUs` tells whether its absolute start is a whole millisecond, which is
+   * how the fingerprint recognises a millisecond clock.
+   */
+  baseUsInMs: number;
 }
