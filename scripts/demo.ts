@@ -1,14 +1,19 @@
 /**
  * The product end to end, on a fresh data directory, in one process:
  *
- *   npm run demo                     starts trace2test embedded (ClickHouse in-process, no Kafka),
- *                                    sends example systems' traces over OTLP/HTTP, waits for the
- *                                    model, generates tests, prints what it learned, writes the
- *                                    tests and a picture of the model, and keeps the GraphQL API up
+ *   npm run demo                     starts trace2test embedded (ClickHouse in-process, no Kafka);
+ *                                    runs the potato shop as two real services traced by the
+ *                                    OpenTelemetry Node SDK under generated traffic, and sends the
+ *                                    synthetic checkout system's traces, all over OTLP/HTTP; waits
+ *                                    for the model, generates tests, prints what it learned, writes
+ *                                    the tests and a picture of the model, runs the shop's tests
+ *                                    against it (healthy, then with a dropped database write), and
+ *                                    keeps the GraphQL API up
  *   npm run demo -- --exit           the same, then stops (used by the demo's own test)
  *
  * Options: --data <dir> (default ./data/demo, wiped first), --out <dir> (default ./demo-output),
- * --requests <n> per system (default 1500), --timeout <seconds> (default 180).
+ * --requests <n> of the checkout system (default 1500), --orders <n> sent to the live potato shop
+ * (default 120; a third as many reads), --timeout <seconds> (default 180).
  * Set KAFKA_BROKERS to run the same stages over Kafka instead of the in-process transport.
  */
 import 'reflect-metadata';
@@ -23,11 +28,11 @@ import {
   checkoutSystem,
   generateTraces,
   groundTruth,
-  potatoSystem,
   type SystemDefinition,
   toOtlpRequests,
 } from '@t2t/examples';
 import { useInProcessTransport } from '@t2t/messaging';
+import { formatOutcome, formatSuiteSummary } from '@t2t/runner';
 import { renderMermaid, type SystemModel } from '@t2t/model';
 import { encodeTraceRequestProto } from '@t2t/otlp';
 import {
@@ -37,17 +42,23 @@ import {
   ModelRepository,
   TestRepository,
 } from '@t2t/storage';
+import type { TestSpec } from '@t2t/testgen';
 import { TestGenerationService } from '../apps/generator/src/generation/test-generation.service';
 import { allInOneEnv } from '../apps/server/src/all-in-one.env';
 import { AllInOneModule } from '../apps/server/src/all-in-one.module';
+import { type LiveShop, liveTraffic, runLiveTests, startLiveShop } from './demo.live';
 
 interface Args {
   exit: boolean;
   data: string;
   out: string;
   requests: number;
+  orders: number;
   timeoutS: number;
 }
+
+/** The live potato shop's entry endpoints, as the model keys them. */
+const LIVE_ENDPOINTS = ['potato-shop|HTTP POST /orders', 'potato-shop|HTTP GET /orders/{id}'];
 
 function parseArgs(argv: string[]): Args {
   const value = (name: string, fallback: string) => {
@@ -59,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     data: resolve(value('data', 'data/demo')),
     out: resolve(value('out', 'demo-output')),
     requests: Number(value('requests', '1500')),
+    orders: Number(value('orders', '120')),
     timeoutS: Number(value('timeout', '180')),
   };
 }
@@ -159,33 +171,36 @@ async function main(): Promise<void> {
   const clusters = app.get(ClusterRepository);
   say(`  started: OTLP/HTTP on :${otlpPort}/v1/traces, GraphQL on :${httpPort}/graphql`);
 
-  const systems = [
-    { system: potatoSystem, seed: 1 },
-    { system: checkoutSystem, seed: 2 },
-  ];
+  const systems = [{ system: checkoutSystem, seed: 2 }];
   const started = Date.now();
   let sent = 0;
+  const otlpUrl = `http://127.0.0.1:${otlpPort}/v1/traces`;
+  // The synthetic traces are stamped from 30 s ago: sent first, so that every partition sees
+  // event time go forward (the live shop's traces are stamped now).
   for (const { system, seed } of systems) {
-    const n = await sendSystem(
-      system,
-      seed,
-      args.requests,
-      `http://127.0.0.1:${otlpPort}/v1/traces`,
-    );
+    const n = await sendSystem(system, seed, args.requests, otlpUrl);
     sent += n;
     say(
       `  sent ${n.toLocaleString('en')} spans of the ${system.name} system (${args.requests} requests) over OTLP/HTTP`,
     );
   }
+  say('  starting the potato shop: two Node services traced by the OpenTelemetry Node SDK …');
+  const shop: LiveShop = await startLiveShop(otlpUrl);
+  const reads = Math.ceil(args.orders / 3);
+  await liveTraffic(shop.url, args.orders, reads);
+  say(
+    `  potato shop at ${shop.url}: ${args.orders} orders and ${reads} reads served, its spans exported to ${otlpUrl}`,
+  );
 
   // Wait until the model covers every entry endpoint the example systems have, with progress.
-  const expected = new Set(
-    systems.flatMap(({ system }) =>
+  const expected = new Set([
+    ...LIVE_ENDPOINTS,
+    ...systems.flatMap(({ system }) =>
       groundTruth(system)
         .endpoints.filter((e) => e.entry)
         .map((e) => e.key),
     ),
-  );
+  ]);
   const count = async (sql: string) =>
     Number(
       (
@@ -214,10 +229,12 @@ async function main(): Promise<void> {
     if (line !== lastLine) say(line);
     lastLine = line;
     if (covered === expected.size && stored >= sent) {
-      // Let the last windows and rebuilds settle: the model is final when a rebuild changes nothing.
+      // Let the last windows and rebuilds settle: done when neither the model nor the number of
+      // clustered traces changed for a while.
       await new Promise((r) => setTimeout(r, 4000));
       const again = await models.latestVersion();
-      if (again?.version === version) break;
+      const tracesAgain = (await clusters.stats()).reduce((n, s) => n + s.traces, 0);
+      if (again?.version === version && tracesAgain === traces) break;
       continue;
     }
     if (Date.now() - started > args.timeoutS * 1000) {
@@ -284,6 +301,9 @@ async function main(): Promise<void> {
   say(
     `Files: ${tests.length} Jest files and Tracetest YAMLs in ${join(args.out, 'tests')}, the model drawn in ${join(args.out, 'model.md')} (Mermaid)`,
   );
+  await testTheLiveShop(ch, tests, shop);
+  await shop.stop();
+
   say('');
   say(`GraphQL API: http://localhost:${httpPort}/graphql  (API key: ${apiKey})`);
   say(
@@ -297,6 +317,56 @@ async function main(): Promise<void> {
     return;
   }
   say('Running; press Ctrl-C to stop.');
+}
+
+/**
+ * The runner's turn: the potato shop's verified tests against the live shop, healthy (they pass),
+ * then after a "code change" that drops the orders INSERT (the tests that assert it fail, naming
+ * the missing span).
+ */
+async function testTheLiveShop(
+  ch: ClickHouseHandle,
+  tests: readonly { endpoint: string; verdict: string; spec: string }[],
+  shop: LiveShop,
+): Promise<void> {
+  const specs = tests
+    .filter((t) => t.verdict === 'verified' && LIVE_ENDPOINTS.includes(t.endpoint))
+    .map((t) => JSON.parse(t.spec) as TestSpec);
+  if (specs.length === 0) {
+    say('No verified tests of the potato shop to run against it.');
+    return;
+  }
+  const show = (r: Awaited<ReturnType<typeof runLiveTests>>) => {
+    for (const o of r.outcomes) say(`  ${briefOutcome(formatOutcome(o))}`);
+    say(`  ${formatSuiteSummary(r)}`);
+  };
+  say('');
+  say(`Running the potato shop's ${specs.length} generated tests against it at ${shop.url} …`);
+  show(await runLiveTests(ch, specs, shop.url));
+  say('');
+  say(
+    'A code change drops the orders INSERT (DROP_DB_WRITE=1); restarting the shop and running again …',
+  );
+  await shop.restart({ dropDbWrite: true });
+  show(await runLiveTests(ch, specs, shop.url));
+  say('  (`t2t test run <tests dir> --target <url>` does the same from the written files)');
+}
+
+/**
+ * A run's console report cut for the demo: its first line, and of a failure only the first failed
+ * assertion (what was expected, what was found) with a count of the others.
+ */
+function briefOutcome(report: string): string {
+  const lines = report.split('\n');
+  const failed = lines.flatMap((l, i) => (/^\s*✗ /.test(l) && i > 0 ? [i] : []));
+  if (failed.length === 0) return lines[0];
+  const first = failed[0];
+  const detail = lines
+    .slice(first, first + 3)
+    .map((l) => `    ${l.trim()}`)
+    .join('\n');
+  const more = failed.length > 1 ? `\n    … and ${failed.length - 1} more failed assertion(s)` : '';
+  return `${lines[0]}\n${detail}${more}`;
 }
 
 main().catch((e: unknown) => {

@@ -5,11 +5,13 @@ import { spawnNode } from '@t2t/test-support';
 
 /**
  * The README's main command, end to end on a fresh data directory: the demo starts the product
- * embedded (no broker), sends the example systems' traces over OTLP/HTTP, and must print the
- * model it learned and write the generated tests and the model picture.
+ * embedded (no broker), runs the potato shop as two services traced by the real OpenTelemetry
+ * Node SDK and sends the synthetic checkout system's traces, all over OTLP/HTTP; it must print the
+ * model it learned, write the generated tests and the model picture, and run the shop's tests
+ * against the live shop: passing while healthy, failing on the missing INSERT after the fault.
  */
 describe('npm run demo', () => {
-  it('learns the example systems, prints the model and rules, and writes Jest, Tracetest and Mermaid files', async () => {
+  it('learns the example systems, prints the model and rules, writes Jest, Tracetest and Mermaid files, and tests the live shop', async () => {
     const dir = mkdtempSync(join(tmpdir(), 't2t-demo-'));
     const out = join(dir, 'out');
     const demo = spawnNode(
@@ -41,27 +43,42 @@ describe('npm run demo', () => {
       // Progress while it works, then the learned model.
       expect(output).toMatch(/… [\d,]+\/[\d,]+ spans stored, [\d,]+ traces clustered, model v\d+/);
       expect(output).toMatch(
-        /Services \(12\): analytics-service, api-gateway, cart-service, catalog-service, email-service, fraud-service, inventory-service, order-service, order-writer, payment-service, potato-handler, storefront/,
+        /Services \(10\): analytics-service, cart-service, catalog-service, email-service, fraud-service, inventory-service, payment-service, potato-handler, potato-shop, storefront/,
       );
       for (const endpoint of [
-        'api-gateway|HTTP POST /orders',
-        'api-gateway|HTTP GET /orders/{id}',
+        'potato-shop|HTTP POST /orders',
+        'potato-shop|HTTP GET /orders/{id}',
         'storefront|HTTP POST /checkout',
         'storefront|HTTP GET /products',
         'analytics-service|CONSUME order.placed',
       ]) {
         expect(output).toContain(`  ${endpoint}  — `);
       }
-      expect(output).toMatch(/api-gateway\|HTTP POST \/orders {2}— \d+ traces, 2 behaviour\(s\)/);
+      // The live shop's traffic (120 orders, 40 reads): the two paths of POST /orders.
+      expect(output).toMatch(/potato-shop\|HTTP POST \/orders {2}— \d+ traces, 2 behaviour\(s\)/);
+      expect(output).toMatch(
+        /potato-shop\|HTTP GET \/orders\/\{id\} {2}— \d+ traces, 1 behaviour\(s\)/,
+      );
       expect(output).toContain('table orders');
       expect(output).toContain('topic order.placed');
       expect(output).toMatch(
-        /api-gateway\|HTTP POST \/orders: calls potato-handler POST \/potatoes only if user\.likes_potatoes = true \(support \d+, confidence 1\.000\)/,
+        /potato-shop\|HTTP POST \/orders: calls potato-handler POST \/potatoes only if user\.likes_potatoes = true \(support \d+, confidence 1\.000\)/,
       );
       expect(output).toMatch(
         /storefront\|HTTP POST \/checkout: calls fraud-service POST \/screenings only if cart\.items >= 10/,
       );
       expect(output).toMatch(/Tests: [1-9]\d* kept/);
+
+      // The runner against the live shop: healthy, every run passes; with the INSERT dropped,
+      // the tests that assert it fail and say which span is missing.
+      const [healthy, faulty] = output.split('A code change drops the orders INSERT');
+      expect(faulty).toBeDefined();
+      expect(healthy).toMatch(/6 run\(s\) of 5 spec\(s\): 6 passed, 0 failed, 0 error\(s\)/);
+      expect(faulty).toMatch(/6 run\(s\) of 5 spec\(s\): 3 passed, 3 failed, 0 error\(s\)/);
+      expect(faulty).toContain(
+        'expected: a span matching {service=potato-shop kind=client semantic="db postgresql INSERT orders"}',
+      );
+      expect(faulty).toMatch(/found: {4}no such span/);
       expect(output).toMatch(
         /GraphQL API: http:\/\/localhost:\d+\/graphql {2}\(API key: demo-[0-9a-f]+\)/,
       );

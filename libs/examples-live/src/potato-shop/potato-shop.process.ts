@@ -56,6 +56,10 @@ export async function startPotatoService(o: PotatoServiceOptions): Promise<Runni
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A service must not outlive whoever started it (a demo stopped with kill, a crashed test).
+  const onParentExit = () => child.kill('SIGTERM');
+  process.once('exit', onParentExit);
+  child.once('exit', () => process.off('exit', onParentExit));
 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
