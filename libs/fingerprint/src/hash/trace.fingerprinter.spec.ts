@@ -8,6 +8,26 @@ const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
 
+/** An internal span of service `s`: the shape of the ordering tests. */
+function internal(
+  spanId: string,
+  parentSpanId: string,
+  name: string,
+  startUs: number,
+  durationUs: number,
+): GoldenSpan {
+  return {
+    spanId,
+    parentSpanId,
+    name,
+    kind: 1,
+    serviceName: 's',
+    attributes: {},
+    startUs,
+    durationUs,
+  };
+}
+
 interface Variant {
   /** Added to every span id's number: other span ids. */
   idBase?: number;
@@ -295,36 +315,9 @@ describe(fingerprintTrace.name, () => {
 
   it('orders sequential siblings by time: swapping two sequential calls is another fingerprint', () => {
     const spans: GoldenSpan[] = [
-      {
-        spanId: 'r',
-        parentSpanId: '',
-        name: 'job',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: 0,
-        durationUs: 100_000,
-      },
-      {
-        spanId: 'a',
-        parentSpanId: 'r',
-        name: 'A',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: 10_000,
-        durationUs: 10_000,
-      },
-      {
-        spanId: 'b',
-        parentSpanId: 'r',
-        name: 'B',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: 30_000,
-        durationUs: 10_000,
-      },
+      internal('r', '', 'job', 0, 100_000),
+      internal('a', 'r', 'A', 10_000, 10_000),
+      internal('b', 'r', 'B', 30_000, 10_000),
     ];
     const ab = fingerprintTrace(assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans }));
     const swapped = spans.map((s) => ({
@@ -363,36 +356,9 @@ describe(fingerprintTrace.name, () => {
         traceId: 't',
         baseStartNs: '0',
         spans: [
-          {
-            spanId: 'r',
-            parentSpanId: '',
-            name: 'job',
-            kind: 1,
-            serviceName: 's',
-            attributes: {},
-            startUs: 0,
-            durationUs: 5_000,
-          },
-          {
-            spanId: 'a',
-            parentSpanId: 'r',
-            name: 'A',
-            kind: 1,
-            serviceName: 's',
-            attributes: {},
-            startUs: 1_000,
-            durationUs: first === 'a' ? 300 : 600,
-          },
-          {
-            spanId: 'b',
-            parentSpanId: 'r',
-            name: 'B',
-            kind: 1,
-            serviceName: 's',
-            attributes: {},
-            startUs: bStartUs,
-            durationUs: first === 'a' ? 600 : 300,
-          },
+          internal('r', '', 'job', 0, 5_000),
+          internal('a', 'r', 'A', 1_000, first === 'a' ? 300 : 600),
+          internal('b', 'r', 'B', bStartUs, first === 'a' ? 600 : 300),
         ],
       });
     expect(fingerprintTrace(trace('a')).hash).toBe(fingerprintTrace(trace('b')).hash);
@@ -460,36 +426,9 @@ describe(fingerprintTrace.name, () => {
 
   it('keeps exact ordering for a precise clock: sub-millisecond sequential calls stay sequential', () => {
     const spans = (aStart: number, bStart: number): GoldenSpan[] => [
-      {
-        spanId: 'r',
-        parentSpanId: '',
-        name: 'job',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: 0,
-        durationUs: 2_000,
-      },
-      {
-        spanId: 'a',
-        parentSpanId: 'r',
-        name: 'A',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: aStart,
-        durationUs: 200,
-      },
-      {
-        spanId: 'b',
-        parentSpanId: 'r',
-        name: 'B',
-        kind: 1,
-        serviceName: 's',
-        attributes: {},
-        startUs: bStart,
-        durationUs: 200,
-      },
+      internal('r', '', 'job', 0, 2_000),
+      internal('a', 'r', 'A', aStart, 200),
+      internal('b', 'r', 'B', bStart, 200),
     ];
     const ab = fingerprintTrace(
       assembleGoldenTrace({ traceId: 't', baseStartNs: '0', spans: spans(101, 350) }),
