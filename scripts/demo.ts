@@ -69,10 +69,19 @@ function parseArgs(argv: string[]): Args {
     exit: argv.includes('--exit'),
     data: resolve(value('data', 'data/demo')),
     out: resolve(value('out', 'demo-output')),
-    requests: Number(value('requests', '1500')),
-    orders: Number(value('orders', '120')),
-    timeoutS: Number(value('timeout', '180')),
+    requests: count('requests', value('requests', '1500')),
+    orders: count('orders', value('orders', '120')),
+    timeoutS: count('timeout', value('timeout', '180')),
   };
+}
+
+class UsageError extends Error {}
+
+function count(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a whole number of at least 1, got "${text}"`);
+  return n;
 }
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -370,6 +379,10 @@ function briefOutcome(report: string): string {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`demo: ${e.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`demo failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });
