@@ -4,6 +4,8 @@
 #
 #   deploy/kafka/kafka.sh fetch            resolve the broker jars once (cached; offline afterwards)
 #   deploy/kafka/kafka.sh start            format storage, start, wait until it serves; prints KAFKA_BROKERS=host:port
+#   deploy/kafka/kafka.sh start --keep     start a stopped broker again with its data, on its ports (a
+#                                          fresh start when there is nothing to keep): dev data, outage tests
 #   deploy/kafka/kafka.sh stop [--clean]   stop the broker started from this state dir (by its PID); --clean removes its data
 #   deploy/kafka/kafka.sh status           prints running/stopped and the bootstrap address
 #
@@ -68,11 +70,25 @@ free_port() {
 }
 
 start() {
+  local keep="${1:-}"
   require_java
   fetch
   if pid_alive; then
     echo "KAFKA_BROKERS=$(cat "$state/bootstrap")"
     log "already running (pid $(cat "$state/broker.pid"))"
+    return 0
+  fi
+  if [ "$keep" = "--keep" ] && [ -f "$state/data/meta.properties" ] && [ -f "$state/bootstrap" ]; then
+    # Same ports as before: clients reconnect to the address they know.
+    local port cport
+    port="$(sed 's/.*://' "$state/bootstrap")"
+    cport="$(sed -n 's/^controller.quorum.voters=1@127.0.0.1://p' "$state/server.properties")"
+    for p in "$port" "$cport"; do
+      port_busy "$p" && die "port $p on 127.0.0.1, which the kept broker in $state uses, is busy"
+    done
+    # The wait below looks for the start-up line: only this start's log may count.
+    for f in "$state"/logs/*.log; do [ -f "$f" ] && : >"$f"; done
+    launch "$port" "$cport"
     return 0
   fi
   local port="${KAFKA_PORT:-0}"
@@ -115,7 +131,13 @@ EOF
     echo "$out" | tail -n 20 >&2
     die "formatting KRaft storage in $state/data failed"
   fi
+  launch "$port" "$cport"
+}
 
+# Starts the broker of $state/server.properties and waits until it serves on $1 (controller $2).
+launch() {
+  local port="$1" cport="$2"
+  local cp="$libs/*"
   # setsid: the broker gets its own session, so it outlives the shell that started it and
   # stop() can signal exactly its PID.
   # shellcheck disable=SC2086
@@ -176,8 +198,8 @@ status() {
 
 case "${1:-}" in
   fetch) require_java; fetch; log "broker jars ready in $libs" ;;
-  start) start ;;
+  start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
   status) status ;;
-  *) echo "usage: $0 fetch|start|stop [--clean]|status" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|start [--keep]|stop [--clean]|status" >&2; exit 2 ;;
 esac

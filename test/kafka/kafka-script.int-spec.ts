@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 
 const script = join(__dirname, '..', '..', 'deploy', 'kafka', 'kafka.sh');
 
@@ -94,5 +95,38 @@ describe('deploy/kafka/kafka.sh', () => {
     );
     expect(run(['stop'], { KAFKA_STATE_DIR: state }).code).toBe(0);
     expect(run(['status'], { KAFKA_STATE_DIR: state }).out.trim()).toBe('stopped');
+  });
+
+  it('start --keep brings a stopped broker back on its address with its topics and records', async () => {
+    const first = run(['start'], { KAFKA_STATE_DIR: state });
+    expect(first.code).toBe(0);
+    const brokers = /KAFKA_BROKERS=(\S+)/.exec(first.out)![1];
+    const kafka = new Kafka({
+      clientId: 'keep-test',
+      brokers: [brokers],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 2 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'kept', messages: [{ key: 'k', value: 'still here' }] });
+    await producer.disconnect();
+    await admin.disconnect();
+
+    expect(run(['stop'], { KAFKA_STATE_DIR: state }).code).toBe(0);
+    const again = run(['start', '--keep'], { KAFKA_STATE_DIR: state });
+    expect(again.code).toBe(0);
+    expect(again.out).toContain(`KAFKA_BROKERS=${brokers}`);
+
+    const admin2 = kafka.admin();
+    await admin2.connect();
+    try {
+      const offsets = await admin2.fetchTopicOffsets('kept');
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
+    } finally {
+      await admin2.disconnect();
+    }
   });
 });

@@ -9,7 +9,12 @@ export interface DevBroker {
   brokers: string;
   stateDir: string;
   startedMs: number;
+  /** Stops the broker and removes its data. */
   stop(): void;
+  /** Stops the broker, keeping its data: an outage. */
+  halt(): void;
+  /** Starts a halted broker again on the same address with its data. */
+  resume(): void;
 }
 
 /** Starts the dev Kafka broker (deploy/kafka/kafka.sh) in a fresh state directory. */
@@ -34,7 +39,22 @@ export function startDevBroker(): DevBroker {
     stateDir,
     startedMs: Date.now() - t0,
     stop: () => stopDevBroker(stateDir),
+    halt: () => runScript(stateDir, ['stop']),
+    resume: () => runScript(stateDir, ['start', '--keep']),
   };
+}
+
+function runScript(stateDir: string, args: string[]): void {
+  try {
+    execFileSync('bash', [script, ...args], {
+      env: { ...process.env, KAFKA_STATE_DIR: stateDir },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (e) {
+    const err = e as { stderr?: string };
+    throw new Error(`kafka.sh ${args.join(' ')} failed:\n${err.stderr ?? String(e)}`);
+  }
 }
 
 export function stopDevBroker(stateDir: string): void {

@@ -4,3 +4,4 @@ export * from './service';
 export * from './spans';
 export * from './process';
 export * from './trace-records';
+export * from './broker';
