@@ -1,4 +1,4 @@
-import { bool, defineEnv, hostPorts, oneOf, optionalStr, str } from '@t2t/config';
+import { bool, defineEnv, hostPorts, int, oneOf, optionalStr, str } from '@t2t/config';
 
 /** Kafka connection options, shared by every service that talks to the broker. */
 export const kafkaEnv = defineEnv('kafka', {
@@ -20,4 +20,11 @@ export const kafkaEnv = defineEnv('kafka', {
   }),
   saslUsername: optionalStr({ key: 'KAFKA_SASL_USERNAME', doc: 'SASL user name.' }),
   saslPassword: optionalStr({ key: 'KAFKA_SASL_PASSWORD', doc: 'SASL password.', secret: true }),
+  retries: int({
+    key: 'KAFKA_RETRIES',
+    default: 8,
+    min: 0,
+    max: 50,
+    doc: 'Retries of a failed request inside the Kafka client (backoff from 200 ms, doubling, at most 30 s apart; 8 is about a minute) before the service sees the error and applies its own policy (ingest and the clustering sink back off and fetch nothing meanwhile; nothing is committed).',
+  }),
 });

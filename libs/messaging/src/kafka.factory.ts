@@ -81,7 +81,7 @@ export function createKafka(config: KafkaConfig, clientSuffix?: string): Kafka {
     sasl,
     logLevel: logLevel.WARN,
     logCreator: nestLogCreator(),
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: 200, retries: config.retries },
   });
 }
 
