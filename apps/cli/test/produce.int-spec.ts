@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,35 +11,11 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { createTopics, testBrokers, testKafka, uniqueTopic, readTopic } from '@t2t/test-support';
+import { type CliRun, runCliProcess } from './cli.process';
 
-const root = join(__dirname, '..', '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from source as users do (`npm run cli -- ...`), in its own process. */
-function cli(args: string[], stdin?: Buffer): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', 'apps/cli/src/main.ts', ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: testBrokers().join(',') },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end(stdin);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI in its own process, with the test broker. */
+function cli(args: string[], stdin?: Buffer): Promise<CliRun> {
+  return runCliProcess(args, { KAFKA_BROKERS: testBrokers().join(',') }, stdin);
 }
 
 function traceSpans(name: string): ReadableSpan[] {

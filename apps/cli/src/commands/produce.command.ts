@@ -3,6 +3,7 @@ import { CompressionTypes } from 'kafkajs';
 import { type Kafka } from 'kafkajs';
 import { assertTopicName, createKafka, kafkaEnv, KafkaConfigError, TOPICS } from '@t2t/messaging';
 import type { CliContext } from '../cli.context';
+import { positiveInt, seconds } from './flag.parsers';
 import { FORMAT_CHOICES, type FormatChoice } from '../produce/input-format';
 import { runProduce } from '../produce/produce.runner';
 
@@ -16,18 +17,6 @@ interface ProduceFlags {
   compression: 'gzip' | 'none';
   progressInterval: number;
   connectTimeout: number;
-}
-
-function positiveInt(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
-  return n;
-}
-
-function seconds(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
-  return n;
 }
 
 function topicName(raw: string): string {

@@ -4,13 +4,9 @@ import { kafkaEnv } from '@t2t/messaging';
 import { type ClickHouseHandle, openStorage } from '@t2t/storage';
 import type { CliContext } from '../cli.context';
 
-/** Option parsers and helpers shared by `test run` and `test verify`. */
+export { positiveInt } from './flag.parsers';
 
-export function positiveInt(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer ≥ 1');
-  return n;
-}
+/** Option parsers and helpers shared by `test run` and `test verify`. */
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
