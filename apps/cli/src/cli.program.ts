@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli.context';
 import { registerProduceCommand } from './commands/produce.command';
+import { registerSendCommand } from './commands/send.command';
 import { registerTestCommands } from './commands/test-group.command';
 
 /**
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CliContext): Command {
       ctx.logger.printing = program.opts<{ verbose: boolean }>().verbose;
     });
   registerProduceCommand(program, ctx);
+  registerSendCommand(program, ctx);
   registerTestCommands(program, ctx);
   return program;
 }

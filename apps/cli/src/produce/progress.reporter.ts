@@ -18,6 +18,9 @@ export class ProgressReporter {
     private readonly read: () => Progress,
     private readonly intervalMs: number,
     private readonly now: () => number = Date.now,
+    /** What is counted, and what happened to it: `records`/`produced`, `requests`/`sent`. */
+    private readonly noun = 'records',
+    private readonly verb = 'produced',
   ) {}
 
   start(): void {
@@ -40,7 +43,7 @@ export class ProgressReporter {
     const rate = Math.round((current.records - this.last.records) / seconds);
     const mbps = (current.bytes - this.last.bytes) / seconds / 1e6;
     this.out.write(
-      `… ${current.records} records (${current.bytes} bytes) produced; ${rate} records/s, ${mbps.toFixed(1)} MB/s\n`,
+      `… ${current.records} ${this.noun} (${current.bytes} bytes) ${this.verb}; ${rate} ${this.noun}/s, ${mbps.toFixed(1)} MB/s\n`,
     );
     this.last = { ...current, at };
   }
