@@ -14,15 +14,7 @@ import {
 } from '@t2t/test-support';
 import { clusteringEnv } from '../src/clustering.env';
 import { ClusteringModule } from '../src/clustering.module';
-
-/** Fast event-time settings for tests: 5 s windows, traces close 1 s after their last span. */
-export const FAST_CLUSTERING_ENV = {
-  CLUSTERING_IDLE_GAP: '1s',
-  CLUSTERING_WINDOW: '5s',
-  CLUSTERING_ALLOWED_LATENESS: '2s',
-  CLUSTERING_IDLE_ADVANCE_AFTER: '1s',
-  CLUSTERING_SESSION_TIMEOUT: '6s',
-};
+import { FAST_CLUSTERING_ENV } from './clustering.fixture';
 
 describe('clustering (real broker, embedded ClickHouse)', () => {
   const kafka = testKafka('clustering-test');

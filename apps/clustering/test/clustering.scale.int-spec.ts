@@ -16,7 +16,7 @@ import {
 } from '@t2t/test-support';
 import { clusteringEnv } from '../src/clustering.env';
 import { ClusteringModule } from '../src/clustering.module';
-import { FAST_CLUSTERING_ENV } from './clustering.int-spec';
+import { FAST_CLUSTERING_ENV } from './clustering.fixture';
 
 describe('clustering workers scaling out (separate processes, real broker)', () => {
   const kafka = testKafka('clustering-scale');
