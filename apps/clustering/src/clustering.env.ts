@@ -59,6 +59,12 @@ export const clusteringOptions = defineEnv('clustering', {
     min: 100,
     doc: 'A trace closes this long (event time) after its last span ended.',
   }),
+  maxSourceLagMs: duration({
+    key: 'CLUSTERING_MAX_SOURCE_LAG',
+    default: 30_000,
+    min: 0,
+    doc: 'Event time waits for the slowest ingest source partition (records carry how far ingest has read each), so a trace whose spans ingest writes from several source partitions at different speeds is not split; but it never lags the newest span end by more than this, so a quiet source delays closing by at most this much. 0 turns alignment off.',
+  }),
   maxTraceDurationMs: duration({
     key: 'CLUSTERING_MAX_TRACE_DURATION',
     default: 300_000,

@@ -41,6 +41,8 @@ function truncateReason(reason: string): string {
 /** Makes one chunk of `otlp_spans` durable: spans in ClickHouse, traces re-keyed, bad input dead-lettered. */
 export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   private readonly log = new Logger('ingest');
+  /** Per source partition (`topic/partition`, bounded by the partitions this replica reads): largest span end written. */
+  private readonly sourceTimes = new Map<string, bigint>();
 
   constructor(
     private readonly preparer: OtlpMessagePreparer,
@@ -98,9 +100,22 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
       }
     }
 
+    // How far this source has got in event time, for clustering's alignment across sources.
+    const source = `${chunk.topic}/${chunk.partition}`;
+    let reached = this.sourceTimes.get(source) ?? 0n;
+    for (const spans of traces.values())
+      for (const s of spans) {
+        const end = s.startTimeUnixNano + BigInt(s.durationNano);
+        if (end > reached) reached = end;
+      }
+    this.sourceTimes.set(source, reached);
+    const headers: IHeaders = {
+      [HEADERS.source]: source,
+      [HEADERS.sourceTime]: reached.toString(),
+    };
     const rekeyed: Message[] = [];
     for (const [traceId, spans] of traces)
-      rekeyed.push({ key: traceId, value: encodeTraceRecord({ traceId, spans }) });
+      rekeyed.push({ key: traceId, value: encodeTraceRecord({ traceId, spans }), headers });
 
     await Promise.all([
       this.insert(rows, chunk.token),

@@ -13,6 +13,13 @@ export const HEADERS = {
   dlqSourceTimestamp: 'x-t2t-dlq-source-timestamp',
   /** Set when the original value did not fit into the dead-letter topic and was cut. */
   dlqTruncated: 'x-t2t-dlq-truncated',
+  /**
+   * Re-keyed trace records: the ingest source (`topic/partition`) and how far in event time ingest
+   * has read that source (largest span end so far, Unix ns, decimal). Clustering aligns its event
+   * time to the slowest source with them.
+   */
+  source: 'x-t2t-source',
+  sourceTime: 'x-t2t-source-time',
 } as const;
 
 export const CONTENT_TYPES = {

@@ -67,6 +67,15 @@ export class ClusteringMetrics {
       () => sum((p) => p.stats().assembler.lateSpans),
     );
     gauge(
+      't2t_clustering_event_time_hold_seconds',
+      'Largest hold of event time behind the newest span end, waiting for slower ingest sources (bounded by CLUSTERING_MAX_SOURCE_LAG).',
+      () =>
+        [...states().values()].reduce(
+          (m, s) => Math.max(m, Number(s.pipeline.stats().assembler.sourceHoldNs) / 1e9),
+          0,
+        ),
+    );
+    gauge(
       't2t_clustering_duplicate_spans',
       "Spans dropped as duplicates of an open trace's spans.",
       () => sum((p) => p.stats().assembler.duplicateSpans),

@@ -21,6 +21,7 @@ import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
 import type { ClusteringConfig } from '../clustering.env';
 import { CLUSTERING_CONFIG } from '../clustering.tokens';
 import { ClusteringMetrics } from './clustering.metrics';
+import { sourceOf } from './source-progress.header';
 
 /** Offset commit metadata: the event time reached, restored by the partition's next owner. */
 interface CommitMetadata {
@@ -145,6 +146,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     return {
       assembler: {
         idleGapMs: c.idleGapMs,
+        maxSourceLagMs: c.maxSourceLagMs,
         maxTraceDurationMs: c.maxTraceDurationMs,
         maxOpenTraces: c.maxOpenTraces,
         maxSpansPerTrace: c.maxSpansPerTrace,
@@ -207,7 +209,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         if (!alive()) return;
         try {
           const record = decodeTraceRecord(m.value ?? Buffer.alloc(0));
-          st.pipeline.add(Number(m.offset), record.traceId, record.spans);
+          st.pipeline.add(Number(m.offset), record.traceId, record.spans, sourceOf(m.headers));
           spans += record.spans.length;
         } catch (e) {
           if (!(e instanceof TraceRecordError)) throw e;

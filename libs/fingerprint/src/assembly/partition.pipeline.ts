@@ -6,6 +6,7 @@ import {
   type ArrivingSpan,
   type AssemblerOptions,
   type ClosedTrace,
+  type SourceProgress,
   TraceAssembler,
 } from './trace.assembler';
 
@@ -69,8 +70,13 @@ export class PartitionPipeline {
     this.aggregator = new WindowAggregator({ ...options.window, initialWatermarkNs });
   }
 
-  add(offset: number, traceId: string, spans: readonly ArrivingSpan[]): void {
-    this.take(this.assembler.add(traceId, spans, offset));
+  add(
+    offset: number,
+    traceId: string,
+    spans: readonly ArrivingSpan[],
+    source?: SourceProgress,
+  ): void {
+    this.take(this.assembler.add(traceId, spans, offset, source));
     this.nextOffset = offset + 1;
   }
 

@@ -148,4 +148,73 @@ describe(TraceAssembler.name, () => {
     expect(sut.stats().openTraces).toBe(1);
     expect(sut.advanceTo(T0 + 100n * S + 1n)).toHaveLength(1);
   });
+
+  describe('event time aligned across sources', () => {
+    const aligned: AssemblerOptions = { ...options, idleGapMs: 2_000, maxSourceLagMs: 30_000 };
+    /** One trace whose root comes from source a, and whose late child comes from source b. */
+    const root = () => span({ startTimeUnixNano: T0 });
+    const child = (parent: ArrivingSpan) =>
+      span({ parentSpanId: parent.spanId, startTimeUnixNano: T0 + S / 10n, kind: 5 });
+
+    it('waits for the slower source: a trace split across two sources closes whole', () => {
+      const sut = new TraceAssembler(aligned);
+      const r = root();
+      sut.add(trace(1), [r], 0, { source: 'a', timeNs: T0 + S });
+      sut.add(trace(9), [span({ startTimeUnixNano: T0 + S })], 1, { source: 'b', timeNs: T0 + S });
+      // Source a races 10 s ahead; b has not delivered trace 1's child yet.
+      const early = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 10n * S })], 2, {
+        source: 'a',
+        timeNs: T0 + 10n * S,
+      });
+      expect(early).toEqual([]);
+      expect(sut.stats().sourceHoldNs).toBeGreaterThan(0n);
+      // b catches up with the child, then moves past the idle gap: trace 1 closes with both spans.
+      sut.add(trace(1), [child(r)], 3, { source: 'b', timeNs: T0 + S });
+      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 5n * S })], 4, {
+        source: 'b',
+        timeNs: T0 + 5n * S,
+      });
+      const one = closed.find((c) => c.traceId === trace(1));
+      expect(one?.spans).toHaveLength(2);
+      expect(sut.stats().lateSpans).toBe(0);
+    });
+
+    it('without alignment the same arrival splits the trace: the child is late', () => {
+      const sut = new TraceAssembler({ ...aligned, maxSourceLagMs: 0 });
+      const r = root();
+      sut.add(trace(1), [r], 0, { source: 'a', timeNs: T0 + S });
+      const closed = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 10n * S })], 2, {
+        source: 'a',
+        timeNs: T0 + 10n * S,
+      });
+      expect(closed.find((c) => c.traceId === trace(1))?.spans).toHaveLength(1);
+      sut.add(trace(1), [child(r)], 3, { source: 'b', timeNs: T0 + S });
+      expect(sut.stats().lateSpans).toBe(1);
+    });
+
+    it('holds event time back by at most the lag bound for a source that went quiet', () => {
+      const sut = new TraceAssembler(aligned);
+      sut.add(trace(1), [root()], 0, { source: 'quiet', timeNs: T0 });
+      // Only source a from here on; trace 1 closes once a is 30 s (bound) + 2 s (gap) ahead.
+      expect(
+        sut.add(trace(2), [span({ startTimeUnixNano: T0 + 31n * S })], 1, {
+          source: 'a',
+          timeNs: T0 + 31n * S,
+        }),
+      ).toEqual([]);
+      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 33n * S })], 2, {
+        source: 'a',
+        timeNs: T0 + 33n * S,
+      });
+      expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
+      expect(sut.stats().sourceHoldNs).toBe(30n * S);
+    });
+
+    it('records without a source count as before', () => {
+      const sut = new TraceAssembler(aligned);
+      sut.add(trace(1), [root()], 0);
+      const closed = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 3n * S })], 1);
+      expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
+    });
+  });
 });

@@ -20,7 +20,25 @@ export interface AssemblerOptions {
   maxSpansPerTrace: number;
   /** Closed trace ids remembered to recognise late spans (bounded, oldest forgotten first). */
   recentlyClosedCapacity: number;
+  /**
+   * Event-time alignment across sources (0 or absent: off). Records may say which upstream source
+   * they come from and how far in event time that source has got (`SourceProgress`); event time
+   * then waits for the slowest source, but never lags the largest span end seen by more than this.
+   */
+  maxSourceLagMs?: number;
 }
+
+/**
+ * Where a record comes from and how far that source has got: ingest stamps each re-keyed record
+ * with its source partition and the largest span end it has read there so far.
+ */
+export interface SourceProgress {
+  source: string;
+  timeNs: bigint;
+}
+
+/** Sources remembered for alignment; sources are upstream partitions, so this is never reached in practice. */
+const MAX_SOURCES = 4096;
 
 export const DEFAULT_ASSEMBLER_OPTIONS: AssemblerOptions = {
   idleGapMs: 10_000,
@@ -57,6 +75,8 @@ export interface AssemblerStats {
   evictedTraces: number;
   /** Event-time watermark of the partition, Unix ns. */
   watermarkNs: bigint;
+  /** How far the watermark is held behind the largest span end seen, waiting for slower sources, ns. */
+  sourceHoldNs: bigint;
 }
 
 interface OpenTrace {
@@ -103,6 +123,11 @@ export class TraceAssembler {
   private readonly maxDurationNs: bigint;
   private openSpans = 0;
   private watermark: bigint;
+  /** Largest span end seen (the watermark without alignment). */
+  private maxSeen: bigint;
+  private readonly maxSourceLagNs: bigint;
+  /** Per source, the event time it has reached (only with alignment on). */
+  private readonly sources = new Map<string, bigint>();
   private counters = { lateSpans: 0, duplicateSpans: 0, truncatedSpans: 0, evictedTraces: 0 };
 
   constructor(
@@ -113,13 +138,21 @@ export class TraceAssembler {
     this.idleGapNs = BigInt(options.idleGapMs) * NS_PER_MS;
     this.maxDurationNs = BigInt(options.maxTraceDurationMs) * NS_PER_MS;
     this.watermark = initialWatermarkNs;
+    this.maxSeen = initialWatermarkNs;
+    this.maxSourceLagNs = BigInt(options.maxSourceLagMs ?? 0) * NS_PER_MS;
   }
 
   /**
    * Adds the spans of one record (one trace). Returns traces closed because of it: the record may
    * advance event time, or push the open-trace count over its bound.
    */
-  add(traceId: string, spans: readonly ArrivingSpan[], offset: number): ClosedTrace[] {
+  add(
+    traceId: string,
+    spans: readonly ArrivingSpan[],
+    offset: number,
+    source?: SourceProgress,
+  ): ClosedTrace[] {
+    if (source !== undefined && this.maxSourceLagNs > 0n) this.noteSource(source);
     if (spans.length === 0) return [];
     if (this.recentlyClosed.has(traceId)) {
       this.counters.lateSpans += spans.length;
@@ -150,22 +183,49 @@ export class TraceAssembler {
       };
       this.open.set(traceId, trace);
     }
-    let maxEnd = this.watermark;
     for (const s of spans) {
       const end = s.startTimeUnixNano + BigInt(s.durationNano);
-      if (end > maxEnd) maxEnd = end;
+      if (end > this.maxSeen) this.maxSeen = end;
       this.addSpan(trace, s, end);
     }
     if (offset < trace.firstOffset) trace.firstOffset = offset;
     if (offset > trace.lastOffset) trace.lastOffset = offset;
     this.schedule(trace);
-    if (maxEnd > this.watermark) closed.push(...this.advanceTo(maxEnd));
+    const aligned = this.alignedWatermark();
+    if (aligned > this.watermark) closed.push(...this.advanceTo(aligned));
     return closed;
+  }
+
+  private noteSource({ source, timeNs }: SourceProgress): void {
+    const known = this.sources.get(source);
+    if (known !== undefined && known >= timeNs) return;
+    if (known === undefined && this.sources.size >= MAX_SOURCES) {
+      // Forget the source furthest behind: the lag bound already stops it from holding time back.
+      let oldest: string | undefined;
+      for (const [k, v] of this.sources)
+        if (oldest === undefined || v < this.sources.get(oldest)!) oldest = k;
+      this.sources.delete(oldest!);
+    }
+    this.sources.set(source, timeNs);
+  }
+
+  /**
+   * The largest span end seen, held back to the slowest source when alignment is on, but never
+   * by more than `maxSourceLagMs`. A source that has sent nothing for longer than that (in event
+   * time) stops counting: a quiet or vanished source delays the partition by at most the bound.
+   */
+  private alignedWatermark(): bigint {
+    if (this.sources.size === 0) return this.maxSeen;
+    const floor = this.maxSeen - this.maxSourceLagNs;
+    let slowest = this.maxSeen;
+    for (const t of this.sources.values()) if (t < slowest) slowest = t;
+    return slowest > floor ? slowest : floor;
   }
 
   /** Moves event time forward (never back) and returns the traces that closed. */
   advanceTo(watermarkNs: bigint): ClosedTrace[] {
     if (watermarkNs > this.watermark) this.watermark = watermarkNs;
+    if (watermarkNs > this.maxSeen) this.maxSeen = watermarkNs;
     const closed: ClosedTrace[] = [];
     for (;;) {
       const t = this.popDue(this.watermark);
@@ -215,6 +275,7 @@ export class TraceAssembler {
       openSpans: this.openSpans,
       ...this.counters,
       watermarkNs: this.watermark,
+      sourceHoldNs: this.maxSeen > this.watermark ? this.maxSeen - this.watermark : 0n,
     };
   }
 
