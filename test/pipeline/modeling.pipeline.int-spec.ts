@@ -22,10 +22,12 @@ import { ModelRepository } from '@t2t/storage';
 import {
   eventually,
   freshStorageConfig,
+  readTopic,
   testBrokers,
   testKafka,
   uniqueTopic,
 } from '@t2t/test-support';
+import type { ModelEvent } from '../../apps/modeling/src/model.builder';
 import { clusteringEnv } from '../../apps/clustering/src/clustering.env';
 import { ClusteringModule } from '../../apps/clustering/src/clustering.module';
 import { ingestEnv } from '../../apps/ingest/src/ingest.env';
@@ -234,5 +236,15 @@ describe('modeling through the pipeline (real broker, embedded ClickHouse)', () 
     expect(truthDiff.removed.edges.some((e) => e.type === 'WRITES' && e.to === 'orders')).toBe(
       true,
     );
+
+    // Each stored version was announced on model_events, with the endpoints it changed.
+    const announced = (await readTopic(kafka, `${suffix}.model_events`))
+      .map((m) => JSON.parse(m.value!.toString()) as ModelEvent)
+      .filter((e) => e.type === 'model_version');
+    const byVersion = new Map(announced.map((e) => [e.version, e]));
+    expect(byVersion.get(firstVersion.version)?.modelHash).toBe(firstVersion.modelHash);
+    const last = byVersion.get(v2.version);
+    expect(last?.modelHash).toBe(v2.modelHash);
+    expect(last?.changedEndpoints).toEqual(expect.arrayContaining([...truthDiff.added.endpoints]));
   });
 });

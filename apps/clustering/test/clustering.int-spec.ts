@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { MetricsRegistry } from '@t2t/platform';
 import { ClusterRepository, CLICKHOUSE, type ClickHouseHandle } from '@t2t/storage';
 import {
   type Behaviour,
@@ -61,6 +62,25 @@ describe('clustering (real broker, embedded ClickHouse)', () => {
     );
     const stats = await clusters.stats();
     expect(stats.reduce((n, s) => n + s.traces, 0)).toBe(records.length);
+
+    // The worker's metrics agree with what went in: every span and trace counted, nothing open,
+    // late, evicted or held back, window events published.
+    const metric = async (name: string) =>
+      Number(
+        new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(
+          await app.get(MetricsRegistry).text(),
+        )?.[1] ?? NaN,
+      );
+    const spans = records.reduce((n, r) => n + r.record.spans.length, 0);
+    expect(await metric('t2t_clustering_spans_total')).toBe(spans);
+    expect(await metric('t2t_clustering_traces_closed_total')).toBe(records.length);
+    expect(await metric('t2t_clustering_open_traces')).toBe(0);
+    expect(await metric('t2t_clustering_open_traces_estimated_bytes')).toBe(0);
+    expect(await metric('t2t_clustering_late_spans')).toBe(0);
+    expect(await metric('t2t_clustering_evicted_traces')).toBe(0);
+    expect(await metric('t2t_clustering_event_time_hold_seconds')).toBe(0);
+    expect(await metric('t2t_clustering_window_events_total')).toBeGreaterThan(0);
+    expect(await metric('t2t_clustering_consumer_lag')).toBe(0);
     // One fingerprint per behaviour, counted exactly.
     expect(stats.map((s) => s.traces).sort((a, b) => a - b)).toEqual(
       [...truth.values()].sort((a, b) => a - b),

@@ -98,7 +98,7 @@ export async function startIngest(env: Record<string, string> = {}): Promise<Ing
 export async function produce(
   kafka: Kafka,
   topic: string,
-  messages: { value: Buffer; headers?: Record<string, string> }[],
+  messages: { value: Buffer; headers?: Record<string, string>; partition?: number }[],
 ): Promise<void> {
   const p = kafka.producer();
   await p.connect();

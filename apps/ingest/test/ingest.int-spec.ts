@@ -183,6 +183,49 @@ describe('ingest (real broker, embedded ClickHouse)', () => {
     }
   });
 
+  it('reads JSON without a header when configured to (INGEST_ENCODING), repairs and counts, dead-letters an empty message and cuts a large dead letter', async () => {
+    const ingest = await startIngest({
+      INGEST_ENCODING: 'otlp_json',
+      INGEST_DLQ_MAX_VALUE_BYTES: '1024',
+    });
+    try {
+      const trace = makeTrace(makeResource('checkout'), makeScope());
+      // One span ends before it starts: stored, with its end repaired, and counted.
+      const backwards = {
+        ...trace[1],
+        endTimeUnixNano: trace[1].startTimeUnixNano - 1_000n,
+      };
+      const spans = [trace[0], backwards, trace[2]];
+      const garbage = Buffer.alloc(4096, 0x7b); // '{{{{…': not JSON
+      await produce(kafka, ingest.topics.input, [
+        { value: Buffer.from(encodeTraceRequestJson(spans)), partition: 0 }, // no content-type header
+        { value: Buffer.alloc(0), partition: 0 },
+        { value: garbage, partition: 0 },
+      ]);
+      await eventually(
+        async () => (await storedRows(ingest.ch)).length >= spans.length,
+        'the JSON spans stored',
+      );
+      const dlq = await consumeUntil(kafka, ingest.topics.dlq, (rs) => rs.length >= 2);
+      const byOffset = new Map(dlq.map((r) => [r.headers[HEADERS.dlqSourceOffset], r]));
+      expect(byOffset.get('1')?.headers[HEADERS.dlqReason]).toBe('empty: message has no value');
+      const cut = byOffset.get('2')!;
+      expect(cut.headers[HEADERS.dlqReason]).toMatch(/^undecodable: cannot decode as otlp_json/);
+      expect(cut.headers[HEADERS.dlqTruncated]).toBe('4096');
+      expect(cut.value.equals(garbage.subarray(0, 1024))).toBe(true);
+
+      const metrics = await ingest.app.get(MetricsRegistry).text();
+      expect(metrics).toMatch(
+        /^t2t_ingest_dead_letters_total\{reason="empty",service="ingest"\} 1$/m,
+      );
+      expect(metrics).toMatch(
+        /^t2t_ingest_spans_total\{outcome="repaired",reason="end_before_start",service="ingest"\} 1$/m,
+      );
+    } finally {
+      await ingest.close();
+    }
+  });
+
   it('re-keys a chunk whose trace records exceed the broker batch limit (1 MiB) onto a single partition', async () => {
     // Everything is on the topic before ingest starts, so the first fetch forms one large chunk.
     const input = uniqueTopic('otlp_spans');

@@ -6,6 +6,9 @@ import type { MetricsRegistry } from '@t2t/platform';
  * Worker metrics. Gauges over open state are read when scraped (collect callbacks), so the hot
  * path only bumps counters.
  */
+
+/** Heap per open span, measured by `npm run bench:clustering` (201 B on Node 20). */
+const HEAP_BYTES_PER_OPEN_SPAN = 201;
 export class ClusteringMetrics {
   private readonly spans: Counter;
   private readonly tracesClosed: Counter;
@@ -92,6 +95,11 @@ export class ClusteringMetrics {
     );
     gauge('t2t_clustering_open_window_groups', 'Open (window, endpoint, fingerprint) groups.', () =>
       sum((p) => p.stats().windows.openGroups),
+    );
+    gauge(
+      't2t_clustering_open_traces_estimated_bytes',
+      `Memory held by open traces, estimated: open spans × ${HEAP_BYTES_PER_OPEN_SPAN} B (heap per open span measured by npm run bench:clustering).`,
+      () => sum((p) => p.stats().assembler.openSpans) * HEAP_BYTES_PER_OPEN_SPAN,
     );
     gauge(
       't2t_clustering_open_state_heap_bytes',
