@@ -627,6 +627,39 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
         expect.objectContaining({ runId: 'exec-1', mode: 'STORED', passed: false, failures: 2 }),
       ]);
       expect(byId.get(ids[ids.length - 1])).toEqual(ids.length > 3 ? [] : expect.any(Array));
+
+      // A run by the id the CLI printed: all its executions, also of specs that are not stored
+      // tests (a spec file's own id), with the counts.
+      await tests.saveExecutions([
+        {
+          runId: 'exec-1',
+          testId: 'bhv-from-a-spec-file',
+          mode: 'live',
+          target: 'http://staging.example',
+          traceId: '',
+          passed: true,
+          failures: 0,
+          report: '{}',
+          durationMs: 5,
+          startedAt: '2026-06-03 09:59:59.000',
+        },
+      ]);
+      const { testRun } = await query(
+        '{ testRun(runId: "exec-1") { runId passed failed startedAt executions { testId passed failures trace { traceId } } } }',
+      );
+      expect(testRun).toEqual({
+        runId: 'exec-1',
+        passed: 3,
+        failed: 1,
+        startedAt: '2026-06-03 09:59:59.000',
+        executions: expect.arrayContaining([
+          { testId: 'bhv-from-a-spec-file', passed: true, failures: 0, trace: null },
+          { testId: executed[0], passed: false, failures: 2, trace: { traceId } },
+        ]),
+      });
+      expect(testRun.executions).toHaveLength(4);
+      const missing = await post('{ testRun(runId: "no-such-run") { runId } }');
+      expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
 
     it('reads the tests of a page of endpoints with one query', async () => {

@@ -331,6 +331,21 @@ export class TestRepository {
   }
 
   /** Latest executions of the given tests, newest first (one query for all of them). */
+  /** Every execution of one test run (a `t2t test run` or `test verify`), in test order. */
+  async executionsOfRun(runId: string, limit = 10_000): Promise<TestExecution[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT run_id, test_id, mode, target, trace_id, passed, failures, report, duration_ms, toString(started_at) AS started_at
+        FROM {db:Identifier}.test_runs FINAL
+        WHERE run_id = {run:String}
+        ORDER BY test_id, started_at
+        LIMIT {n:UInt32}`,
+      query_params: { db: this.db, run: runId, n: limit },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, string | number>>()).map(toExecution);
+  }
+
   async executionsFor(testIds: readonly string[], limitPerTest = 20): Promise<TestExecution[]> {
     if (testIds.length === 0) return [];
     const rs = await this.client.query({
@@ -344,19 +359,23 @@ export class TestRepository {
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string | number>>();
-    return rows.map((r) => ({
-      runId: String(r.run_id),
-      testId: String(r.test_id),
-      mode: String(r.mode),
-      target: String(r.target),
-      traceId: String(r.trace_id),
-      passed: Number(r.passed) === 1,
-      failures: Number(r.failures),
-      report: String(r.report),
-      durationMs: Number(r.duration_ms),
-      startedAt: String(r.started_at),
-    }));
+    return rows.map(toExecution);
   }
+}
+
+function toExecution(r: Record<string, string | number>): TestExecution {
+  return {
+    runId: String(r.run_id),
+    testId: String(r.test_id),
+    mode: String(r.mode),
+    target: String(r.target),
+    traceId: String(r.trace_id),
+    passed: Number(r.passed) === 1,
+    failures: Number(r.failures),
+    report: String(r.report),
+    durationMs: Number(r.duration_ms),
+    startedAt: String(r.started_at),
+  };
 }
 
 function toStoredTest(r: Record<string, string | number>): StoredTest {

@@ -26,6 +26,7 @@ import {
   EmittedFileType,
   TestConnection,
   TestExecutionType,
+  TestRunType,
   TestType,
   toTestExecutionType,
   toTestType,
@@ -74,6 +75,26 @@ export class TestResolver {
   })
   async test(@Args('id') id: string): Promise<TestType> {
     return toTestType(await this.reader.test(id));
+  }
+
+  @Query(() => TestRunType, {
+    description:
+      'A test run by the id `t2t test run` / `t2t test verify` printed, with every execution it stored. NOT_FOUND for an unknown id.',
+    complexity: ({ childComplexity }) => 10 + childComplexity * 20,
+  })
+  async testRun(@Args('runId') runId: string): Promise<TestRunType> {
+    const executions = await this.reader.run(runId);
+    const passed = executions.filter((e) => e.passed).length;
+    return {
+      runId,
+      passed,
+      failed: executions.length - passed,
+      startedAt: executions.reduce(
+        (min, e) => (e.startedAt < min ? e.startedAt : min),
+        executions[0].startedAt,
+      ),
+      executions: executions.map(toTestExecutionType),
+    };
   }
 
   @ResolveField(() => String)

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type StoredTest, TestRepository } from '@t2t/storage';
+import { type StoredTest, type TestExecution, TestRepository } from '@t2t/storage';
 import type DataLoader from 'dataloader';
 import { BadUserInputError, NotFoundError } from '../errors/api.errors';
 import type { EndpointTestsKey } from '../loaders/endpoint-tests.loader';
@@ -23,6 +23,13 @@ export class TestReader {
     const [found] = await this.repository.testsByIds([id]);
     if (!found) throw new NotFoundError(`test ${id} not found`);
     return found;
+  }
+
+  /** The executions of a test run; NOT_FOUND when none is stored under that id. */
+  async run(runId: string): Promise<TestExecution[]> {
+    const executions = await this.repository.executionsOfRun(runId);
+    if (executions.length === 0) throw new NotFoundError(`test run ${runId} not found`);
+    return executions;
   }
 
   async page(args: TestPageArgs, endpoint?: string | null): Promise<Connection<StoredTest>> {

@@ -87,6 +87,9 @@ export class TestExecutionType {
   @Field({ description: 'Id of the test run the execution belongs to.' })
   runId!: string;
 
+  @Field({ description: 'Id of the test (spec) executed: a generated test, or a spec file’s own.' })
+  testId!: string;
+
   @Field(() => ExecutionMode)
   mode!: ExecutionMode;
 
@@ -115,9 +118,24 @@ export class TestExecutionType {
   trace!: TraceType | null;
 }
 
+@ObjectType('TestRun', {
+  description:
+    'One `t2t test run` (live) or `t2t test verify` (stored traces): the id the CLI prints, and every execution it stored.',
+})
+export class TestRunType {
+  @Field() runId!: string;
+  @Field(() => Int) passed!: number;
+  @Field(() => Int) failed!: number;
+  @Field({ description: 'When its first execution started (ClickHouse DateTime64(3) text, UTC).' })
+  startedAt!: string;
+  @Field(() => [TestExecutionType], { description: 'In test id order.' })
+  executions!: TestExecutionType[];
+}
+
 export function toTestExecutionType(e: TestExecution): TestExecutionType {
   return {
     runId: e.runId,
+    testId: e.testId,
     mode: enumValue(ExecutionMode, e.mode, ExecutionMode.LIVE),
     target: e.target,
     passed: e.passed,
