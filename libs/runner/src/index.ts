@@ -16,6 +16,7 @@ export { traceMatchers, type TraceMatchers } from './expect/jest.matchers';
 export { newTraceContext, type TestTraceContext } from './trigger/trace-context';
 export { sendHttpTrigger, joinUrl, type TriggerResponse } from './trigger/http-trigger.sender';
 export { KafkaMessageSender, type MessageSender } from './trigger/kafka-message.sender';
+export { GrpcTriggerSender, grpcAddress } from './trigger/grpc-trigger.sender';
 export {
   CaptureError,
   RunSetupError,
@@ -96,6 +97,7 @@ export {
 export {
   runnerEnv,
   defaultRunnerEnv,
+  protoPathList,
   type RunnerConfig,
   type DefaultRunnerConfig,
 } from './runner.env';

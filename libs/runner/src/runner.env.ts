@@ -1,4 +1,4 @@
-import { composeEnv, defineEnv, duration, url } from '@t2t/config';
+import { composeEnv, defineEnv, duration, optionalStr, url } from '@t2t/config';
 import { kafkaEnv } from '@t2t/messaging';
 import { storageEnv } from '@t2t/storage';
 
@@ -35,6 +35,10 @@ export const runnerEnv = defineEnv('runner', {
     min: 0,
     doc: 'Cap of the learned waits (settle period and learned trace duration), so one slow endpoint cannot make every run wait minutes.',
   }),
+  protoPaths: optionalStr({
+    key: 'T2T_RUNNER_PROTO',
+    doc: 'The .proto files of the services under test, comma-separated files or directories: needed to send gRPC triggers (their messages are stored as JSON). Unset: gRPC specs fail with a clear error.',
+  }),
   pollMs: duration({
     key: 'T2T_RUNNER_POLL',
     default: 250,
@@ -53,3 +57,11 @@ export const defaultRunnerEnv = composeEnv('runner', {
 });
 
 export type DefaultRunnerConfig = ReturnType<typeof defaultRunnerEnv.parse>;
+
+/** `T2T_RUNNER_PROTO` (or a CLI flag) as a list of paths. */
+export function protoPathList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}

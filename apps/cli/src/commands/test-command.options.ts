@@ -30,12 +30,14 @@ export function parseTimeSpec(raw: string, now: number): number {
   return now - parseDuration(raw);
 }
 
-/** `--service-url potato-handler=http://127.0.0.1:8081`, repeatable. */
+/** `--service-url potato-handler=http://127.0.0.1:8081` (or grpc://host:port), repeatable. */
 export function collectServiceUrl(raw: string, previous: Record<string, string>) {
   const eq = raw.indexOf('=');
   const url = raw.slice(eq + 1);
-  if (eq <= 0 || !/^https?:\/\/[^/]/.test(url)) {
-    throw new InvalidArgumentError('must be <service>=<http(s) base URL>');
+  if (eq <= 0 || !/^(https?|grpcs?):\/\/[^/]/.test(url)) {
+    throw new InvalidArgumentError(
+      'must be <service>=<http(s) base URL> or <service>=<grpc(s)://host:port>',
+    );
   }
   return { ...previous, [raw.slice(0, eq)]: url };
 }

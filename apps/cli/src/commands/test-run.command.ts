@@ -5,9 +5,11 @@ import { type Command, Option } from 'commander';
 import { createKafka, KafkaConfigError } from '@t2t/messaging';
 import {
   ClickHouseTraceSource,
+  GrpcTriggerSender,
   EntrySpanRepository,
   formatOutcome,
   formatSuiteSummary,
+  protoPathList,
   KafkaMessageSender,
   loadSpecFiles,
   type MessageSender,
@@ -52,6 +54,7 @@ interface TestRunFlags {
   firstSpanTimeout?: number;
   poll?: number;
   brokers?: string;
+  proto: string[];
 }
 
 const COMMAND = 'test run';
@@ -102,6 +105,12 @@ export function registerTestRunCommand(test: Command, ctx: CliContext): void {
     .option(
       '-b, --brokers <host:port,...>',
       'Kafka, for message triggers (default: $KAFKA_BROKERS)',
+    )
+    .option(
+      '--proto <path>',
+      'a .proto file or directory of the services under test, for gRPC triggers (repeatable; default: $T2T_RUNNER_PROTO)',
+      collect,
+      [],
     )
     .action(async (inputs: string[], flags: TestRunFlags) => {
       const target = flags.target ?? ctx.config.runner.targetUrl;
@@ -192,10 +201,12 @@ async function runAndReport(
   messages: MessageSender | undefined,
 ): Promise<number> {
   const wait = ctx.config.runner;
+  const protos = flags.proto.length > 0 ? flags.proto : protoPathList(wait.protoPaths);
   const runner = new SpecRunner({
     traces: new ClickHouseTraceSource(new SpanRepository(handle)),
     timings: new StoredEndpointTimings(new ModelRepository(handle)),
     ...(messages === undefined ? {} : { messages }),
+    ...(protos.length === 0 ? {} : { grpc: new GrpcTriggerSender(protos) }),
     wait: {
       timeoutMs: flags.timeout ?? wait.timeoutMs,
       settleMs: flags.settle ?? wait.settleMs,

@@ -3,7 +3,8 @@ import { createKafka } from '@t2t/messaging';
 import type { ModelTrace } from '@t2t/model';
 import { createClickHouse, ModelRepository, SpanRepository } from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
-import { defaultRunnerEnv } from '../runner.env';
+import { defaultRunnerEnv, protoPathList } from '../runner.env';
+import { GrpcTriggerSender } from '../trigger/grpc-trigger.sender';
 import { KafkaMessageSender } from '../trigger/kafka-message.sender';
 import { ClickHouseTraceSource } from '../wait/clickhouse-trace.source';
 import { StoredEndpointTimings } from '../wait/stored-endpoint.timings';
@@ -71,11 +72,13 @@ async function fromEnvironment(): Promise<Installed> {
     ? new KafkaMessageSender(createKafka(config.kafka, 'runner'))
     : undefined;
   // The target URL is the emitted file's business (it passes baseUrl); the rest shapes the waits.
-  const { targetUrl: _target, ...wait } = config.runner;
+  const { targetUrl: _target, protoPaths, ...wait } = config.runner;
+  const protos = protoPathList(protoPaths);
   const runner = new SpecRunner({
     traces: new ClickHouseTraceSource(new SpanRepository(handle)),
     timings: new StoredEndpointTimings(new ModelRepository(handle)),
     ...(messages === undefined ? {} : { messages }),
+    ...(protos.length === 0 ? {} : { grpc: new GrpcTriggerSender(protos) }),
     wait,
   });
   return {

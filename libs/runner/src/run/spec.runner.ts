@@ -10,6 +10,7 @@ import {
   triggerFor,
   UnresolvedPlaceholderError,
 } from '@t2t/testgen';
+import type { GrpcTriggerSender } from '../trigger/grpc-trigger.sender';
 import { sendHttpTrigger, type TriggerResponse } from '../trigger/http-trigger.sender';
 import type { MessageSender } from '../trigger/kafka-message.sender';
 import { newTraceContext, type TestTraceContext } from '../trigger/trace-context';
@@ -26,6 +27,8 @@ export interface SpecRunnerDeps {
   timings?: EndpointTimings;
   /** For message triggers; without it they fail with a clear message. */
   messages?: MessageSender;
+  /** For gRPC triggers (given the service's .proto files); without it they fail with a clear message. */
+  grpc?: GrpcTriggerSender;
   wait?: Partial<WaitOptions>;
   fetch?: typeof fetch;
   clock?: Clock;
@@ -209,11 +212,20 @@ export class SpecRunner {
         });
         return undefined;
       }
-      case 'grpc':
-        throw new UnsupportedTriggerError(
-          `${what}: gRPC triggers (${trigger.grpcService}/${trigger.method}) are not sent by the runner: encoding the message needs the service's .proto, which a spec does not carry. ` +
-            'Call it with your gRPC client, passing `traceparent` from newTraceContext() as metadata, then waitForTrace(traceId, { endpoint }) and expectTrace(trace).toSatisfy(spec).',
-        );
+      case 'grpc': {
+        if (this.deps.grpc === undefined) {
+          throw new UnsupportedTriggerError(
+            `${what}: a gRPC trigger (${trigger.grpcService}/${trigger.method}) needs the service's .proto files to encode its message: set T2T_RUNNER_PROTO (the CLI: --proto), or call it with your own client, passing \`traceparent\` from newTraceContext() as metadata, then waitForTrace(traceId, { endpoint }) and expectTrace(trace).toSatisfy(spec).`,
+          );
+        }
+        const target = options.serviceUrls?.[trigger.service] ?? options.baseUrl;
+        if (target === undefined || target === '') {
+          throw new RunSetupError(
+            `${what}: no address for service ${trigger.service}: pass baseUrl or serviceUrls (grpc://host:port, grpcs://host:port)`,
+          );
+        }
+        return this.deps.grpc.send(trigger, target, ctx.traceparent, { timeoutMs: remainingMs });
+      }
     }
   }
 
