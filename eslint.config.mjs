@@ -9,6 +9,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       'data/**',
+      'demo-output/**',
       'coverage/**',
       '.kafka/**',
       '**/*.js',
