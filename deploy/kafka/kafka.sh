@@ -16,7 +16,14 @@
 #   KAFKA_PORT        client port; 0 or unset picks a free port (default 0)
 #   KAFKA_HEAP        JVM heap flags (default "-Xms256m -Xmx768m")
 #   KAFKA_START_TIMEOUT_S  seconds to wait for the broker to serve (default 90)
-set -euo pipefail
+#
+# No pipeline here has a reader that may stop early (`| head`, `grep -q`, awk's `exit`): under
+# pipefail the writer's SIGPIPE would fail the script at random on a busy machine. Read whole
+# outputs into variables instead; test/scripts checks every shipped script for it.
+set -Eeuo pipefail
+# A failure names the command that failed, never a silent exit.
+on_err() { echo "kafka.sh: failed (exit $1) at line $2: $3" >&2; }
+trap 'on_err $? $LINENO "$BASH_COMMAND"' ERR
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -34,8 +41,9 @@ require_java() {
   local java="java"
   [ -n "${JAVA_HOME:-}" ] && java="$JAVA_HOME/bin/java"
   command -v "$java" >/dev/null 2>&1 || die "Java not found (looked for '$java'): install Java 17 or newer, or set JAVA_HOME"
-  local v
-  v="$("$java" -version 2>&1 | awk -F'"' '/version/ {print $2; exit}')"
+  local out v
+  out="$("$java" -version 2>&1)" || die "'$java -version' failed: $out"
+  v="$(awk -F'"' '/version/ && !seen {print $2; seen=1}' <<<"$out")"
   local major="${v%%.*}"
   [ "$major" = "1" ] && major="$(echo "$v" | cut -d. -f2)"
   [[ "$major" =~ ^[0-9]+$ ]] || die "could not read the Java version from '$java -version'"
