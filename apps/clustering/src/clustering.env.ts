@@ -108,11 +108,18 @@ export const clusteringOptions = defineEnv('clustering', {
     max: 1000,
     doc: 'Trace ids kept per group (bottom-k by hash; the representative is chosen among them).',
   }),
+  membersPerEvent: int({
+    key: 'CLUSTERING_MEMBERS_PER_EVENT',
+    default: 2000,
+    min: 0,
+    max: 20_000,
+    doc: 'Which behaviour every closed trace belongs to is published (`members` events, at most this many traces each) and stored in `trace_behaviours`; modeling measures rules over all traces with it. 0 turns it off (rules are then measured on samples only).',
+  }),
   idleAdvanceMs: duration({
     key: 'CLUSTERING_IDLE_ADVANCE_AFTER',
     default: 5_000,
     min: 100,
-    doc: 'A partition with no records for this long moves its event time on with the wall clock, so the last traces and windows of a quiet stream close.',
+    doc: 'A partition with no records for this long closes its open traces and publishes its open windows as they stand. Event time does not move with the wall clock: data that continues the stream later still counts in those windows (written again), never late.',
   }),
   sessionTimeoutMs: duration({
     key: 'CLUSTERING_SESSION_TIMEOUT',

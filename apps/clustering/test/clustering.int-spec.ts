@@ -124,5 +124,22 @@ describe('clustering (real broker, embedded ClickHouse)', () => {
     expect(familiesOf('orders|HTTP POST /orders').size).toBe(1);
     expect(familiesOf('cart|HTTP GET /cart/{id}').size).toBe(1);
     expect((await clusters.families(0.99)).every((f) => f.family === f.fingerprint)).toBe(true);
+
+    // Every trace's behaviour is stored (members events), under the fingerprint its window
+    // counted it in, so rules can be measured over all traffic and not only the samples.
+    const members = await ch.client.query({
+      query: `SELECT trace_id, fingerprint FROM {db:Identifier}.trace_behaviours FINAL`,
+      query_params: { db: ch.database },
+      format: 'JSONEachRow',
+    });
+    const rows = await members.json<{ trace_id: string; fingerprint: string }>();
+    expect(rows).toHaveLength(records.length);
+    const fingerprintOf = new Map(rows.map((r) => [r.trace_id, r.fingerprint]));
+    for (const s of stats) {
+      const traces = records.filter((r) => fingerprintOf.get(r.record.traceId) === s.fingerprint);
+      expect(traces).toHaveLength(s.traces);
+      expect(new Set(traces.map((r) => r.behaviour)).size).toBe(1);
+    }
+    expect(await metric('t2t_clustering_window_events_total')).toBeGreaterThan(0);
   });
 });

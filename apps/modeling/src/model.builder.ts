@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import {
   buildSystemModel,
+  DEFAULT_RULE_MINING_OPTIONS,
   diffModels,
+  measureRules,
   type ModelChange,
   modelHash,
   type SystemModel,
@@ -10,6 +12,7 @@ import {
   type ClusterRepository,
   loadEvidence,
   type ModelRepository,
+  type RuleStatsRepository,
   type SpanRepository,
 } from '@t2t/storage';
 
@@ -77,6 +80,8 @@ export class ModelBuilder {
     private readonly publish: (event: ModelEvent) => Promise<void>,
     private readonly observe: (result: ModelBuildResult | Error, ms: number) => void = () =>
       undefined,
+    /** Measures mined rules over all stored traces; without it rules keep their sampled figures. */
+    private readonly ruleStats?: RuleStatsRepository,
   ) {}
 
   /** A rebuild that starts after this call (shared with other requests within the debounce). */
@@ -100,6 +105,27 @@ export class ModelBuilder {
     return next;
   }
 
+  /**
+   * Rules are mined on the samples; their thresholds and figures are then taken from every stored
+   * trace of the horizon (clustering's trace_behaviours), and a rule that does not hold there goes.
+   */
+  private async measureRules(model: SystemModel): Promise<void> {
+    if (this.ruleStats === undefined || model.rules.length === 0) return;
+    const fromNs = await this.ruleStats.horizonStartNs(this.options.horizonMs);
+    if (fromNs === undefined) return;
+    const measured = await measureRules(
+      model.rules,
+      this.ruleStats.source(fromNs),
+      DEFAULT_RULE_MINING_OPTIONS,
+    );
+    for (const { rule, reason } of measured.dropped) {
+      this.log.log(
+        `rule not kept: ${rule.endpoint}: ${rule.effect} only if ${rule.condition} (${reason})`,
+      );
+    }
+    model.rules = measured.rules;
+  }
+
   private async rebuild(): Promise<ModelBuildResult> {
     const t0 = Date.now();
     try {
@@ -111,6 +137,7 @@ export class ModelBuilder {
       );
       const evidence = await loadEvidence(this.models, this.spans, this.options, reps);
       const model = buildSystemModel(evidence);
+      await this.measureRules(model);
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();
       if (!latest && model.endpoints.length === 0) {

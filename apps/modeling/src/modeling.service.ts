@@ -6,9 +6,20 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { createKafka, ensureTopics, LeaderElection, PartitionBatchConsumer } from '@t2t/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  HEADERS,
+  LeaderElection,
+  PartitionBatchConsumer,
+} from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
-import { ClusterRepository, ModelRepository, SpanRepository } from '@t2t/storage';
+import {
+  ClusterRepository,
+  ModelRepository,
+  RuleStatsRepository,
+  SpanRepository,
+} from '@t2t/storage';
 import type { ModelingConfig } from './modeling.env';
 import { MODELING_CONFIG } from './modeling.tokens';
 import { ModelBuilder, type ModelBuildResult } from './model.builder';
@@ -25,7 +36,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private kafka?: Kafka;
   private producer?: Producer;
   private election?: LeaderElection;
-  private consumer?: PartitionBatchConsumer<null>;
+  private consumer?: PartitionBatchConsumer<boolean>;
   private timer?: NodeJS.Timeout;
   private started = false;
   readonly builder: ModelBuilder;
@@ -35,6 +46,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     clusters: ClusterRepository,
     models: ModelRepository,
     spans: SpanRepository,
+    ruleStats: RuleStatsRepository,
     private readonly metricsRegistry: MetricsRegistry,
     private readonly health: HealthRegistry,
   ) {
@@ -71,6 +83,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
           version.set(result.version);
         }
       },
+      ruleStats,
     );
   }
 
@@ -131,14 +144,16 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async lead(): Promise<void> {
     const c = this.config.modeling;
-    this.consumer = new PartitionBatchConsumer<null>(
+    this.consumer = new PartitionBatchConsumer<boolean>(
       this.kafka!,
       {
-        prepare: () => null,
+        // Window and late-trace events may change the model; `members` events (which behaviour
+        // each trace has) arrive with every batch clustering reads and change nothing on their own.
+        prepare: (record) => String(record.headers?.[HEADERS.eventType] ?? '') !== 'members',
         weight: () => ({ rows: 1, bytes: 1 }),
-        // Any cluster event may change the model; the rebuild is what makes it "written".
-        write: async () => {
-          await this.builder.requestRebuild();
+        // The rebuild is what makes the events "written".
+        write: async (chunk) => {
+          if (chunk.items.some((i) => i.prepared)) await this.builder.requestRebuild();
         },
         deadLetter: async (chunk, error) => {
           this.log.error(

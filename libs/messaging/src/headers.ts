@@ -20,6 +20,8 @@ export const HEADERS = {
    */
   source: 'x-t2t-source',
   sourceTime: 'x-t2t-source-time',
+  /** Cluster events: `window`, `late_trace` or `members`, so a reader can skip what it ignores. */
+  eventType: 'x-t2t-event-type',
 } as const;
 
 export const CONTENT_TYPES = {

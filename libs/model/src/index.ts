@@ -2,6 +2,12 @@ export * from './model.types';
 export { buildSystemModel, type SystemModelOptions } from './build/system-model.builder';
 export { mineRules } from './rules/rule.miner';
 export {
+  measureRules,
+  roundestBetween,
+  type MeasuredRules,
+  type RuleStatsSource,
+} from './rules/rule.measurer';
+export {
   DEFAULT_RULE_MINING_OPTIONS,
   resolveRuleMiningOptions,
   type RuleMiningOptions,

@@ -41,6 +41,8 @@ export interface BehaviourEvidence {
   errors: number;
   p50Us: number;
   p95Us: number;
+  /** Over all traffic; absent where only p50/p95 are known. */
+  p99Us?: number;
   /** The behaviour's representative trace, when its spans could be read. */
   representative: ModelTrace | undefined;
   /** Traces of this behaviour (a bounded, uniform sample), with all their spans. */
@@ -137,6 +139,34 @@ export interface ModelRule {
   confidence: number;
   /** P(effect | not condition): ~0 for a rule worth stating. */
   falseRate: number;
+  /**
+   * What support, confidence and false rate were counted on, per behaviour. Absent in models
+   * stored before rules were measured.
+   */
+  measured?: RuleMeasurement;
+}
+
+/**
+ * The evidence behind a rule's figures. Mining finds a rule on the sampled traces; modeling then
+ * counts it again over every stored trace of the period (`all-traces`), which also places a
+ * numeric threshold between the classes rather than at a sampled value.
+ */
+export interface RuleMeasurement {
+  basis: 'all-traces' | 'samples';
+  /**
+   * Every behaviour of the endpoint in which the deciding handler runs: whether the rule's effect
+   * is part of its structure, how many of its traces were counted, and in how many of them the
+   * condition holds. A behaviour whose traces all agree (`holds` is 0 or `traces`) is decided by
+   * the rule: tests of that behaviour apply exactly when the condition holds (or fails).
+   */
+  behaviours: RuleBehaviourCount[];
+}
+
+export interface RuleBehaviourCount {
+  fingerprint: string;
+  effect: boolean;
+  traces: number;
+  holds: number;
 }
 
 export interface SystemModel {

@@ -5,6 +5,7 @@ export * from './repositories/cluster.repository';
 export * from './repositories/model.repository';
 export * from './repositories/span.repository';
 export * from './repositories/test.repository';
+export * from './repositories/rule-stats.repository';
 export * from './storage.env';
 export * from './storage.module';
 export * from './readers/evidence.reader';

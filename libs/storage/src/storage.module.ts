@@ -19,6 +19,7 @@ import { Migrator } from './migrations/migrator';
 import { ClusterRepository } from './repositories/cluster.repository';
 import { ModelRepository } from './repositories/model.repository';
 import { SpanRepository } from './repositories/span.repository';
+import { RuleStatsRepository } from './repositories/rule-stats.repository';
 import { TestRepository } from './repositories/test.repository';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
@@ -122,9 +123,21 @@ export class StorageModule {
           inject: [CLICKHOUSE],
           useFactory: (h: ClickHouseHandle) => new TestRepository(h),
         },
+        {
+          provide: RuleStatsRepository,
+          inject: [CLICKHOUSE],
+          useFactory: (h: ClickHouseHandle) => new RuleStatsRepository(h),
+        },
         StorageLifecycle,
       ],
-      exports: [CLICKHOUSE, SpanRepository, ClusterRepository, ModelRepository, TestRepository],
+      exports: [
+        CLICKHOUSE,
+        SpanRepository,
+        ClusterRepository,
+        ModelRepository,
+        TestRepository,
+        RuleStatsRepository,
+      ],
     };
   }
 }

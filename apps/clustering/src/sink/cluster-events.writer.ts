@@ -1,12 +1,11 @@
 import type { IHeaders, Message, Producer } from 'kafkajs';
-import type { ClusterWindowEvent } from '@t2t/fingerprint';
+import type { ClusterEvent } from '@t2t/fingerprint';
 import { type Chunk, type ChunkWriter, HEADERS, type SourceRecord } from '@t2t/messaging';
 import type { ClusterRepository } from '@t2t/storage';
 import { ClusterEventError, parseClusterEvent } from './cluster-event.codec';
 
 type Prepared =
-  | { ok: true; event: ClusterWindowEvent; bytes: number }
-  | { ok: false; reason: string; bytes: number };
+  { ok: true; event: ClusterEvent; bytes: number } | { ok: false; reason: string; bytes: number };
 
 /** Writes chunks of cluster events to ClickHouse; unreadable events go to the sink's dead-letter topic. */
 export class ClusterEventsWriter implements ChunkWriter<Prepared> {
@@ -28,11 +27,14 @@ export class ClusterEventsWriter implements ChunkWriter<Prepared> {
   }
 
   weight(p: Prepared): { rows: number; bytes: number } {
-    return { rows: 1, bytes: p.bytes };
+    return {
+      rows: p.ok && p.event.type === 'members' ? p.event.traceIds.length : 1,
+      bytes: p.bytes,
+    };
   }
 
   async write(chunk: Chunk<Prepared>): Promise<void> {
-    const events: ClusterWindowEvent[] = [];
+    const events: ClusterEvent[] = [];
     const dead: Message[] = [];
     for (const { record, prepared } of chunk.items) {
       if (prepared.ok) events.push(prepared.event);

@@ -1,5 +1,5 @@
 import type { Counter, Histogram } from 'prom-client';
-import type { ClusterWindowEvent, PartitionPipeline } from '@t2t/fingerprint';
+import type { ClusterEvent, PartitionPipeline } from '@t2t/fingerprint';
 import type { MetricsRegistry } from '@t2t/platform';
 
 /**
@@ -37,7 +37,7 @@ export class ClusteringMetrics {
     );
     this.windows = registry.counter(
       't2t_clustering_window_events_total',
-      'Cluster events published, by type (window | late_trace).',
+      'Cluster events published, by type (window | late_trace | members).',
       ['type'],
     );
     this.lateTraces = registry.counter(
@@ -127,7 +127,7 @@ export class ClusteringMetrics {
     this.badRecords.inc();
   }
 
-  windowsPublished(events: ClusterWindowEvent[], ms: number): void {
+  windowsPublished(events: ClusterEvent[], ms: number): void {
     for (const e of events) {
       this.windows.inc({ type: e.type });
       if (e.type === 'late_trace') this.lateTraces.inc();

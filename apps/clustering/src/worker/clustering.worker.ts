@@ -15,7 +15,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { PartitionPipeline, type PartitionPipelineOptions } from '@t2t/fingerprint';
-import { createKafka, ensureTopics } from '@t2t/messaging';
+import { createKafka, ensureTopics, HEADERS } from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
 import type { ClusteringConfig } from '../clustering.env';
@@ -34,8 +34,8 @@ interface PartitionState {
   /** Serialises batch processing and idle advances of one partition. */
   lock: Promise<void>;
   lastRecordWallMs: number;
-  /** Event time at the last record: the base for wall-clock advances while idle. */
-  lastRecordWatermarkNs: bigint;
+  /** The partition's open traces and windows were flushed since its last record. */
+  flushed: boolean;
   lastCommitted: { offset: number; watermarkNs: bigint } | undefined;
 }
 
@@ -159,6 +159,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         sampleSize: c.sampleSize,
       },
       descriptorCapacity: 10_000,
+      membersPerEvent: c.membersPerEvent,
     };
   }
 
@@ -180,7 +181,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       pipeline: new PartitionPipeline(partition, this.pipelineOptions(), watermarkNs),
       lock: Promise.resolve(),
       lastRecordWallMs: Date.now(),
-      lastRecordWatermarkNs: watermarkNs,
+      flushed: false,
       lastCommitted: undefined,
     };
     if (watermarkNs > 0n)
@@ -222,7 +223,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       }
       this.metrics.consumed(spans, st.pipeline.stats().tracesClosed - closedBefore);
       st.lastRecordWallMs = Date.now();
-      st.lastRecordWatermarkNs = st.pipeline.watermarkNs;
+      st.flushed = false;
       await this.publishAndCommit(batch.topic, st, alive);
       payload.resolveOffset(batch.lastOffset());
       this.metrics.lag(
@@ -233,18 +234,24 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     });
   }
 
-  /** Idle partitions move event time on with the wall clock, so the last traces and windows close. */
+  /**
+   * A partition that went quiet closes its open traces and publishes its open windows as they
+   * stand, once per quiet spell. Event time does not move with the wall clock: data that continues
+   * the stream later (traffic after a pause, a replay resumed) is counted in those windows, which
+   * are then written again, instead of arriving late.
+   */
   private advanceIdlePartitions(): void {
     if (!this.running) return;
     const now = Date.now();
     const c = this.config.clustering;
     for (const st of this.states.values()) {
       const idleMs = now - st.lastRecordWallMs;
-      if (idleMs < c.idleAdvanceMs) continue;
+      if (idleMs < c.idleAdvanceMs || st.flushed) continue;
+      st.flushed = true;
       void this.locked(st, async () => {
         if (this.states.get(st.pipeline.partition) !== st) return;
         const closedBefore = st.pipeline.stats().tracesClosed;
-        st.pipeline.advanceTo(st.lastRecordWatermarkNs + BigInt(idleMs) * 1_000_000n);
+        st.pipeline.flushIdle();
         this.metrics.consumed(0, st.pipeline.stats().tracesClosed - closedBefore);
         await this.publishAndCommit(
           c.inputTopic,
@@ -253,7 +260,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         );
       }).catch((e: unknown) =>
         this.log.warn(
-          `idle advance of partition ${st.pipeline.partition} failed: ${(e as Error).message}`,
+          `idle flush of partition ${st.pipeline.partition} failed: ${(e as Error).message}`,
         ),
       );
     }
@@ -268,10 +275,15 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     const t0 = Date.now();
     const { events, commitOffset, watermarkNs } = st.pipeline.drain();
     if (events.length > 0) {
-      const messages: Message[] = events.map((e) => ({
-        key: `${e.aggregate.endpoint}|${e.aggregate.fingerprint}`,
-        value: JSON.stringify(e),
-      }));
+      const messages: Message[] = events.map((e) => {
+        const { endpoint, fingerprint } = e.type === 'members' ? e : e.aggregate;
+        return {
+          key: `${endpoint}|${fingerprint}`,
+          value: JSON.stringify(e),
+          // Readers that only care about windows (modeling) skip the rest without parsing them.
+          headers: { [HEADERS.eventType]: e.type },
+        };
+      });
       await this.send(messages);
       this.metrics.windowsPublished(events, Date.now() - t0);
     }

@@ -1,5 +1,7 @@
 import type { ArrivingSpan } from './trace.assembler';
 import {
+  type ClusterEvent,
+  type ClusterMembersEvent,
   type ClusterWindowEvent,
   PartitionPipeline,
   type PartitionPipelineOptions,
@@ -134,10 +136,11 @@ function stream(): {
 
 /** What the sink keeps: the last row per (window, endpoint, fingerprint, partition) plus corrections per trace. */
 function store(
-  events: ClusterWindowEvent[],
+  events: ClusterEvent[],
   into = new Map<string, ClusterWindowEvent>(),
 ): Map<string, ClusterWindowEvent> {
   for (const e of events) {
+    if (e.type === 'members') continue;
     const a = e.aggregate;
     const key =
       e.type === 'window'
@@ -164,7 +167,7 @@ describe(PartitionPipeline.name, () => {
     const { events, commitOffset } = sut.drain();
     const counts = [...countsByFingerprint(store(events)).values()].sort((a, b) => a - b);
     expect(counts).toEqual([...truth.values()].sort((a, b) => a - b));
-    expect(events.every((e) => e.fingerprint?.canonical)).toBe(true);
+    expect(events.every((e) => e.type !== 'members' && e.fingerprint?.canonical)).toBe(true);
     expect(commitOffset).toBe(records.length);
   });
 
@@ -211,7 +214,7 @@ describe(PartitionPipeline.name, () => {
     const { records } = stream();
     const run = () => {
       const sut = new PartitionPipeline(3, options);
-      const out: ClusterWindowEvent[] = [];
+      const out: ClusterEvent[] = [];
       records.forEach((r, i) => {
         sut.add(i, r.traceId, r.spans);
         if (i % 37 === 0) out.push(...sut.drain().events);
@@ -220,5 +223,102 @@ describe(PartitionPipeline.name, () => {
       return JSON.stringify([...out, ...sut.drain().events]);
     };
     expect(run()).toBe(run());
+  });
+
+  describe('members events', () => {
+    const withMembers: PartitionPipelineOptions = { ...options, membersPerEvent: 50 };
+    const membersOf = (events: ClusterEvent[]) =>
+      events.filter((e): e is ClusterMembersEvent => e.type === 'members');
+
+    it('name the behaviour of every closed trace, once, in chunks of one behaviour', () => {
+      const { records, truth } = stream();
+      const sut = new PartitionPipeline(2, withMembers);
+      const events: ClusterEvent[] = [];
+      records.forEach((r, i) => {
+        sut.add(i, r.traceId, r.spans);
+        if (i % 97 === 0) events.push(...sut.drain().events);
+      });
+      sut.advanceTo(T0 + 1000n * S);
+      events.push(...sut.drain().events);
+
+      const members = membersOf(events);
+      const byTrace = new Map<string, string>();
+      for (const m of members) {
+        expect(m.partition).toBe(2);
+        expect(m.traceIds.length).toBeLessThanOrEqual(50);
+        expect(m.startNs).toHaveLength(m.traceIds.length);
+        expect(m.errors).toHaveLength(m.traceIds.length);
+        m.traceIds.forEach((id) => {
+          expect(byTrace.has(id)).toBe(false);
+          byTrace.set(id, m.fingerprint);
+        });
+      }
+      expect(byTrace.size).toBe(600);
+      // The fingerprint each trace is listed under is the one its window counted it in.
+      const perFingerprint = new Map<string, number>();
+      for (const f of byTrace.values()) perFingerprint.set(f, (perFingerprint.get(f) ?? 0) + 1);
+      expect(perFingerprint).toEqual(countsByFingerprint(store(events)));
+      expect([...perFingerprint.values()].sort((a, b) => a - b)).toEqual(
+        [...truth.values()].sort((a, b) => a - b),
+      );
+      // Trace starts are the traces' own (the first record of trace i starts at T0 + i × 100 ms).
+      const first = members.find((m) => m.traceIds.includes(records[0].traceId))!;
+      expect(first.startNs[first.traceIds.indexOf(records[0].traceId)]).toBe(T0.toString());
+    });
+
+    it('are not produced unless asked for, and are forgotten with a released partition', () => {
+      const { records } = stream();
+      const off = new PartitionPipeline(0, options);
+      records.forEach((r, i) => off.add(i, r.traceId, r.spans));
+      off.advanceTo(T0 + 1000n * S);
+      expect(membersOf(off.drain().events)).toEqual([]);
+
+      const released = new PartitionPipeline(0, withMembers);
+      records.slice(0, 300).forEach((r, i) => released.add(i, r.traceId, r.spans));
+      released.release();
+      expect(membersOf(released.drain().events)).toEqual([]);
+    });
+  });
+
+  describe('a quiet partition (flushIdle)', () => {
+    it('publishes its open windows as they stand and counts data that continues later in them, never late', () => {
+      const { records, truth } = stream();
+      const half = records.length / 2;
+      const sut = new PartitionPipeline(0, options);
+      const rows = new Map<string, ClusterWindowEvent>();
+      records.slice(0, half).forEach((r, i) => sut.add(i, r.traceId, r.spans));
+      store(sut.drain().events, rows);
+      // The stream goes quiet: the open windows become visible without event time moving on.
+      const before = sut.watermarkNs;
+      sut.flushIdle();
+      const flushed = sut.drain();
+      expect(sut.watermarkNs).toBe(before);
+      expect(flushed.events.length).toBeGreaterThan(0);
+      store(flushed.events, rows);
+      const seen = [...countsByFingerprint(rows).values()].reduce((a, b) => a + b, 0);
+      // Every trace that had begun to arrive is counted (the pause closed it).
+      expect(seen).toBe(new Set(records.slice(0, half).map((r) => r.traceId)).size);
+      // Nothing is committed past what the open windows still need.
+      expect(flushed.commitOffset).toBeLessThan(half);
+
+      // The stream resumes where it stopped (a replay continued, traffic after a pause).
+      records.slice(half).forEach((r, i) => sut.add(half + i, r.traceId, r.spans));
+      sut.advanceTo(T0 + 1000n * S);
+      store(sut.drain().events, rows);
+      expect(sut.stats().lateTraces).toBe(0);
+      expect([...rows.keys()].filter((k) => k.startsWith('late|'))).toEqual([]);
+      // Every trace counted once: the few cut in half by the pause keep the half they had (their
+      // other half is counted as late spans), every other one is whole.
+      const counts = [...countsByFingerprint(rows).values()];
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(600);
+      const cut = sut.stats().assembler.lateSpans;
+      expect(cut).toBeLessThanOrEqual(6);
+      const whole = [...truth.values()].sort((a, b) => a - b);
+      const biggest = [...counts]
+        .sort((a, b) => b - a)
+        .slice(0, 3)
+        .sort((a, b) => a - b);
+      biggest.forEach((n, i) => expect(Math.abs(n - whole[i])).toBeLessThanOrEqual(cut));
+    });
   });
 });

@@ -22,12 +22,36 @@ export interface ClusterWindowEvent {
   traceId?: string;
 }
 
+/**
+ * Which behaviour each closed trace belongs to: every trace, not a sample, so that statistics a
+ * sample cannot give (where a numeric decision really lies, how often a rule holds over all traffic)
+ * can be computed in storage by joining spans with this. Published as traces close, in chunks of
+ * one behaviour; at-least-once, keyed by trace id where it is stored.
+ */
+export interface ClusterMembersEvent {
+  v: 1;
+  type: 'members';
+  partition: number;
+  endpoint: string;
+  fingerprint: string;
+  /** Parallel arrays, one entry per trace. */
+  traceIds: string[];
+  /** Trace start, Unix ns as decimal strings (exceeds 2^53). */
+  startNs: string[];
+  /** 1 when the trace has an error span. */
+  errors: number[];
+}
+
+export type ClusterEvent = ClusterWindowEvent | ClusterMembersEvent;
+
 export interface PipelineStats {
   tracesClosed: number;
   lateTraces: number;
   lateTracesDropped: number;
   overflowTraces: number;
   windowsClosed: number;
+  /** Open window groups published as they stood when the partition went quiet (flushIdle). */
+  windowsFlushed: number;
 }
 
 export interface PartitionPipelineOptions {
@@ -35,6 +59,11 @@ export interface PartitionPipelineOptions {
   window: Partial<Omit<WindowAggregatorOptions, 'initialWatermarkNs'>>;
   /** Fingerprint descriptions remembered for events (bounded; beyond, events carry none). */
   descriptorCapacity: number;
+  /**
+   * Publish which behaviour every closed trace belongs to (`members` events, at most this many
+   * traces per event); 0 turns them off. Default 0 here; the clustering service turns it on.
+   */
+  membersPerEvent?: number;
 }
 
 /**
@@ -50,7 +79,9 @@ export class PartitionPipeline {
   private readonly assembler: TraceAssembler;
   private readonly aggregator: WindowAggregator;
   private readonly descriptors = new Map<string, ClusterWindowEvent['fingerprint']>();
-  private pending: ClusterWindowEvent[] = [];
+  private pending: ClusterEvent[] = [];
+  /** Traces closed since the last drain, by endpoint, then fingerprint (insertion ordered). */
+  private members = new Map<string, Map<string, ClusterMembersEvent>>();
   private nextOffset: number | undefined;
   private counters: PipelineStats = {
     tracesClosed: 0,
@@ -58,6 +89,7 @@ export class PartitionPipeline {
     lateTracesDropped: 0,
     overflowTraces: 0,
     windowsClosed: 0,
+    windowsFlushed: 0,
   };
 
   constructor(
@@ -80,20 +112,39 @@ export class PartitionPipeline {
     this.nextOffset = offset + 1;
   }
 
-  /** Moves event time on without records (idle partition), closing what is due. */
+  /** Moves event time on without records, closing what is due. */
   advanceTo(watermarkNs: bigint): void {
     this.take(this.assembler.advanceTo(watermarkNs));
+  }
+
+  /**
+   * The partition went quiet: close every open trace (nothing has arrived for them in a while) and
+   * publish the open windows as they stand, without moving event time. Event time follows the
+   * data only: records that continue the stream later (a replay resumed, traffic after a pause)
+   * land in the same windows instead of arriving late, and those windows are written again with
+   * them. The offsets they need stay uncommitted until the windows really close.
+   */
+  flushIdle(): void {
+    this.take(this.assembler.flush());
+    for (const a of this.aggregator.snapshotOpen()) {
+      this.counters.windowsFlushed++;
+      this.pending.push(this.event('window', a));
+    }
   }
 
   /**
    * Closes the windows the watermark has passed and returns their events plus the offset that is
    * safe to commit after the events are durable (undefined when nothing was read yet).
    */
-  drain(): { events: ClusterWindowEvent[]; commitOffset: number | undefined; watermarkNs: bigint } {
+  drain(): { events: ClusterEvent[]; commitOffset: number | undefined; watermarkNs: bigint } {
     const watermarkNs = this.assembler.watermarkNs;
     for (const a of this.aggregator.closeUpTo(watermarkNs)) this.emit('window', a);
     const events = this.pending;
     this.pending = [];
+    for (const byFingerprint of this.members.values()) {
+      for (const m of byFingerprint.values()) events.push(m);
+    }
+    this.members.clear();
     let commitOffset = this.nextOffset;
     const openTrace = this.assembler.minOpenOffset();
     const openWindow = this.aggregator.minOpenSourceOffset;
@@ -108,6 +159,7 @@ export class PartitionPipeline {
   release(): void {
     this.assembler.release();
     this.pending = [];
+    this.members.clear();
   }
 
   get watermarkNs(): bigint {
@@ -147,6 +199,7 @@ export class PartitionPipeline {
         complete: fp.complete && !trace.truncated,
         spanCount: trace.spans.length,
       };
+      this.addMember(summary);
       const result = this.aggregator.add(summary, trace.firstOffset);
       for (const early of result.closedEarly) this.emit('window', early);
       if (result.outcome === 'overflow') this.counters.overflowTraces++;
@@ -160,12 +213,52 @@ export class PartitionPipeline {
     }
   }
 
+  private addMember(s: TraceSummary): void {
+    const limit = this.options.membersPerEvent ?? 0;
+    if (limit <= 0) return;
+    let byFingerprint = this.members.get(s.endpoint);
+    if (byFingerprint === undefined) {
+      byFingerprint = new Map<string, ClusterMembersEvent>();
+      this.members.set(s.endpoint, byFingerprint);
+    }
+    let m = byFingerprint.get(s.fingerprint);
+    if (m !== undefined && m.traceIds.length >= limit) {
+      // Full: hand it over as it is and start the next chunk of this behaviour.
+      this.pending.push(m);
+      m = undefined;
+    }
+    if (m === undefined) {
+      m = {
+        v: 1,
+        type: 'members',
+        partition: this.partition,
+        endpoint: s.endpoint,
+        fingerprint: s.fingerprint,
+        traceIds: [],
+        startNs: [],
+        errors: [],
+      };
+      byFingerprint.set(s.fingerprint, m);
+    }
+    m.traceIds.push(s.traceId);
+    m.startNs.push(s.startNs.toString());
+    m.errors.push(s.error ? 1 : 0);
+  }
+
   private emit(
     type: ClusterWindowEvent['type'],
     aggregate: WindowAggregate,
     traceId?: string,
   ): void {
     if (type === 'window') this.counters.windowsClosed++;
+    this.pending.push(this.event(type, aggregate, traceId));
+  }
+
+  private event(
+    type: ClusterWindowEvent['type'],
+    aggregate: WindowAggregate,
+    traceId?: string,
+  ): ClusterWindowEvent {
     const event: ClusterWindowEvent = {
       v: 1,
       type,
@@ -174,7 +267,7 @@ export class PartitionPipeline {
       fingerprint: this.descriptors.get(aggregate.fingerprint),
     };
     if (traceId !== undefined) event.traceId = traceId;
-    this.pending.push(event);
+    return event;
   }
 }
 

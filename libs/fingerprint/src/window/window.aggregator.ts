@@ -265,6 +265,27 @@ export class WindowAggregator {
     return out;
   }
 
+  /**
+   * Every open window's groups as they stand, in closeUpTo's order, without closing anything: a
+   * window written this way is written again (same key, more traces) when it gets more traces or
+   * closes. For partitions that went quiet: their last windows become visible without event time
+   * moving past them, so data that continues later still counts in them instead of being late.
+   */
+  snapshotOpen(): WindowAggregate[] {
+    const out: WindowAggregate[] = [];
+    for (const start of [...this.windows.keys()].sort((a, b) => a - b)) {
+      const window = this.windows.get(start)!;
+      const groups: AggregateParts[] = [];
+      for (const byFingerprint of window.groups.values()) {
+        for (const g of byFingerprint.values()) groups.push(g);
+      }
+      if (window.overflow !== undefined) groups.push(window.overflow);
+      groups.sort(compareGroups);
+      for (const g of groups) out.push(buildAggregate(g));
+    }
+    return out;
+  }
+
   /** Open windows, oldest first. */
   openWindows(): OpenWindowInfo[] {
     return [...this.windows.values()]

@@ -2,7 +2,13 @@ import { isIdToken, spanLabel } from '@t2t/fingerprint';
 import type { AnalysedSpan, AnalysedTrace, EdgeOccurrence } from '../extract/analysed-trace.model';
 import { describeEffect } from '../extract/edge.format';
 import { analyseEvidence, type AnalysedEvidence } from '../extract/evidence.analyzer';
-import type { BehaviourEvidence, ModelEdge, ModelRule, RuleAtom } from '../model.types';
+import type {
+  BehaviourEvidence,
+  ModelEdge,
+  ModelRule,
+  RuleAtom,
+  RuleBehaviourCount,
+} from '../model.types';
 import { describeCondition, evaluateAtom, parseNumber } from './rule-condition.evaluator';
 import { resolveRuleMiningOptions, type RuleMiningOptions } from './rule-mining.options';
 
@@ -51,7 +57,8 @@ export function mineAnalysedRules(
     // Each sampled trace stands for its share of the behaviour's traffic.
     const weight = Math.max(b.evidence.traces, n) / n;
     const list = byEndpoint.get(b.evidence.endpoint) ?? [];
-    list.push(b.samples.map((trace) => ({ trace, weight })));
+    const fingerprint = b.evidence.fingerprint;
+    list.push(b.samples.map((trace) => ({ trace, weight, fingerprint })));
     byEndpoint.set(b.evidence.endpoint, list);
   }
   const edgeOf = (id: string) => analysed.edges.get(id)!;
@@ -74,10 +81,11 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A sampled trace and the number of real traces it stands for. */
+/** A sampled trace, the number of real traces it stands for, and its behaviour. */
 interface WeightedTrace {
   readonly trace: AnalysedTrace;
   readonly weight: number;
+  readonly fingerprint: string;
 }
 
 function mineEndpointRules(
@@ -125,9 +133,39 @@ function mineEndpointRules(
       support: best.support,
       confidence: best.confidence,
       falseRate: best.falseRate,
+      measured: {
+        basis: 'samples',
+        behaviours: countPerBehaviour(
+          population.map((i, k) => ({ fingerprint: traces[i].fingerprint, row: rows[k] })),
+          best.atoms,
+        ),
+      },
     });
   }
   return rules;
+}
+
+/**
+ * Per behaviour of the population: whether the effect is part of it (its structure decides; the
+ * majority of its samples if they disagree) and in how many of its sampled traces the condition
+ * holds. Sorted by fingerprint.
+ */
+function countPerBehaviour(
+  rows: readonly { fingerprint: string; row: Row }[],
+  atoms: readonly RuleAtom[],
+): RuleBehaviourCount[] {
+  const by = new Map<string, { traces: number; holds: number; effects: number }>();
+  for (const { fingerprint, row } of rows) {
+    let c = by.get(fingerprint);
+    if (c === undefined) by.set(fingerprint, (c = { traces: 0, holds: 0, effects: 0 }));
+    c.traces++;
+    if (row.effect) c.effects++;
+    if (atoms.every((a) => evaluateAtom(a, row.features.get(a.attribute)))) c.holds++;
+  }
+  return [...by.keys()].sort().map((fingerprint) => {
+    const c = by.get(fingerprint)!;
+    return { fingerprint, effect: 2 * c.effects >= c.traces, traces: c.traces, holds: c.holds };
+  });
 }
 
 // ── effects and context ─────────────────────────────────────────────────────

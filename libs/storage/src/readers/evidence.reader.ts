@@ -59,7 +59,9 @@ export async function loadEvidence(
   }
   return stats.map((s) => {
     const key = `${s.endpoint}\u0000${s.fingerprint}`;
-    const sketch = QuantileSketch.fromSerialized(s.sketch);
+    const sketch =
+      s.sketch.gamma > 0 ? QuantileSketch.fromSerialized(s.sketch) : new QuantileSketch();
+    for (const us of s.lateDurationsUs) sketch.add(us);
     const repId = representatives.get(key);
     return {
       endpoint: s.endpoint,
@@ -68,6 +70,7 @@ export async function loadEvidence(
       errors: s.errors,
       p50Us: sketch.count > 0 ? sketch.quantile(0.5) : 0,
       p95Us: sketch.count > 0 ? sketch.quantile(0.95) : 0,
+      p99Us: sketch.count > 0 ? sketch.quantile(0.99) : 0,
       representative: repId ? traces.get(repId) : undefined,
       samples: (samples.get(key) ?? [])
         .map((id) => traces.get(id))

@@ -1,5 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type ClusterWindowEvent, groupFamilies } from '@t2t/fingerprint';
+import {
+  type ClusterEvent,
+  type ClusterMembersEvent,
+  type ClusterWindowEvent,
+  groupFamilies,
+} from '@t2t/fingerprint';
 import type { ClickHouseHandle } from '../clickhouse.factory';
 
 /** Totals of one behaviour (endpoint + fingerprint) over every window written so far. */
@@ -58,13 +63,32 @@ export class ClusterRepository {
 
   /**
    * Writes cluster events. Idempotent: every row is keyed so that writing the same event again
-   * replaces the earlier row (window rows by window/endpoint/fingerprint/partition, late traces by
-   * trace id), and `clusters` only keeps min/max/any per fingerprint.
+   * replaces the earlier row (window rows by window/endpoint/fingerprint/partition, late traces and
+   * members by trace id), and `clusters` only keeps min/max/any per fingerprint.
    */
-  async write(events: readonly ClusterWindowEvent[]): Promise<void> {
-    const windows = events.filter((e) => e.type === 'window');
-    const late = events.filter((e) => e.type === 'late_trace');
+  async write(events: readonly ClusterEvent[]): Promise<void> {
+    const windows = events.filter((e): e is ClusterWindowEvent => e.type === 'window');
+    const late = events.filter((e): e is ClusterWindowEvent => e.type === 'late_trace');
+    const members = events.filter((e): e is ClusterMembersEvent => e.type === 'members');
     const inserts: Promise<unknown>[] = [];
+    if (members.length > 0) {
+      inserts.push(
+        this.client.insert({
+          table: `${this.db}.trace_behaviours`,
+          format: 'JSONEachRow',
+          values: members.flatMap((m) =>
+            m.traceIds.map((traceId, i) => ({
+              trace_id: traceId,
+              endpoint: m.endpoint,
+              fingerprint: m.fingerprint,
+              start_time: m.startNs[i],
+              error: m.errors[i] ? 1 : 0,
+              source_partition: m.partition,
+            })),
+          ),
+        }),
+      );
+    }
     if (windows.length > 0) {
       inserts.push(
         this.client.insert({
@@ -133,12 +157,13 @@ export class ClusterRepository {
         }),
       );
     }
-    if (events.length > 0) {
+    const described = [...windows, ...late];
+    if (described.length > 0) {
       inserts.push(
         this.client.insert({
           table: `${this.db}.clusters`,
           format: 'JSONEachRow',
-          values: events.map((e) => ({
+          values: described.map((e) => ({
             endpoint: e.aggregate.endpoint,
             fingerprint: e.aggregate.fingerprint,
             fingerprint_version: e.fingerprint?.version ?? 0,

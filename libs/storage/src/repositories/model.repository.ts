@@ -8,6 +8,11 @@ export interface BehaviourStatsRow {
   traces: number;
   errors: number;
   sketch: { gamma: number; zeroCount: number; indexes: number[]; counts: number[] };
+  /**
+   * Durations (µs) of traces counted as late corrections (a bounded sample): they are in no
+   * window's sketch, and for a behaviour seen only late they are all there is.
+   */
+  lateDurationsUs: number[];
 }
 
 export interface StoredModelVersion {
@@ -54,8 +59,16 @@ export interface StoredModelDiff {
   changes: string;
 }
 
-/** Rows of the windows that start within {horizonMs} before the newest window of any behaviour. */
-const HORIZON = `window_start >= (SELECT max(window_start) FROM {db:Identifier}.cluster_windows) - toIntervalMillisecond({horizonMs:UInt64})`;
+/**
+ * Rows of the windows that start within {horizonMs} before the newest window of any behaviour,
+ * written on time or as a late correction (traffic that arrived only late still counts).
+ */
+const HORIZON = `window_start >= (SELECT max(w) FROM (
+    SELECT max(window_start) AS w FROM {db:Identifier}.cluster_windows
+    UNION ALL SELECT max(window_start) AS w FROM {db:Identifier}.cluster_late_traces)) - toIntervalMillisecond({horizonMs:UInt64})`;
+
+/** Late-trace durations kept per behaviour for its latency figures. */
+const LATE_DURATION_SAMPLE = 1000;
 
 /** All SQL behind modeling: what it reads from the clustering tables and the model_* tables it writes. */
 export class ModelRepository {
@@ -96,18 +109,27 @@ export class ModelRepository {
       buckets: [number[], string[]];
     }>();
     const late = await this.client.query({
-      query: `SELECT endpoint, fingerprint, toString(count()) AS n, toString(sum(error)) AS e
+      query: `SELECT endpoint, fingerprint, toString(count()) AS n, toString(sum(error)) AS e,
+                     groupArraySample({lateSample:UInt32}, 1)(duration_us) AS durations
               FROM {db:Identifier}.cluster_late_traces FINAL WHERE ${HORIZON} GROUP BY endpoint, fingerprint`,
-      query_params: { db: this.db, horizonMs },
+      query_params: { db: this.db, horizonMs, lateSample: LATE_DURATION_SAMPLE },
       format: 'JSONEachRow',
     });
     const lateRows = new Map(
-      (await late.json<{ endpoint: string; fingerprint: string; n: string; e: string }>()).map(
-        (r) => [`${r.endpoint}\u0000${r.fingerprint}`, r],
-      ),
+      (
+        await late.json<{
+          endpoint: string;
+          fingerprint: string;
+          n: string;
+          e: string;
+          durations: (string | number)[];
+        }>()
+      ).map((r) => [`${r.endpoint}\u0000${r.fingerprint}`, r]),
     );
-    return rows.map((r) => {
-      const l = lateRows.get(`${r.endpoint}\u0000${r.fingerprint}`);
+    const out: BehaviourStatsRow[] = rows.map((r) => {
+      const key = `${r.endpoint}\u0000${r.fingerprint}`;
+      const l = lateRows.get(key);
+      lateRows.delete(key);
       return {
         endpoint: r.endpoint,
         fingerprint: r.fingerprint,
@@ -119,8 +141,31 @@ export class ModelRepository {
           indexes: r.buckets[0].map(Number),
           counts: r.buckets[1].map(Number),
         },
+        lateDurationsUs: (l?.durations ?? []).map(Number),
       };
     });
+    // Behaviours that only ever arrived late.
+    for (const l of lateRows.values()) {
+      out.push({
+        endpoint: l.endpoint,
+        fingerprint: l.fingerprint,
+        traces: Number(l.n),
+        errors: Number(l.e),
+        sketch: { gamma: 0, zeroCount: 0, indexes: [], counts: [] },
+        lateDurationsUs: l.durations.map(Number),
+      });
+    }
+    return out.sort((a, b) =>
+      a.endpoint !== b.endpoint
+        ? a.endpoint < b.endpoint
+          ? -1
+          : 1
+        : a.fingerprint < b.fingerprint
+          ? -1
+          : a.fingerprint > b.fingerprint
+            ? 1
+            : 0,
+    );
   }
 
   /**
@@ -128,13 +173,19 @@ export class ModelRepository {
    * over all windows, so the choice is uniform and the same for every reader.
    */
   async sampleTraceIds(perBehaviour: number, horizonMs: number): Promise<Map<string, string[]>> {
+    // Window samples first (their hash order is clustering's uniform choice), then late traces
+    // (every one is a row; ordered by a hash of the id), so a behaviour seen only late has samples.
     const rs = await this.client.query({
       query: `
         SELECT endpoint, fingerprint,
-               arrayMap(x -> x.1, arraySlice(arraySort(x -> (x.2, x.1), groupUniqArray((id, h))), 1, {n:UInt32})) AS ids
+               arrayMap(x -> x.2, arraySlice(arraySort(x -> (x.1, x.3, x.2), groupUniqArray((src, id, h))), 1, {n:UInt32})) AS ids
         FROM (
-          SELECT endpoint, fingerprint, arrayJoin(arrayZip(sample_trace_ids, sample_hashes)) AS p, p.1 AS id, p.2 AS h
+          SELECT endpoint, fingerprint, 0 AS src, arrayJoin(arrayZip(sample_trace_ids, sample_hashes)) AS p, p.1 AS id, p.2 AS h
           FROM {db:Identifier}.cluster_windows FINAL
+          WHERE ${HORIZON}
+          UNION ALL
+          SELECT endpoint, fingerprint, 1 AS src, (trace_id, '') AS p, trace_id AS id, hex(cityHash64(trace_id)) AS h
+          FROM {db:Identifier}.cluster_late_traces FINAL
           WHERE ${HORIZON}
         )
         GROUP BY endpoint, fingerprint`,
