@@ -72,11 +72,15 @@ export {
 } from './verify/stored-trace.verifier';
 export { EntrySpanRepository, type EntrySpanRow } from './verify/entry-span.repository';
 export {
-  applicableSpecs,
+  judgeTrace,
+  groupOf,
   pinnedRequest,
   storedRequest,
-  type Applicable,
   type ApplyReason,
+  type SpecGroup,
+  type TraceFinding,
+  type TraceJudgement,
+  type Verdict,
 } from './verify/spec.applicability';
 export { fingerprintOf } from './verify/trace.fingerprint';
 export { renderJUnit, type JUnitCase, type JUnitSuite } from './report/junit.report';
@@ -91,6 +95,7 @@ export {
   formatVerifySummary,
   verifyToJUnit,
   verifyExecutions,
+  verifyJsonLines,
 } from './report/verify.report';
 
 // Options

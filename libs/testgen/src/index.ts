@@ -19,10 +19,14 @@ export {
   evaluateSpec,
   evaluateAssertions,
   evaluateAssertion,
+  applicabilityHolds,
+  inProfile,
   type RequestAttributes,
+  type EvaluateOptions,
+  type EvaluationProfile,
 } from './evaluate/spec.evaluator';
 export { formatAssertionResults } from './evaluate/assertion-result.format';
-export { describeSelector } from './evaluate/span.selector';
+export { describeSelector, semanticMatches } from './evaluate/span.selector';
 export { describeMatcher } from './evaluate/attribute.matcher';
 
 // Deterministic synthesis
@@ -34,10 +38,15 @@ export {
 } from './synthesize/synthesis.options';
 export { learnAttributeMatcher, learnStatusMatcher } from './synthesize/matcher.learner';
 export { learnValuePattern } from './synthesize/value-pattern.learner';
-export { synthesizeVerifiedTests } from './deterministic.generator';
+export { isEnvironmentAttribute, portableSemantic } from './synthesize/environment.attributes';
+export { synthesizeVerifiedTests, storedConditions } from './deterministic.generator';
 
 // Verification
-export { verifySpec, type VerifyOptions } from './verify/spec.verifier';
+export {
+  verifySpec,
+  type VerifyOptions,
+  type StoredConditionEvidence,
+} from './verify/spec.verifier';
 export {
   defaultMutations,
   type MutationStrategy,

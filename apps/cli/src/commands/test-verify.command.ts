@@ -9,6 +9,7 @@ import {
   renderJUnit,
   StoredTraceVerifier,
   verifyExecutions,
+  verifyJsonLines,
   verifyToJUnit,
 } from '@t2t/runner';
 import { SpanRepository, TestRepository } from '@t2t/storage';
@@ -22,6 +23,7 @@ interface TestVerifyFlags {
   endpoint: string[];
   maxTraces: number;
   junit?: string;
+  jsonl?: string;
   store: boolean;
   show: number;
 }
@@ -36,10 +38,12 @@ export function registerTestVerifyCommand(test: Command, ctx: CliContext): void 
     .description(
       'Evaluates the current verified tests in ClickHouse (or the given spec files) against the ' +
         'production traces stored for their endpoints in a period, with the same evaluator as a live ' +
-        'run. A trace is judged by the rule tests of its endpoint and by the behaviour test its request ' +
-        'asks for (pinned request values; the fingerprint decides between tests that fit equally). ' +
-        'Traces the runner started are not production traces and are left out. Prints a report, ' +
-        'stores the results in test_runs; exit code 1 when a test fails on some trace.',
+        'run. A trace is judged by the rule tests of its endpoint and by the behaviour tests its ' +
+        'request selects (the arms of the rules that decide behaviours, not example values); among ' +
+        'those, the test of its own behaviour, or every one when its structure is none of theirs. A ' +
+        'structure no known behaviour has is reported as a finding. Traces the runner started are not ' +
+        'production traces and are left out. Prints a report, stores the results in test_runs, and ' +
+        'with --jsonl writes one JSON line per trace; exit code 1 when a test fails on some trace.',
     )
     .argument('[inputs...]', 'spec files or directories instead of the stored tests')
     .requiredOption(
@@ -59,6 +63,10 @@ export function registerTestVerifyCommand(test: Command, ctx: CliContext): void 
     .option('--max-traces <n>', 'newest traces evaluated per endpoint', positiveInt, 200)
     .option('--show <n>', 'failing traces printed per failing test', positiveInt, 3)
     .option('--junit <file>', 'also write a JUnit XML report')
+    .option(
+      '--jsonl <file>',
+      'also write one JSON line per evaluated trace (tests applied, passed/failed, failing assertions); - for stdout',
+    )
     .option('--no-store', 'do not store the results in test_runs')
     .action(async (inputs: string[], flags: TestVerifyFlags) => {
       const now = Date.now();
@@ -112,9 +120,26 @@ export function registerTestVerifyCommand(test: Command, ctx: CliContext): void 
           toNs: BigInt(to) * 1_000_000n,
           endpoints: flags.endpoint,
           maxTracesPerEndpoint: flags.maxTraces,
+          keepJudgements: flags.jsonl !== undefined,
         });
-        ctx.stdout.write(`${formatVerifyResult(result, flags.show)}\n`);
+        if (flags.jsonl === '-') {
+          ctx.stdout.write(verifyJsonLines(result));
+        } else {
+          ctx.stdout.write(`${formatVerifyResult(result, flags.show)}\n`);
+        }
         let code = result.tests.some((t) => t.status === 'failed') || problems > 0 ? 1 : 0;
+        if (flags.jsonl !== undefined && flags.jsonl !== '-') {
+          try {
+            await mkdir(dirname(flags.jsonl), { recursive: true });
+            await writeFile(flags.jsonl, verifyJsonLines(result));
+            ctx.stdout.write(`JSON Lines: ${flags.jsonl}\n`);
+          } catch (e) {
+            ctx.stderr.write(
+              `t2t ${COMMAND}: cannot write ${flags.jsonl}: ${(e as Error).message}\n`,
+            );
+            code = 1;
+          }
+        }
         if (flags.junit !== undefined) {
           try {
             await mkdir(dirname(flags.junit), { recursive: true });

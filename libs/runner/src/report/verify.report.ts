@@ -1,4 +1,5 @@
 import type { TestExecution } from '@t2t/storage';
+import { groupOf } from '../verify/spec.applicability';
 import type { VerifiedTest, VerifyResult } from '../verify/stored-trace.verifier';
 import { formatMs } from '../wait/wait.plan';
 import type { JUnitSuite } from './junit.report';
@@ -45,9 +46,16 @@ export function formatVerifyResult(r: VerifyResult, show = 3): string {
     if (t.failed.length > show)
       lines.push(`    … and ${t.failed.length - show} more failing trace(s)`);
   }
+  for (const f of r.findings) {
+    lines.push(
+      f.finding === 'unknown-behaviour'
+        ? `! ${f.traces} trace(s) of ${f.endpoint} have a structure no known behaviour has (e.g. trace ${f.exampleTraceId})`
+        : `! ${f.traces} trace(s) of ${f.endpoint} took a behaviour their request's rule arms exclude (e.g. trace ${f.exampleTraceId})`,
+    );
+  }
   for (const u of r.uncovered) {
     lines.push(
-      `? ${u.traces} trace(s) of ${u.endpoint} fit no behaviour test (their request pins none; e.g. trace ${u.exampleTraceId})`,
+      `? ${u.traces} trace(s) of ${u.endpoint} are selected by no behaviour test (e.g. trace ${u.exampleTraceId})`,
     );
   }
   lines.push(formatVerifySummary(r));
@@ -120,6 +128,7 @@ export function verifyExecutions(
       to: isoOfNs(r.toNs),
       traces: t.traces,
       reasons: t.reasons,
+      findings: r.findings.filter((f) => f.endpoint === t.spec.endpoint),
       failedTraces: t.failed.slice(0, 20).map((f) => ({
         traceId: f.traceId,
         reason: f.reason,
@@ -131,4 +140,43 @@ export function verifyExecutions(
     durationMs: r.durationMs,
     startedAt: clickhouseTime(startedAt),
   }));
+}
+
+/**
+ * One JSON object per evaluated trace (JSON Lines), for machines: the trace, its endpoint and
+ * fingerprint, whether that is a known behaviour, the findings about it, and every test that judged
+ * it with why, whether it passed and the assertions that failed. Needs the verify run's
+ * judgements (VerifyOptions.keepJudgements).
+ */
+export function verifyJsonLines(r: VerifyResult): string {
+  const lines: string[] = [];
+  for (const j of r.judgements ?? []) {
+    lines.push(
+      JSON.stringify({
+        traceId: j.traceId,
+        endpoint: j.endpoint,
+        fingerprint: j.fingerprint,
+        knownBehaviour: j.knownBehaviour,
+        findings: j.findings,
+        passed: j.verdicts.every((v) => v.evaluation.passed),
+        tests: j.verdicts.map((v) => ({
+          testId: v.spec.id,
+          name: v.spec.name,
+          kind: groupOf(v.spec),
+          reason: v.reason,
+          passed: v.evaluation.passed,
+          failed: [...v.evaluation.results, ...v.evaluation.steps.flatMap((st) => st.results)]
+            .filter((x) => !x.passed)
+            .map((x) => ({
+              id: x.id,
+              path: x.path,
+              description: x.description,
+              expected: x.expected,
+              found: x.found,
+            })),
+        })),
+      }),
+    );
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -2,9 +2,9 @@ import { entryEndpoint } from '@t2t/fingerprint';
 import type { ModelTrace } from '@t2t/model';
 import { type SpanRepository, type TestRepository, toModelSpan } from '@t2t/storage';
 import { type TestSpec, validateTestSpec } from '@t2t/testgen';
-import { evaluateRun, type RunEvaluation } from '../run/run.evaluation';
+import type { RunEvaluation } from '../run/run.evaluation';
 import type { EntrySpanRepository } from './entry-span.repository';
-import { type ApplyReason, applicableSpecs, storedRequest } from './spec.applicability';
+import { type ApplyReason, groupOf, judgeTrace, type TraceJudgement } from './spec.applicability';
 import { fingerprintOf } from './trace.fingerprint';
 
 export interface VerifyOptions {
@@ -15,6 +15,13 @@ export interface VerifyOptions {
   endpoints?: readonly string[];
   /** Newest traces per endpoint that are evaluated. */
   maxTracesPerEndpoint: number;
+  /**
+   * The model's behaviours (fingerprints) per endpoint, to tell a trace of a new structure from one
+   * of a known behaviour; default: the behaviours the specs cover.
+   */
+  knownBehaviours?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Keep every trace's judgement in the result (for JSON Lines output). Default false. */
+  keepJudgements?: boolean;
 }
 
 export interface TraceFailure {
@@ -42,6 +49,18 @@ export interface VerifyResult {
   traces: number;
   /** Per endpoint, traces no behaviour or journey spec applied to (their request fits none). */
   uncovered: { endpoint: string; traces: number; exampleTraceId: string }[];
+  /**
+   * Per endpoint and kind, traces whose structure no selected test accepts: a structure the model
+   * does not know (`unknown-behaviour`), or a known behaviour on the wrong arm of its rules.
+   */
+  findings: {
+    endpoint: string;
+    finding: 'unknown-behaviour' | 'other-behaviour';
+    traces: number;
+    exampleTraceId: string;
+  }[];
+  /** Every trace's judgement, when asked for (VerifyOptions.keepJudgements). */
+  judgements?: TraceJudgement[];
   durationMs: number;
 }
 
@@ -51,7 +70,7 @@ const TRACES_PER_QUERY = 500;
 /**
  * Continuous verification: evaluates tests against the production traces stored for their
  * endpoints in a period, with the same evaluator as live runs (without a request: conditions read
- * the trace). Which tests apply to which trace: `applicableSpecs`. Reads are bounded: roots of the
+ * the trace). Which tests judge which trace: `judgeTrace`. Reads are bounded: roots of the
  * endpoints' services in the period (newest first, capped per endpoint), then the spans of the
  * chosen traces in chunks.
  */
@@ -118,8 +137,23 @@ export class StoredTraceVerifier {
       }
     }
 
+    const known = new Map<string, ReadonlySet<string>>();
+    for (const [endpoint, list] of byEndpoint) {
+      known.set(
+        endpoint,
+        options.knownBehaviours?.get(endpoint) ??
+          new Set(
+            list
+              .filter((s) => groupOf(s) !== 'rule')
+              .map((s) => s.covers.behaviour)
+              .filter((f): f is string => f !== undefined),
+          ),
+      );
+    }
     const traceIds = await this.tracesOf([...byEndpoint.keys()], options);
     const uncovered = new Map<string, { traces: number; exampleTraceId: string }>();
+    const findings = new Map<string, VerifyResult['findings'][number]>();
+    const judgements: TraceJudgement[] = [];
     let evaluated = 0;
     for (let i = 0; i < traceIds.length; i += TRACES_PER_QUERY) {
       for (const trace of await this.read(traceIds.slice(i, i + TRACES_PER_QUERY))) {
@@ -127,17 +161,34 @@ export class StoredTraceVerifier {
         const candidates = byEndpoint.get(endpoint);
         if (candidates === undefined) continue;
         evaluated++;
-        const applicable = applicableSpecs(candidates, storedRequest(trace), hash);
-        if (!applicable.some((a) => a.reason !== 'rule')) {
-          const u = uncovered.get(endpoint) ?? { traces: 0, exampleTraceId: trace.traceId };
-          u.traces++;
-          uncovered.set(endpoint, u);
+        const judgement = judgeTrace(
+          candidates,
+          trace,
+          { endpoint, fingerprint: hash },
+          known.get(endpoint)!,
+        );
+        if (options.keepJudgements === true) judgements.push(judgement);
+        for (const finding of judgement.findings) {
+          if (finding === 'uncovered') {
+            const u = uncovered.get(endpoint) ?? { traces: 0, exampleTraceId: trace.traceId };
+            u.traces++;
+            uncovered.set(endpoint, u);
+            continue;
+          }
+          const key = `${endpoint}\u0000${finding}`;
+          const f = findings.get(key) ?? {
+            endpoint,
+            finding,
+            traces: 0,
+            exampleTraceId: trace.traceId,
+          };
+          f.traces++;
+          findings.set(key, f);
         }
-        for (const { spec, reason } of applicable) {
+        for (const { spec, reason, evaluation } of judgement.verdicts) {
           const t = tests.get(spec.id)!;
           t.traces++;
           t.reasons[reason] = (t.reasons[reason] ?? 0) + 1;
-          const evaluation = evaluateRun(spec, trace);
           if (!evaluation.passed) t.failed.push({ traceId: trace.traceId, reason, evaluation });
         }
       }
@@ -153,6 +204,12 @@ export class StoredTraceVerifier {
       uncovered: [...uncovered.entries()]
         .map(([endpoint, u]) => ({ endpoint, ...u }))
         .sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1)),
+      findings: [...findings.values()].sort(
+        (a, b) =>
+          (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0) ||
+          (a.finding < b.finding ? -1 : 1),
+      ),
+      ...(options.keepJudgements === true ? { judgements } : {}),
       durationMs: Date.now() - started,
     };
   }

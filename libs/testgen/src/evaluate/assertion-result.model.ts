@@ -27,6 +27,8 @@ export interface AssertionResult {
   spans: SpanRef[];
   /** Per attribute/status key that failed (attributes assertions only). */
   failedKeys?: string[];
+  /** Set when the assertion belongs to the performance profile. */
+  profile?: 'performance';
   /** Set for leaves of a conditional: which branch applied and why. */
   branch?: { conditionPath: string; condition: string; holds: boolean; values: string };
 }

@@ -17,13 +17,29 @@ export function matchesSelector(s: IndexedSpan, sel: SpanSelector, index: TraceI
   if (sel.kind !== undefined && s.kind !== sel.kind) return false;
   if (sel.name !== undefined && s.span.name !== sel.name) return false;
   if (sel.operation !== undefined && operationOf(s) !== sel.operation) return false;
-  if (sel.semantic !== undefined && semanticOf(s) !== sel.semantic) return false;
+  if (sel.semantic !== undefined && !semanticMatches(semanticOf(s), sel.semantic)) return false;
   if (sel.label !== undefined && labelOf(s) !== sel.label) return false;
   if (sel.endpoint !== undefined && endpointOf(s) !== sel.endpoint) return false;
   if (sel.attributes !== undefined) {
     for (const key in sel.attributes) {
       if (!matches(s.span.attributes[key], sel.attributes[key])) return false;
     }
+  }
+  return true;
+}
+
+/**
+ * A span's semantic key against a selector's: equal, or equal word for word where the selector's
+ * word `*` stands for any one word (generated selectors leave an HTTP call's peer host out).
+ */
+export function semanticMatches(key: string, pattern: string): boolean {
+  if (key === pattern) return true;
+  if (!pattern.includes('*')) return false;
+  const want = pattern.split(' ');
+  const have = key.split(' ');
+  if (want.length !== have.length) return false;
+  for (let i = 0; i < want.length; i++) {
+    if (want[i] !== '*' && want[i] !== have[i]) return false;
   }
   return true;
 }

@@ -1,5 +1,6 @@
 import { evaluateAtom, type ModelTrace } from '@t2t/model';
 import type {
+  ApplicabilityClause,
   Assertion,
   AttributesAssertion,
   Condition,
@@ -30,16 +31,37 @@ import {
 export type RequestAttributes = Readonly<Record<string, string>>;
 
 /**
+ * Which assertions a run checks: `functional` (default) leaves out those marked with the
+ * performance profile, `performance` checks only those, `all` both.
+ */
+export type EvaluationProfile = 'functional' | 'performance' | 'all';
+
+export interface EvaluateOptions {
+  profile?: EvaluationProfile;
+}
+
+/** Whether an assertion belongs to the profile a run checks. */
+export function inProfile(
+  a: Pick<Assertion, 'profile'>,
+  profile: EvaluationProfile = 'functional',
+): boolean {
+  if (profile === 'all') return true;
+  return profile === 'performance' ? a.profile === 'performance' : a.profile === undefined;
+}
+
+/**
  * Evaluates the spec's assertions on one trace. `request`: the attributes the runner sent (the
- * trigger's); without it (recorded traces), conditions read the trace's own spans. Pure; each
- * trace is indexed once however many specs evaluate it.
+ * trigger's); without it (recorded traces), conditions read the trace's own spans. Assertions of
+ * the performance profile are checked only when `options.profile` asks for them. Pure; each trace
+ * is indexed once however many specs evaluate it.
  */
 export function evaluateSpec(
   spec: Pick<TestSpec, 'assertions'>,
   trace: ModelTrace,
   request?: RequestAttributes,
+  options: EvaluateOptions = {},
 ): AssertionResult[] {
-  return evaluateAssertions(spec.assertions, trace, request, '$.assertions');
+  return evaluateAssertions(spec.assertions, trace, request, '$.assertions', options);
 }
 
 /** Evaluates a list of assertions (a spec's, or a journey step's with its own base path). */
@@ -48,11 +70,13 @@ export function evaluateAssertions(
   trace: ModelTrace,
   request: RequestAttributes | undefined,
   basePath: string,
+  options: EvaluateOptions = {},
 ): AssertionResult[] {
   const index = indexTrace(trace);
   const out: AssertionResult[] = [];
+  const profile = options.profile ?? 'functional';
   assertions.forEach((a, i) =>
-    evaluateInto(a, `${basePath}[${i}]`, index, request, out, undefined),
+    evaluateInto(a, `${basePath}[${i}]`, index, request, out, undefined, profile),
   );
   return out;
 }
@@ -76,7 +100,9 @@ function evaluateInto(
   request: RequestAttributes | undefined,
   out: AssertionResult[],
   branch: AssertionResult['branch'],
+  profile: EvaluationProfile = 'all',
 ): void {
+  if (a.kind !== 'conditional' && !inProfile(a, profile)) return;
   if (a.kind === 'conditional') {
     const outcome = evaluateConditionOn(a.when, index, request);
     const taken = outcome.holds ? a.then : a.else;
@@ -88,7 +114,7 @@ function evaluateInto(
     };
     const arm = outcome.holds ? 'then' : 'else';
     taken.forEach((leaf, i) =>
-      evaluateInto(leaf, `${path}.${arm}[${i}]`, index, request, out, info),
+      evaluateInto(leaf, `${path}.${arm}[${i}]`, index, request, out, info, profile),
     );
     return;
   }
@@ -99,6 +125,7 @@ function evaluateInto(
     path,
     kind: a.kind,
     description: a.description,
+    ...(a.profile === undefined ? {} : { profile: a.profile }),
     ...(branch ? { branch } : {}),
   });
 }
@@ -295,6 +322,19 @@ function evaluateOnly(a: OnlyAssertion, index: TraceIndex): LeafOutcome {
  * server span (`at`), else the first span carrying it; absent everywhere means absent (only `!=`
  * holds), the same convention as the rule miner, so a test decides like the model did.
  */
+/**
+ * Whether a recorded trace is one a spec judges (TestSpec.appliesWhen): every clause's condition
+ * holds, or fails, as the clause says, read from the trace like a conditional assertion reads it.
+ */
+export function applicabilityHolds(
+  clauses: readonly ApplicabilityClause[],
+  trace: ModelTrace,
+): boolean {
+  if (clauses.length === 0) return true;
+  const index = indexTrace(trace);
+  return clauses.every((c) => evaluateConditionOn(c.when, index, undefined).holds === c.holds);
+}
+
 export function evaluateConditionOn(
   condition: Condition,
   index: TraceIndex,

@@ -35,6 +35,14 @@ export interface TestSpec {
   variants?: TriggerVariant[];
   /** Steps run before `trigger`, in order (journeys: a write, then the read under test). */
   before?: JourneyStep[];
+  /**
+   * Which recorded traces of `endpoint` the spec judges when tests are verified against stored
+   * traffic: those whose request satisfies every clause (what decides the behaviour: the arms of
+   * the model's rules), whatever values the trigger happens to send. Empty: every trace of the
+   * endpoint. Absent (specs written before clauses existed): traces whose request carries the
+   * spec's pinned values.
+   */
+  appliesWhen?: ApplicabilityClause[];
   assertions: Assertion[];
   provenance: Provenance;
   /** Filled by verifySpec; absent until verified. */
@@ -75,6 +83,16 @@ export interface Setup {
   state: StateRequirement[];
   /** Anything a human or the runner should know that the fields above cannot say. */
   notes?: string[];
+}
+
+/** One condition on a recorded trace's request, as a rule of the model decides it. */
+export interface ApplicabilityClause {
+  /** The rule's condition (read from a recorded trace like a conditional assertion's). */
+  when: Condition;
+  /** True: the spec applies when the condition holds; false: when it does not. */
+  holds: boolean;
+  /** Why, in words: `rule: order.amount >= 250 → calls review-service POST /reviews`. */
+  reason: string;
 }
 
 export interface RequestAttribute {
@@ -202,7 +220,11 @@ export interface SpanSelector {
   name?: string;
   /** Span name with ids normalised (libs/fingerprint normalizeOperation): `GET cart:{id}`. */
   operation?: string;
-  /** `db postgresql INSERT orders`, `http POST potato-handler /potatoes`, `msg rabbitmq publish orders`. */
+  /**
+   * `db postgresql INSERT orders`, `http POST * /potatoes`, `msg rabbitmq publish orders`. A word
+   * `*` matches any one word: generated selectors leave out the peer host of an HTTP call, which
+   * differs between environments (the callee's own server span says which service it is).
+   */
   semantic?: string;
   /** Full structural label `service|kind|operation|semantic`. */
   label?: string;
@@ -252,6 +274,12 @@ interface AssertionBase {
   id: string;
   /** What it checks, in words (the runner prints it with failures). */
   description: string;
+  /**
+   * `performance`: checked only when a run asks for the performance profile, and reported apart
+   * from the functional result (timings depend on the machine and its load, behaviour does not).
+   * Absent: functional, always checked.
+   */
+  profile?: 'performance';
 }
 
 /** At least one selected span. */

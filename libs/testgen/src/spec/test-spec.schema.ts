@@ -39,6 +39,11 @@ const object = (
 const assertionBase = {
   id: nonEmpty('Unique within the spec.'),
   description: nonEmpty('What the assertion checks, in words.'),
+  profile: {
+    enum: ['performance'],
+    description:
+      'performance: checked only when a run asks for the performance profile (timings); absent: always checked.',
+  },
 };
 const assertion = (
   kind: string,
@@ -80,6 +85,10 @@ export const TEST_SPEC_V1_SCHEMA: JsonSchema = {
       trigger: ref('Trigger'),
       variants: arrayOf(ref('TriggerVariant')),
       before: arrayOf(ref('JourneyStep')),
+      appliesWhen: arrayOf(ref('ApplicabilityClause'), {
+        description:
+          'Which recorded traces of the endpoint the spec judges: those whose request satisfies every clause ([]: all of them).',
+      }),
       assertions: arrayOf(ref('Assertion'), { minItems: 1 }),
       provenance: ref('Provenance'),
       verification: ref('Verification'),
@@ -112,6 +121,32 @@ export const TEST_SPEC_V1_SCHEMA: JsonSchema = {
       },
       [],
       { minProperties: 1, description: 'What the spec covers: at least one of the three.' },
+    ),
+    Condition: object(
+      {
+        all: arrayOf(
+          object(
+            {
+              attribute: nonEmpty(),
+              op: { enum: ['=', '!=', '>=', '<'] },
+              value: str(),
+            },
+            ['attribute', 'op', 'value'],
+          ),
+          { minItems: 1 },
+        ),
+        at: nonEmpty('Endpoint key of the deciding handler.'),
+      },
+      ['all'],
+      { description: 'A conjunction of attribute tests.' },
+    ),
+    ApplicabilityClause: object(
+      {
+        when: ref('Condition'),
+        holds: { type: 'boolean', description: 'true: applies when the condition holds.' },
+        reason: str(),
+      },
+      ['when', 'holds', 'reason'],
     ),
     RuleRef: object(
       { endpoint: nonEmpty(), at: nonEmpty(), condition: nonEmpty(), effect: nonEmpty() },
@@ -224,7 +259,9 @@ export const TEST_SPEC_V1_SCHEMA: JsonSchema = {
         kind: { enum: ['internal', 'server', 'client', 'producer', 'consumer'] },
         name: nonEmpty('Exact span name.'),
         operation: nonEmpty('Span name with ids normalised, e.g. "GET cart:{id}".'),
-        semantic: nonEmpty('Semantic key, e.g. "db postgresql INSERT orders".'),
+        semantic: nonEmpty(
+          'Semantic key, e.g. "db postgresql INSERT orders", "http POST * /potatoes" (a word * matches any one word).',
+        ),
         label: nonEmpty('Structural label service|kind|operation|semantic.'),
         endpoint: nonEmpty('Endpoint key of a server or consumer span.'),
         entry: { type: 'boolean', description: 'true: only the entry span of the trace.' },
@@ -330,23 +367,7 @@ export const TEST_SPEC_V1_SCHEMA: JsonSchema = {
           'conditional',
           'then applies when the condition holds, else when it does not.',
           {
-            when: object(
-              {
-                all: arrayOf(
-                  object(
-                    {
-                      attribute: nonEmpty(),
-                      op: { enum: ['=', '!=', '>=', '<'] },
-                      value: str(),
-                    },
-                    ['attribute', 'op', 'value'],
-                  ),
-                  { minItems: 1 },
-                ),
-                at: nonEmpty('Endpoint key of the deciding handler.'),
-              },
-              ['all'],
-            ),
+            when: ref('Condition'),
             then: arrayOf(ref('Assertion')),
             else: arrayOf(ref('Assertion')),
           },

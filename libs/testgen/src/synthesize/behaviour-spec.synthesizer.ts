@@ -4,7 +4,7 @@ import { TEST_SPEC_VERSION } from '../spec/test-spec.model';
 import { profileBehaviour } from './behaviour.profile';
 import { isClosed } from './matcher.learner';
 import { fixtureIdAttributes, fixturesOf } from './request.analyzer';
-import { requestAttributesFor, stateRequirementsFor } from './setup.builder';
+import { applicabilityOf, requestAttributesFor, stateRequirementsFor } from './setup.builder';
 import { endpointDisplay, negateEffect, specId } from './spec-naming.format';
 import { AssertionIds, buildStructureAssertions } from './structure-assertions.builder';
 import { behaviourKey, tracesOf, type SynthesisContext } from './synthesis.context';
@@ -47,6 +47,7 @@ export function synthesizeBehaviourSpec(
       errorFree,
       hiddenErrors: evidence.errors > 0 && !sampledError,
       p95Us: evidence.p95Us,
+      p99Us: evidence.p99Us ?? 0,
       endpointProfile: ctx.endpointProfile(evidence.endpoint),
       decisive: new Set(
         (ctx.rulesByEndpoint.get(evidence.endpoint) ?? []).flatMap((r) =>
@@ -72,6 +73,7 @@ export function synthesizeBehaviourSpec(
       `: the structure shared by ${profile.traces.length} recorded traces, with matchers learned from their variance.`,
     endpoint: evidence.endpoint,
     covers: { behaviour: evidence.fingerprint },
+    appliesWhen: applicabilityOf(ctx, evidence.endpoint, evidence.fingerprint, profile.traces),
     setup: {
       request,
       fixtures,

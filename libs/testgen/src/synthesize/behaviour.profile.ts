@@ -10,6 +10,7 @@ import {
   type TraceIndex,
 } from '../evaluate/trace.index';
 import type { SpanKindName, SpanSelector } from '../spec/test-spec.model';
+import { portableSemantic } from './environment.attributes';
 
 /**
  * What the sampled traces of one behaviour show per span shape (label): how many spans of it each
@@ -103,8 +104,14 @@ function uniqueSelector(shape: ShapeProfile, traces: readonly TraceIndex[]): Spa
   if (shape.entry) candidates.push({ ...base, entry: true });
   if (shape.endpoint !== undefined) candidates.push({ kind, endpoint: shape.endpoint });
   if (shape.semantic !== '') {
-    candidates.push({ ...base, semantic: shape.semantic });
-    candidates.push({ ...base, operation: shape.operation, semantic: shape.semantic });
+    // Peer hosts differ between environments: try the key without them first.
+    const portable = portableSemantic(shape.semantic, shape.kind);
+    candidates.push({ ...base, semantic: portable });
+    candidates.push({ ...base, operation: shape.operation, semantic: portable });
+    if (portable !== shape.semantic) {
+      candidates.push({ ...base, semantic: shape.semantic });
+      candidates.push({ ...base, operation: shape.operation, semantic: shape.semantic });
+    }
   } else {
     candidates.push({ ...base, operation: shape.operation });
   }

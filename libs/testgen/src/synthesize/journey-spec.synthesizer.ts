@@ -6,7 +6,7 @@ import { DETERMINISTIC_GENERATOR } from './behaviour-spec.synthesizer';
 import { describeShape, profileBehaviour, type BehaviourProfile } from './behaviour.profile';
 import { spanRealisesEdge } from './edge-span.matcher';
 import { fixtureIdAttributes, fixturesOf } from './request.analyzer';
-import { requestAttributesFor, stateRequirementsFor } from './setup.builder';
+import { applicabilityOf, requestAttributesFor, stateRequirementsFor } from './setup.builder';
 import { endpointDisplay, specId } from './spec-naming.format';
 import { AssertionIds } from './structure-assertions.builder';
 import { behaviourKey, tracesOf, type SynthesisContext } from './synthesis.context';
@@ -140,6 +140,7 @@ function journeySpec(
       behaviour: readEvidence.fingerprint,
       journey: { entity, endpoints: [writer, reader] },
     },
+    appliesWhen: applicabilityOf(ctx, reader, readEvidence.fingerprint, readProfile.traces),
     setup: {
       request: readRequest,
       fixtures,

@@ -89,6 +89,8 @@ export function synthesizeRuleSpec(ctx: SynthesisContext, rule: ModelRule): Test
         effect: rule.effect,
       },
     },
+    // A rule judges every trace of its endpoint: its conditional reads which arm applies.
+    appliesWhen: [],
     setup: { request, fixtures, state: [], ...(notes.length > 0 ? { notes } : {}) },
     trigger,
     ...(variants.length > 0 ? { variants } : {}),

@@ -1,7 +1,12 @@
 import type { ModelEdge, ModelRule } from '@t2t/model';
 import { evaluateConditionOn } from '../evaluate/spec.evaluator';
 import type { TraceIndex } from '../evaluate/trace.index';
-import type { Fixture, RequestAttribute, StateRequirement } from '../spec/test-spec.model';
+import type {
+  ApplicabilityClause,
+  Fixture,
+  RequestAttribute,
+  StateRequirement,
+} from '../spec/test-spec.model';
 import { spanRealisesEdge } from './edge-span.matcher';
 import { isClosed } from './matcher.learner';
 import { requestAttributesOf } from './request.analyzer';
@@ -54,6 +59,45 @@ export function requestAttributesFor(
     }
     return { name, value, role: 'example' };
   });
+}
+
+/**
+ * Which stored traces a behaviour's spec judges: for every rule of the endpoint that decides the
+ * behaviour (all its traces satisfy the rule's condition, or none does), a clause for that arm.
+ * The rule's measurement over all traffic says so when modeling had it; otherwise the behaviour's
+ * sampled traces do. No clause: nothing decides the behaviour (chance, state), and the spec
+ * judges every trace of the endpoint whose structure is its own.
+ */
+export function applicabilityOf(
+  ctx: SynthesisContext,
+  endpoint: string,
+  fingerprint: string,
+  traces: readonly TraceIndex[],
+): ApplicabilityClause[] {
+  const out: ApplicabilityClause[] = [];
+  for (const rule of ctx.rulesByEndpoint.get(endpoint) ?? []) {
+    let holds: boolean | undefined;
+    if (rule.measured !== undefined) {
+      const counted = rule.measured.behaviours.find((b) => b.fingerprint === fingerprint);
+      if (counted === undefined || counted.traces === 0) continue;
+      if (counted.holds === counted.traces) holds = true;
+      else if (counted.holds === 0) holds = false;
+    } else if (traces.length > 0) {
+      const outcomes = new Set(
+        traces.map(
+          (t) => evaluateConditionOn({ all: rule.atoms, at: rule.at }, t, undefined).holds,
+        ),
+      );
+      if (outcomes.size === 1) holds = outcomes.has(true);
+    }
+    if (holds === undefined) continue;
+    out.push({
+      when: { all: rule.atoms, at: rule.at },
+      holds,
+      reason: `rule: ${rule.effect} only if ${rule.condition}`,
+    });
+  }
+  return out;
 }
 
 function outcomeIsConstant(rule: ModelRule, traces: readonly TraceIndex[]): boolean {

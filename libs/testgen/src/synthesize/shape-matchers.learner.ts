@@ -2,6 +2,7 @@ import { entryEndpoint, semanticKey } from '@t2t/fingerprint';
 import type { IndexedSpan } from '../evaluate/trace.index';
 import type { AttributeMatcher } from '../spec/test-spec.model';
 import type { ShapeProfile } from './behaviour.profile';
+import { isEnvironmentAttribute } from './environment.attributes';
 import { learnAttributeMatcher, learnStatusMatcher, type LearnedStatus } from './matcher.learner';
 import { isRequestAttribute } from './request.analyzer';
 import type { SynthesisOptions } from './synthesis.options';
@@ -46,8 +47,9 @@ export interface ShapeLearningOptions extends SynthesisOptions {
  *   shows that the sample could plausibly have missed (see MISS_PLAUSIBILITY);
  * - for the entry span, a closed set from the pool replaces an open one from too few samples.
  *
- * Noise attributes and attributes the shape's identity is computed from (already pinned by the
- * selector) get no matcher; neither do bare presence checks on inner spans.
+ * Noise attributes, environment attributes (hosts, ports, versions: see isEnvironmentAttribute)
+ * and attributes the shape's identity is computed from (already pinned by the selector) get no
+ * matcher; neither do bare presence checks on inner spans.
  */
 export function learnShapeAttributes(
   shape: ShapeProfile,
@@ -60,7 +62,8 @@ export function learnShapeAttributes(
   for (const s of instances) for (const k of Object.keys(s.span.attributes)) keys.add(k);
   const out: Record<string, AttributeMatcher> = {};
   for (const key of [...keys].sort()) {
-    if (NOISE_KEY.test(key) || isStructural(shape, key, instances[0])) continue;
+    if (NOISE_KEY.test(key) || isEnvironmentAttribute(key)) continue;
+    if (isStructural(shape, key, instances[0])) continue;
     if (options.hiddenErrors && !shape.entry && OUTCOME_KEY.test(key)) continue;
     const own = instances.map((s) => s.span.attributes[key]);
     const pool = poolInstances.map((s) => s.span.attributes[key]);

@@ -1,5 +1,6 @@
 import type { ModelTrace } from '@t2t/model';
 import {
+  describeAtoms,
   evaluateAssertion,
   evaluateAssertions,
   evaluateConditionOn,
@@ -24,6 +25,25 @@ export interface VerifyOptions {
   mutate?: MutationStrategy;
   /** Recorded traces each check is mutated from before it is declared unable to fail. Default 3. */
   mutationTraces?: number;
+  /**
+   * What every stored trace of the period shows about conditions the spec branches on (a rule's
+   * measurement over all traffic): the recorded traces are a sample, and a branch that fails on
+   * stored traffic the sample missed would fail in production.
+   */
+  stored?: readonly StoredConditionEvidence[];
+}
+
+/** A rule's condition counted over all stored traffic, as its conditional assertion reads it. */
+export interface StoredConditionEvidence {
+  /** `describeAtoms(when.all)` of the conditional, and its deciding handler. */
+  condition: string;
+  at?: string;
+  /** Traces where the condition holds but the effect did not happen (the `then` branch fails). */
+  thenFails: number;
+  /** Traces where the condition fails but the effect happened (the `else` branch fails). */
+  elseFails: number;
+  /** Traces counted. */
+  traces: number;
 }
 
 interface Run {
@@ -32,6 +52,7 @@ interface Run {
   donors: readonly ModelTrace[];
   dropped: DroppedCheck[];
   tried: number;
+  stored: readonly StoredConditionEvidence[];
 }
 
 /**
@@ -58,6 +79,7 @@ export function verifySpec(spec: TestSpec, options: VerifyOptions): TestSpec {
     donors: [...options.recorded, ...(options.recordedSteps ?? []).flat()],
     dropped: [],
     tried: 0,
+    stored: options.stored ?? [],
   };
   const recorded = options.recorded;
   const assertions =
@@ -138,8 +160,25 @@ function verifyOne(
     const no: ModelTrace[] = [];
     for (const t of traces)
       (evaluateConditionOn(a.when, indexTrace(t), undefined).holds ? yes : no).push(t);
+    const condition = describeAtoms(a.when.all);
+    const stored = run.stored.find(
+      (e) => e.condition === condition && (e.at === undefined || e.at === a.when.at),
+    );
     const branch = (list: Assertion[], arm: 'then' | 'else', pool: ModelTrace[]) => {
       if (list.length === 0) return [];
+      const storedFails =
+        stored === undefined ? 0 : arm === 'then' ? stored.thenFails : stored.elseFails;
+      if (storedFails > 0) {
+        list.forEach((x, i) =>
+          run.dropped.push({
+            path: `${path}.${arm}[${i}]`,
+            assertionId: x.id,
+            reason: 'fails-on-recorded',
+            detail: `the ${arm} branch fails on ${storedFails} of ${stored!.traces} stored traces of the period (${condition})`,
+          }),
+        );
+        return [];
+      }
       if (pool.length === 0) {
         list.forEach((x, i) =>
           run.dropped.push({
