@@ -379,6 +379,79 @@ describe('trace-based tests of a live instrumented service (issue 7, Show)', () 
     }
   }, 180_000);
 
+  it('the generated tests pass against a second deployment that differs only in its environment', async () => {
+    // Staging: other ports, the potato handler reached by name instead of address, another
+    // service version and deployment name, other database hosts and names; the same code and data.
+    const environment = {
+      serviceVersion: '2.0.0-rc.1',
+      name: 'staging',
+      dbHost: 'orders-db.staging.internal',
+      dbName: 'shop_staging',
+    };
+    const stagingOrders = join(work, 'staging-orders.jsonl');
+    writeFileSync(stagingOrders, readFileSync(ordersFile));
+    const stagingHandler = await startPotatoService({
+      role: 'potato-handler',
+      otlpTracesUrl: otlpUrl,
+      environment: {
+        ...environment,
+        dbHost: 'potatoes-db.staging.internal',
+        dbName: 'potatoes_staging',
+      },
+    });
+    const staging = await startPotatoService({
+      role: 'shop',
+      otlpTracesUrl: otlpUrl,
+      potatoHandlerUrl: `http://localhost:${stagingHandler.port}`,
+      ordersFile: stagingOrders,
+      environment,
+    });
+    try {
+      const since = new Date().toISOString();
+      // Staging traffic, stored like production's.
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${staging.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            user: { id: 2000 + i, likes_potatoes: i % 2 === 0 },
+            cart: { items: 1 + i },
+          }),
+        });
+        expect(res.status).toBe(201);
+        await res.text();
+      }
+      const live = await step('test run, staging', () =>
+        cli(
+          'run',
+          join(work, 'generated'),
+          '--target',
+          staging.url,
+          '--settle',
+          '1s',
+          '--poll',
+          '100ms',
+          '--junit',
+          join(work, 'staging.xml'),
+        ),
+      );
+      figures.push(`test run, staging:\n${live.stdout.replace(/^/gm, '    ')}`);
+      expect(live.stdout).toMatch(/6 run\(s\) of 5 spec\(s\): 6 passed, 0 failed, 0 error\(s\)/);
+      expect(live.code).toBe(0);
+      // Staging's stored traffic judged by the same tests: nothing fails, nothing is unknown.
+      const verify = await step('test verify, staging', () =>
+        cli('verify', '--since', since, '--until', '0s'),
+      );
+      figures.push(`test verify, staging:\n${verify.stdout.replace(/^/gm, '    ')}`);
+      expect(failing(verify.stdout)).toEqual([]);
+      expect(verify.stdout).not.toMatch(/^! /m);
+      expect(verify.code).toBe(0);
+    } finally {
+      await staging.stop();
+      await stagingHandler.stop();
+    }
+  }, 180_000);
+
   async function faultRound(
     name: string,
     faults: Parameters<typeof startShop>[0],

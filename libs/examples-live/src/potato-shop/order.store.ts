@@ -10,14 +10,19 @@ export interface Order {
   potatoes: boolean;
 }
 
-/** Attributes a PostgreSQL client instrumentation records (stable database semantic conventions). */
-const DB = {
-  'db.system.name': 'postgresql',
-  'db.namespace': 'shop',
-  'db.collection.name': 'orders',
-  'server.address': 'orders-db.internal',
-  'server.port': 5432,
-} as const;
+/**
+ * Attributes a PostgreSQL client instrumentation records (stable database semantic conventions);
+ * host and database name are the deployment's.
+ */
+function dbAttributes(host: string, name: string) {
+  return {
+    'db.system.name': 'postgresql',
+    'db.namespace': name,
+    'db.collection.name': 'orders',
+    'server.address': host,
+    'server.port': 5432,
+  } as const;
+}
 
 /**
  * The shop's `orders` table: a JSON-lines file (so orders survive a restart, like a database),
@@ -29,7 +34,13 @@ export class OrderStore {
   private nextId = 1;
   private readonly tracer: Tracer = trace.getTracer('potato-shop-db', '1.0.0');
 
-  constructor(private readonly file: string) {
+  private readonly db: ReturnType<typeof dbAttributes>;
+
+  constructor(
+    private readonly file: string,
+    database: { host?: string; name?: string } = {},
+  ) {
+    this.db = dbAttributes(database.host || 'orders-db.internal', database.name || 'shop');
     mkdirSync(dirname(file), { recursive: true });
     if (existsSync(file)) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -81,7 +92,7 @@ export class OrderStore {
       name,
       {
         kind: SpanKind.CLIENT,
-        attributes: { ...DB, 'db.operation.name': operation, 'db.query.text': text },
+        attributes: { ...this.db, 'db.operation.name': operation, 'db.query.text': text },
       },
       async (span) => {
         try {

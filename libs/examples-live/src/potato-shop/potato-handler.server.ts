@@ -1,4 +1,5 @@
 // `http`, not `node:http`: the instrumentation patches the module under this name.
+import type { PotatoShopConfig } from './potato-shop.env';
 import { createServer, type Server } from 'http';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { between, field, readJson, sendJson, work } from './http.helpers';
@@ -7,7 +8,9 @@ import { between, field, readJson, sendJson, work } from './http.helpers';
  * `potato-handler`: POST /potatoes peels potatoes for a user and records the potato order in its
  * own store (a MongoDB-shaped client span). Called by the shop only for potato lovers.
  */
-export function createPotatoHandlerServer(): Server {
+export function createPotatoHandlerServer(
+  config: Pick<PotatoShopConfig, 'dbHost' | 'dbName'>,
+): Server {
   const tracer = trace.getTracer('potato-handler', '0.9.2');
   return createServer((req, res) => {
     const handle = async () => {
@@ -32,10 +35,10 @@ export function createPotatoHandlerServer(): Server {
           kind: SpanKind.CLIENT,
           attributes: {
             'db.system.name': 'mongodb',
-            'db.namespace': 'potatoes',
+            'db.namespace': config.dbName || 'potatoes',
             'db.collection.name': 'potato_orders',
             'db.operation.name': 'insert',
-            'server.address': 'potatoes-db.internal',
+            'server.address': config.dbHost || 'potatoes-db.internal',
             'server.port': 27017,
           },
         },

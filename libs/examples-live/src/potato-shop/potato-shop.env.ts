@@ -34,6 +34,26 @@ export const potatoShopEnv = defineEnv('potato-shop', {
     default: './data/potato-shop/orders.jsonl',
     doc: 'Shop: the orders "table", one JSON line per order; kept across restarts like a database.',
   }),
+  serviceVersion: str({
+    key: 'SERVICE_VERSION',
+    default: '1.4.2',
+    doc: 'Resource attribute `service.version` (environment: differs between deployments).',
+  }),
+  deploymentEnvironment: str({
+    key: 'DEPLOYMENT_ENVIRONMENT',
+    default: 'test',
+    doc: 'Resource attribute `deployment.environment.name`.',
+  }),
+  dbHost: str({
+    key: 'DB_HOST',
+    default: '',
+    doc: 'Host name the database spans record (`server.address`); empty: `orders-db.internal` (shop) or `potatoes-db.internal` (potato handler).',
+  }),
+  dbName: str({
+    key: 'DB_NAME',
+    default: '',
+    doc: 'Database name the database spans record (`db.namespace`); empty: `shop` or `potatoes`.',
+  }),
   dropDbWrite: bool({
     key: 'DROP_DB_WRITE',
     default: false,

@@ -9,7 +9,8 @@ import { createPotatoHandlerServer } from './potato-handler.server';
 import { createShopServer } from './shop.server';
 
 async function main(): Promise<void> {
-  const server = config.role === 'shop' ? createShopServer(config) : createPotatoHandlerServer();
+  const server =
+    config.role === 'shop' ? createShopServer(config) : createPotatoHandlerServer(config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, '127.0.0.1', () => resolve());

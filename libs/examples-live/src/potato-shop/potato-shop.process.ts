@@ -15,6 +15,11 @@ export interface PotatoServiceOptions {
   ordersFile?: string;
   exportDelayMs?: number;
   faults?: { dropDbWrite?: boolean; flipPotatoBranch?: boolean; leakTraceContext?: boolean };
+  /**
+   * Where it runs: what differs between two deployments of the same code (resource attributes,
+   * database host and name). Defaults: the shop's usual values.
+   */
+  environment?: { serviceVersion?: string; name?: string; dbHost?: string; dbName?: string };
   /** How long start-up may take, ms. Default 30 s (the TypeScript is compiled on the fly). */
   startTimeoutMs?: number;
 }
@@ -47,6 +52,11 @@ export async function startPotatoService(o: PotatoServiceOptions): Promise<Runni
   if (o.otlpTracesUrl !== undefined) env.OTLP_TRACES_URL = o.otlpTracesUrl;
   if (o.potatoHandlerUrl !== undefined) env.POTATO_HANDLER_URL = o.potatoHandlerUrl;
   if (o.ordersFile !== undefined) env.ORDERS_FILE = o.ordersFile;
+  if (o.environment?.serviceVersion !== undefined)
+    env.SERVICE_VERSION = o.environment.serviceVersion;
+  if (o.environment?.name !== undefined) env.DEPLOYMENT_ENVIRONMENT = o.environment.name;
+  if (o.environment?.dbHost !== undefined) env.DB_HOST = o.environment.dbHost;
+  if (o.environment?.dbName !== undefined) env.DB_NAME = o.environment.dbName;
   const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
     cwd: ROOT,
     env,

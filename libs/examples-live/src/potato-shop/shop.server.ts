@@ -24,7 +24,7 @@ import type { PotatoShopConfig } from './potato-shop.env';
  * switches change the code paths the way a bad commit would.
  */
 export function createShopServer(config: PotatoShopConfig): Server {
-  const store = new OrderStore(config.ordersFile);
+  const store = new OrderStore(config.ordersFile, { host: config.dbHost, name: config.dbName });
   const tracer = trace.getTracer('potato-shop', '1.4.2');
   const leaks: NodeJS.Timeout[] = [];
 

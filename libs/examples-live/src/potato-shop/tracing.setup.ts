@@ -27,8 +27,8 @@ export function startTracing(
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       'service.name': serviceName,
-      'service.version': '1.4.2',
-      'deployment.environment.name': 'test',
+      'service.version': config.serviceVersion,
+      'deployment.environment.name': config.deploymentEnvironment,
     }),
     spanProcessors,
   });
