@@ -10,7 +10,9 @@
  */
 import { encodeTraceRequestProto } from '@t2t/otlp';
 import {
+  bankSystem,
   checkoutSystem,
+  deliverySystem,
   generateTraces,
   iterateTraces,
   potatoSystem,
@@ -43,6 +45,8 @@ const figures: Record<string, number> = {};
 for (const [name, system] of [
   ['potato', potatoSystem],
   ['checkout', checkoutSystem],
+  ['bank', bankSystem],
+  ['delivery', deliverySystem],
 ] as const) {
   for (const noise of [false, true]) {
     run(system, { noise }, 100_000);

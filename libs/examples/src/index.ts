@@ -3,6 +3,7 @@ export * from './model/system.dsl';
 export { satisfies, negate, describeCondition } from './model/condition.evaluator';
 export { endpointKey, endpointName } from './model/endpoint-key.format';
 export { validateSystem, SystemDefinitionError } from './compile/system.compiler';
+export { DEFAULT_ENVIRONMENT, type EnvironmentOptions } from './compile/deployment.environment';
 export {
   generateTraces,
   iterateTraces,
@@ -14,11 +15,8 @@ export {
 export type { GeneratedTrace, Decision } from './generation/generated-trace.model';
 export { toOtlpRequests, type PackOptions } from './generation/otlp-request.packer';
 export * from './truth/ground-truth.model';
-export {
-  groundTruth,
-  GroundTruthError,
-  type GroundTruthOptions,
-} from './truth/ground-truth.builder';
+export { groundTruth, type GroundTruthOptions } from './truth/ground-truth.builder';
+export { GroundTruthError } from './truth/ground-truth.error';
 export { diffGroundTruth, type TruthDiff, type TruthDelta } from './truth/ground-truth.diff';
 export { edgeKey, describeEffect } from './truth/edge.format';
 export {
@@ -33,3 +31,5 @@ export {
 export { withEndpoint, withoutDbWrites, withPropagation, mapSteps } from './drift/system.drift';
 export { potatoSystem } from './systems/potato.system';
 export { checkoutSystem } from './systems/checkout.system';
+export { bankSystem } from './systems/bank.system';
+export { deliverySystem } from './systems/delivery.system';

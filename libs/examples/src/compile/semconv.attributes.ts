@@ -29,6 +29,32 @@ const PORTS: Record<DbSystem | 'redis' | MessagingSystem, bigint> = {
 /** Every service listens on this port; hosts are the service names (cluster DNS). */
 export const SERVICE_PORT = 8080n;
 
+/**
+ * Where a peer listens, as a span records it (server.address / net.peer.name and the port). The
+ * functions below give each peer's address in the default deployment; the compiler passes it
+ * through the environment (compile/deployment.environment.ts) before it reaches a span.
+ */
+export interface Address {
+  readonly host: string;
+  readonly port: bigint;
+}
+
+export function serviceAddress(service: string): Address {
+  return { host: service, port: SERVICE_PORT };
+}
+
+export function dbAddress(system: DbSystem, database: string): Address {
+  return { host: `${database}-${system === 'mongodb' ? 'mongo' : 'db'}`, port: PORTS[system] };
+}
+
+export function cacheAddress(): Address {
+  return { host: 'redis', port: PORTS.redis };
+}
+
+export function brokerAddress(system: MessagingSystem): Address {
+  return { host: system, port: PORTS[system] };
+}
+
 export interface HttpServerShape {
   readonly spanName: string;
   readonly attrs: readonly Attr[];
@@ -39,7 +65,7 @@ export interface HttpServerShape {
 
 export function httpServer(
   flavour: SemconvFlavour,
-  host: string,
+  self: Address,
   method: HttpMethod,
   route: string,
 ): HttpServerShape {
@@ -51,8 +77,8 @@ export function httpServer(
         ['http.request.method', method],
         ['http.route', route],
         ['url.scheme', 'http'],
-        ['server.address', host],
-        ['server.port', SERVICE_PORT],
+        ['server.address', self.host],
+        ['server.port', self.port],
         ['network.protocol.version', '1.1'],
       ],
       pathKey: 'url.path',
@@ -65,8 +91,8 @@ export function httpServer(
       ['http.method', method],
       ['http.route', route],
       ['http.scheme', 'http'],
-      ['net.host.name', host],
-      ['net.host.port', SERVICE_PORT],
+      ['net.host.name', self.host],
+      ['net.host.port', self.port],
       ['http.flavor', '1.1'],
     ],
     pathKey: 'http.target',
@@ -121,28 +147,31 @@ export interface RpcShape {
   readonly statusKey: string;
 }
 
-/** gRPC spans (client and server alike) carry rpc.* in both generations; only the peer names differ. */
+/**
+ * gRPC spans (client and server alike) carry rpc.* in both generations; only the peer names differ.
+ * `server` is the serving service's address, on both sides of the call.
+ */
 export function rpcSpan(
   flavour: SemconvFlavour,
   side: 'client' | 'server',
-  host: string,
+  server: Address,
   rpcService: string,
   method: string,
 ): RpcShape {
   const peer: Attr[] =
     flavour === 'current'
       ? [
-          ['server.address', host],
-          ['server.port', SERVICE_PORT],
+          ['server.address', server.host],
+          ['server.port', server.port],
         ]
       : side === 'client'
         ? [
-            ['net.peer.name', host],
-            ['net.peer.port', SERVICE_PORT],
+            ['net.peer.name', server.host],
+            ['net.peer.port', server.port],
           ]
         : [
-            ['net.host.name', host],
-            ['net.host.port', SERVICE_PORT],
+            ['net.host.name', server.host],
+            ['net.host.port', server.port],
           ];
   return {
     spanName: `${rpcService}/${method}`,
@@ -156,10 +185,6 @@ export interface DbShape {
   readonly attrs: readonly Attr[];
 }
 
-export function dbHost(system: DbSystem | 'redis', database: string): string {
-  return system === 'redis' ? 'redis' : `${database}-${system === 'mongodb' ? 'mongo' : 'db'}`;
-}
-
 export function dbClient(
   flavour: SemconvFlavour,
   system: DbSystem,
@@ -167,8 +192,8 @@ export function dbClient(
   table: string,
   database: string,
   statement: string,
+  server: Address,
 ): DbShape {
-  const host = dbHost(system, database);
   if (flavour === 'current') {
     return {
       spanName: `${operation} ${table}`,
@@ -178,8 +203,8 @@ export function dbClient(
         ['db.operation.name', operation],
         ['db.collection.name', table],
         ['db.query.text', statement],
-        ['server.address', host],
-        ['server.port', PORTS[system]],
+        ['server.address', server.host],
+        ['server.port', server.port],
       ],
     };
   }
@@ -191,8 +216,8 @@ export function dbClient(
       ['db.operation', operation],
       [system === 'mongodb' ? 'db.mongodb.collection' : 'db.sql.table', table],
       ['db.statement', statement],
-      ['net.peer.name', host],
-      ['net.peer.port', PORTS[system]],
+      ['net.peer.name', server.host],
+      ['net.peer.port', server.port],
     ],
   };
 }
@@ -229,7 +254,11 @@ export interface RedisShape {
   readonly statementKey: string;
 }
 
-export function redisClient(flavour: SemconvFlavour, operation: string): RedisShape {
+export function redisClient(
+  flavour: SemconvFlavour,
+  operation: string,
+  server: Address,
+): RedisShape {
   if (flavour === 'current') {
     return {
       spanName: operation,
@@ -237,8 +266,8 @@ export function redisClient(flavour: SemconvFlavour, operation: string): RedisSh
         ['db.system.name', 'redis'],
         ['db.operation.name', operation],
         ['db.namespace', '0'],
-        ['server.address', 'redis'],
-        ['server.port', PORTS.redis],
+        ['server.address', server.host],
+        ['server.port', server.port],
       ],
       statementKey: 'db.query.text',
     };
@@ -248,8 +277,8 @@ export function redisClient(flavour: SemconvFlavour, operation: string): RedisSh
     attrs: [
       ['db.system', 'redis'],
       ['db.redis.database_index', 0n],
-      ['net.peer.name', 'redis'],
-      ['net.peer.port', PORTS.redis],
+      ['net.peer.name', server.host],
+      ['net.peer.port', server.port],
     ],
     statementKey: 'db.statement',
   };
@@ -268,8 +297,8 @@ export function messagingSpan(
   system: MessagingSystem,
   destination: string,
   group: string,
+  broker: Address,
 ): MessagingShape {
-  const broker = system === 'kafka' ? 'kafka' : 'rabbitmq';
   if (flavour === 'current') {
     const operation = side === 'producer' ? 'send' : 'process';
     const attrs: Attr[] = [
@@ -277,8 +306,8 @@ export function messagingSpan(
       ['messaging.destination.name', destination],
       ['messaging.operation.type', operation],
       ['messaging.operation.name', operation],
-      ['server.address', broker],
-      ['server.port', PORTS[system]],
+      ['server.address', broker.host],
+      ['server.port', broker.port],
     ];
     if (side === 'consumer') attrs.push(['messaging.consumer.group.name', group]);
     return { spanName: `${operation} ${destination}`, attrs, messageIdKey: 'messaging.message.id' };
@@ -287,7 +316,7 @@ export function messagingSpan(
     ['messaging.system', system],
     ['messaging.destination', destination],
     ['messaging.destination_kind', system === 'kafka' ? 'topic' : 'queue'],
-    ['net.peer.name', broker],
+    ['net.peer.name', broker.host],
   ];
   if (side === 'consumer') {
     attrs.push(['messaging.operation', 'process']);

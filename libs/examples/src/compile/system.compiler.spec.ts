@@ -5,16 +5,18 @@ import {
   consume,
   db,
   defineSystem,
+  double,
   external,
   http,
   internal,
+  logNormal,
   publish,
   repeat,
   seq,
   service,
   traffic,
 } from '../model/system.dsl';
-import type { EndpointDefinition, Step } from '../model/system.model';
+import type { Distribution, EndpointDefinition, Step } from '../model/system.model';
 import { SystemDefinitionError, validateSystem } from './system.compiler';
 
 function system(
@@ -117,6 +119,31 @@ describe(validateSystem.name, () => {
       ),
     ).toEqual([
       'a|HTTP GET /: a repeat body reaches a branch, failure or retry, so its iterations could differ',
+    ]);
+  });
+
+  it('refuses continuous distributions it cannot draw from', () => {
+    const drawing = (attributes: Record<string, Distribution>) =>
+      defineSystem({
+        name: 'x',
+        description: '',
+        services: [service('a', { language: 'go', semconv: 'current' }, [http('GET', '/')])],
+        traffic: [traffic({ service: 'a', endpoint: 'GET /' }, { weight: 1, attributes })],
+      });
+    expect(
+      problems(
+        drawing({
+          amount: logNormal(0, 1),
+          fee: double(5, 5),
+          ok: double(0, 1, { decimals: 2 }),
+        }),
+      ),
+    ).toEqual([
+      'traffic to a|HTTP GET /: amount: a log-normal needs a positive median and sigma, got median 0, sigma 1',
+      'traffic to a|HTTP GET /: fee: a uniform double needs finite min < max, got [5, 5)',
+    ]);
+    expect(problems(drawing({ amount: logNormal(100, 0.5, { decimals: -1 }) }))).toEqual([
+      'traffic to a|HTTP GET /: amount: decimals must be a non-negative integer, got -1',
     ]);
   });
 

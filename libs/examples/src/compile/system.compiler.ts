@@ -8,6 +8,7 @@ import type {
   Step,
   SystemDefinition,
 } from '../model/system.model';
+import { continuousProblem, isContinuous } from '../model/continuous.attribute';
 import { cumulativeWeights, fnv1a32 } from '../random/seeded.random';
 import type { EdgeTruth, EntityTruth } from '../truth/ground-truth.model';
 import type {
@@ -20,13 +21,20 @@ import type {
   Template,
 } from './compiled-system.model';
 import {
+  resolveEnvironment,
+  type Deployment,
+  type EnvironmentOptions,
+} from './deployment.environment';
+import {
   SDK_VERSIONS,
   scopeName,
   scopeVersion,
   type Instrumentation,
 } from './instrumentation.scopes';
 import {
-  SERVICE_PORT,
+  brokerAddress,
+  cacheAddress,
+  dbAddress,
   dbClient,
   defaultStatement,
   httpClient,
@@ -34,6 +42,7 @@ import {
   messagingSpan,
   redisClient,
   rpcSpan,
+  serviceAddress,
 } from './semconv.attributes';
 
 /** A system definition that cannot be generated; `problems` lists every problem found. */
@@ -47,14 +56,28 @@ export class SystemDefinitionError extends Error {
   }
 }
 
-const cache = new WeakMap<SystemDefinition, CompiledSystem>();
+/** Compiled systems per definition object, then per environment (see Deployment.key). */
+const cache = new WeakMap<SystemDefinition, Map<string, CompiledSystem>>();
 
-/** Compiles (and caches, per definition object) a system; throws SystemDefinitionError. */
-export function compileSystem(definition: SystemDefinition): CompiledSystem {
-  let compiled = cache.get(definition);
+/**
+ * Compiles (and caches, per definition object and environment) a system; throws
+ * SystemDefinitionError, or RangeError for bad environment options. The environment only changes
+ * the precomputed span attributes and resources; what the ground truth reads is the same in all.
+ */
+export function compileSystem(
+  definition: SystemDefinition,
+  environment?: EnvironmentOptions,
+): CompiledSystem {
+  const deployment = resolveEnvironment(environment);
+  let byEnvironment = cache.get(definition);
+  if (byEnvironment === undefined) {
+    byEnvironment = new Map<string, CompiledSystem>();
+    cache.set(definition, byEnvironment);
+  }
+  let compiled = byEnvironment.get(deployment.key);
   if (compiled === undefined) {
-    compiled = new SystemCompiler(definition).compile();
-    cache.set(definition, compiled);
+    compiled = new SystemCompiler(definition, deployment).compile();
+    byEnvironment.set(deployment.key, compiled);
   }
   return compiled;
 }
@@ -86,7 +109,10 @@ class SystemCompiler {
   private readonly topics = new Map<string, MessagingSystem>();
   private nextWhenId = 0;
 
-  constructor(private readonly system: SystemDefinition) {}
+  constructor(
+    private readonly system: SystemDefinition,
+    private readonly deployment: Deployment,
+  ) {}
 
   compile(): CompiledSystem {
     const { system } = this;
@@ -139,28 +165,35 @@ class SystemCompiler {
 
   private compileService(definition: ServiceDefinition, index: number): CompiledService {
     const { name, language, semconv, version } = definition;
-    const podHash = fnv1a32(`${this.system.name}/${name}`).toString(16).padStart(8, '0');
+    const { deployment } = this;
+    const podHash = fnv1a32(deployment.podSeed(this.system.name, name))
+      .toString(16)
+      .padStart(8, '0');
     const resources: Resource[] = [];
     for (let replica = 0; replica < Math.max(1, definition.replicas); replica++) {
       const pod = `${name}-${podHash.slice(0, 6)}-${podHash.slice(6)}${replica}`;
-      resources.push({
-        attributes: attributes([
-          ['service.name', name],
-          ['service.namespace', this.system.name],
-          ['service.version', version],
-          ['service.instance.id', pod],
-          ['host.name', pod],
-          [
-            semconv === 'current' ? 'deployment.environment.name' : 'deployment.environment',
-            'production',
-          ],
-          ['telemetry.sdk.name', 'opentelemetry'],
-          ['telemetry.sdk.language', language],
-          ['telemetry.sdk.version', SDK_VERSIONS[language][semconv]],
-        ]),
-        droppedAttributesCount: 0,
-        schemaUrl: '',
-      });
+      const pairs: [string, string][] = [
+        ['service.name', name],
+        ['service.namespace', this.system.name],
+        ['service.version', deployment.version(version)],
+        ['service.instance.id', pod],
+        ['host.name', pod],
+        [
+          semconv === 'current' ? 'deployment.environment.name' : 'deployment.environment',
+          deployment.name,
+        ],
+        ['telemetry.sdk.name', 'opentelemetry'],
+        ['telemetry.sdk.language', language],
+        ['telemetry.sdk.version', SDK_VERSIONS[language][semconv]],
+      ];
+      if (deployment.namespace !== undefined) {
+        pairs.push(
+          ['k8s.namespace.name', deployment.namespace],
+          ['k8s.deployment.name', name],
+          ['k8s.pod.name', pod],
+        );
+      }
+      resources.push({ attributes: attributes(pairs), droppedAttributesCount: 0, schemaUrl: '' });
     }
     const instrumentations: Instrumentation[] = [
       'http-server',
@@ -203,7 +236,7 @@ class SystemCompiler {
       case 'http': {
         const shape = httpServer(
           service.flavour,
-          service.name,
+          this.deployment.internal(serviceAddress(service.name)),
           definition.method,
           definition.route,
         );
@@ -226,7 +259,7 @@ class SystemCompiler {
         const shape = rpcSpan(
           service.flavour,
           'server',
-          service.name,
+          this.deployment.internal(serviceAddress(service.name)),
           definition.service,
           definition.method,
         );
@@ -253,6 +286,7 @@ class SystemCompiler {
           system,
           definition.topic,
           definition.group,
+          this.deployment.internal(brokerAddress(system)),
         );
         endpoint = {
           ...common,
@@ -309,14 +343,9 @@ class SystemCompiler {
           route: targetDef.kind === 'http' ? targetDef.route : target.name,
         };
         const params = step.params ?? {};
+        const server = this.deployment.internal(serviceAddress(target.service.name));
         if (targetDef.kind === 'rpc') {
-          const shape = rpcSpan(
-            flavour,
-            'client',
-            target.service.name,
-            targetDef.service,
-            targetDef.method,
-          );
+          const shape = rpcSpan(flavour, 'client', server, targetDef.service, targetDef.method);
           return {
             kind: 'call',
             scope: service.scopes.grpc,
@@ -337,8 +366,8 @@ class SystemCompiler {
         const method = targetDef.kind === 'http' ? targetDef.method : 'POST';
         const shape = httpClient(flavour, {
           scheme: 'http',
-          host: target.service.name,
-          port: SERVICE_PORT,
+          host: server.host,
+          port: server.port,
           method,
         });
         return {
@@ -371,6 +400,7 @@ class SystemCompiler {
           step.table,
           step.database,
           statement,
+          this.deployment.internal(dbAddress(step.system, step.database)),
         );
         const read = READ_OPERATIONS.has(step.operation);
         const entity: EntityTruth = {
@@ -396,7 +426,11 @@ class SystemCompiler {
         };
       }
       case 'cache': {
-        const shape = redisClient(flavour, step.operation);
+        const shape = redisClient(
+          flavour,
+          step.operation,
+          this.deployment.internal(cacheAddress()),
+        );
         const name = step.key.replace(/\{[^}]*\}/g, '{id}');
         return {
           kind: 'cache',
@@ -420,7 +454,14 @@ class SystemCompiler {
       }
       case 'publish': {
         const system = this.topicSystem(step.topic);
-        const shape = messagingSpan(flavour, 'producer', system, step.topic, '');
+        const shape = messagingSpan(
+          flavour,
+          'producer',
+          system,
+          step.topic,
+          '',
+          this.deployment.internal(brokerAddress(system)),
+        );
         const node: PublishNode = {
           kind: 'publish',
           scope: service.scopes[system],
@@ -450,7 +491,7 @@ class SystemCompiler {
         }
         const shape = httpClient(flavour, {
           scheme: 'https',
-          host: step.host,
+          host: this.deployment.external(step.host),
           port: 443n,
           method: step.method,
         });
@@ -560,6 +601,10 @@ class SystemCompiler {
       }
       if (!(definition.weight > 0))
         this.problem(`traffic to ${endpoint.key} needs a positive weight`);
+      for (const [name, distribution] of Object.entries(definition.attributes)) {
+        const problem = isContinuous(distribution) ? continuousProblem(distribution) : undefined;
+        if (problem !== undefined) this.problem(`traffic to ${endpoint.key}: ${name}: ${problem}`);
+      }
       const params = definition.params ?? {};
       out.push({
         definition,

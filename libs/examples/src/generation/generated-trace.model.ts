@@ -35,6 +35,11 @@ export interface Decision {
   readonly attribute: string;
   readonly value: RequestValue | undefined;
   readonly outcome: boolean;
-  /** A value the attribute's distribution can take that gives the other outcome (for flip-branch). */
+  /**
+   * A value the attribute's distribution can take that gives the other outcome (for flip-branch);
+   * for a threshold the nearest one, so the flipped trace sits on the boundary: `10n` for
+   * `cart.items >= 10` when it failed, `999.99` for an amount in cents that met `>= 1000`.
+   * Undefined when no value can change the outcome.
+   */
   readonly flipTo: RequestValue | undefined;
 }

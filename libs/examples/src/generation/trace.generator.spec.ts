@@ -1,5 +1,7 @@
 import { SpanKind, StatusCode, type Span } from '@t2t/domain';
+import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
+import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
 import type { GeneratedTrace } from './generated-trace.model';
 import { DEFAULT_START_NS, generateTraces, iterateTraces } from './trace.generator';
@@ -67,7 +69,7 @@ function violations(traces: readonly GeneratedTrace[]): string[] {
 describe(generateTraces.name, () => {
   describe('determinism', () => {
     it('the same seed gives identical output', () => {
-      for (const system of [potatoSystem, checkoutSystem]) {
+      for (const system of [potatoSystem, checkoutSystem, bankSystem, deliverySystem]) {
         const a = generateTraces(system, { seed: 7, traces: 200 });
         const b = generateTraces(system, { seed: 7, traces: 200 });
         expect(b).toEqual(a);
@@ -104,6 +106,19 @@ describe(generateTraces.name, () => {
       ['checkout', checkoutSystem, {}],
       ['potato with noise', potatoSystem, { noise: true }],
       ['checkout with noise', checkoutSystem, { noise: true }],
+      ['bank', bankSystem, {}],
+      ['bank with noise', bankSystem, { noise: true }],
+      ['delivery', deliverySystem, {}],
+      [
+        'delivery with faults',
+        deliverySystem,
+        {
+          faults: [
+            { target: 'routing.maps.example', probability: 0.3 },
+            { target: 'menu:{id}', probability: 0.2 },
+          ],
+        },
+      ],
       [
         'checkout with faults',
         checkoutSystem,
@@ -344,7 +359,7 @@ describe(generateTraces.name, () => {
 
   describe('noise', () => {
     it('leaves every behaviour id (and request) unchanged while changing timings, ids and retries', () => {
-      for (const system of [potatoSystem, checkoutSystem]) {
+      for (const system of [potatoSystem, checkoutSystem, bankSystem, deliverySystem]) {
         const plain = generateTraces(system, { seed: 9, traces: 1_000 });
         const noisy = generateTraces(system, { seed: 9, traces: 1_000, noise: true });
         expect(noisy.map((t) => [t.requestIndex, t.endpoint, t.behaviour])).toEqual(

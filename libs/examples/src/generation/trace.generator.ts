@@ -18,8 +18,10 @@ import type {
   Template,
 } from '../compile/compiled-system.model';
 import type { Attr } from '../compile/semconv.attributes';
+import type { EnvironmentOptions } from '../compile/deployment.environment';
 import { checkFaults, compileSystem } from '../compile/system.compiler';
 import { describeCondition, satisfies } from '../model/condition.evaluator';
+import { continuousFlipValue, drawContinuous, isContinuous } from '../model/continuous.attribute';
 import type {
   Condition,
   Distribution,
@@ -55,6 +57,12 @@ export interface GenerateOptions {
   readonly faults?: readonly FaultSpec[];
   /** Noise: re-drawn timings, ids and retry counts, plus decoy attributes. Default off. */
   readonly noise?: boolean | NoiseOptions;
+  /**
+   * Generate as if deployed in another environment: other hosts, ports, versions, instance ids and
+   * environment name, the same requests, behaviours, structure, ids and timings. Default
+   * DEFAULT_ENVIRONMENT (production).
+   */
+  readonly environment?: EnvironmentOptions;
 }
 
 export interface FaultSpec {
@@ -87,7 +95,7 @@ export function* iterateTraces(
   system: SystemDefinition,
   options: GenerateOptions,
 ): Generator<GeneratedTrace, void, undefined> {
-  const generator = new TraceGenerator(compileSystem(system), options);
+  const generator = new TraceGenerator(compileSystem(system, options.environment), options);
   const first = options.firstIndex ?? 0;
   for (let i = first; i < first + options.traces; i++) yield* generator.request(i);
 }
@@ -261,7 +269,8 @@ class TraceGenerator {
       case 'int':
         return BigInt(r.int(d.min, d.max));
       case 'double':
-        return d.min + r.float() * (d.max - d.min);
+      case 'lognormal':
+        return drawContinuous(d, r);
       case 'numeric-id':
         return String(r.int(d.min, d.max));
       case 'uuid':
@@ -805,6 +814,7 @@ function flipValue(
   outcome: boolean,
   d: Distribution | undefined,
 ): RequestValue | undefined {
+  if (isContinuous(d)) return continuousFlipValue(condition, outcome, d);
   let candidates: RequestValue[] = [];
   if (d?.kind === 'bool') candidates = [true, false];
   else if (d?.kind === 'choice') candidates = [...d.values];

@@ -4,7 +4,9 @@ import { attributesToStringMap } from '@t2t/otlp';
 import { endpointOf, serviceOf } from '../../test/trace.observer';
 import type { GeneratedTrace } from '../generation/generated-trace.model';
 import { generateTraces } from '../generation/trace.generator';
+import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
+import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
 import { endpointKey, endpointName } from './endpoint-key.format';
 import { consume, grpc, http } from './system.dsl';
@@ -60,6 +62,10 @@ describe(endpointKey.name, () => {
     ['potato', potatoSystem, false],
     ['checkout', checkoutSystem, false],
     ['checkout with noise', checkoutSystem, true],
+    ['bank', bankSystem, false],
+    ['bank with noise', bankSystem, true],
+    ['delivery', deliverySystem, false],
+    ['delivery with noise', deliverySystem, true],
   ])('%s, read by libs/fingerprint', (_, system, noise) => {
     const traces = generateTraces(system, { seed: 31, traces: 1_000, noise });
 

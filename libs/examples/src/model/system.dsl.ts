@@ -242,7 +242,28 @@ export const is = (attribute: string, value: string | number | boolean): Conditi
 
 export const bool = (p: number): Distribution => ({ kind: 'bool', p });
 export const int = (min: number, max: number): Distribution => ({ kind: 'int', min, max });
-export const double = (min: number, max: number): Distribution => ({ kind: 'double', min, max });
+/** Uniform double in [min, max); `{ decimals: 2 }` rounds to cents. */
+export function double(
+  min: number,
+  max: number,
+  options: { decimals?: number } = {},
+): Distribution {
+  return options.decimals === undefined
+    ? { kind: 'double', min, max }
+    : { kind: 'double', min, max, decimals: options.decimals };
+}
+
+/** Log-normal double with the given median and log-scale spread; `{ decimals: 2 }` rounds to cents. */
+export function logNormal(
+  median: number,
+  sigma: number,
+  options: { decimals?: number } = {},
+): Distribution {
+  return options.decimals === undefined
+    ? { kind: 'lognormal', median, sigma }
+    : { kind: 'lognormal', median, sigma, decimals: options.decimals };
+}
+
 export const numericId = (min: number, max: number): Distribution => ({
   kind: 'numeric-id',
   min,

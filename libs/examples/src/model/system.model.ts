@@ -42,8 +42,23 @@ export type Distribution =
     }
   /** Uniform integer in [min, max], emitted as an OTLP int. */
   | { readonly kind: 'int'; readonly min: number; readonly max: number }
-  /** Uniform double in [min, max). */
-  | { readonly kind: 'double'; readonly min: number; readonly max: number }
+  /** Uniform double in [min, max), rounded to `decimals` places when given (amounts in cents). */
+  | {
+      readonly kind: 'double';
+      readonly min: number;
+      readonly max: number;
+      readonly decimals?: number;
+    }
+  /**
+   * Log-normal double: e^(ln median + sigma·Z) for a standard normal Z, the skewed shape of order
+   * values, sizes and durations; rounded to `decimals` places when given.
+   */
+  | {
+      readonly kind: 'lognormal';
+      readonly median: number;
+      readonly sigma: number;
+      readonly decimals?: number;
+    }
   /** A decimal id in [min, max] as a string (ids are strings in most services). */
   | { readonly kind: 'numeric-id'; readonly min: number; readonly max: number }
   | { readonly kind: 'uuid' }

@@ -1,15 +1,20 @@
-import { emptyObservation, observeTrace, traceShape } from '../../test/trace.observer';
-import type { GeneratedTrace } from '../generation/generated-trace.model';
+import { traceShape } from '../../test/trace.observer';
+import {
+  expectObservationMatches,
+  expectRulesHold,
+  expectSharesMatch,
+} from '../../test/truth.expectations';
 import { generateTraces, type FaultSpec } from '../generation/trace.generator';
-import { satisfies } from '../model/condition.evaluator';
 import {
   call,
   compare,
   db,
   defineSystem,
+  double,
   http,
   int,
   internal,
+  logNormal,
   seq,
   service,
   traffic,
@@ -18,44 +23,16 @@ import {
   is,
 } from '../model/system.dsl';
 import type { SystemDefinition } from '../model/system.model';
+import { standardNormalCdf } from '../random/normal.distribution';
+import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
+import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
 import { edgeKey } from './edge.format';
-import { GroundTruthError, groundTruth } from './ground-truth.builder';
-import type { SystemTruth } from './ground-truth.model';
+import { groundTruth } from './ground-truth.builder';
+import { GroundTruthError } from './ground-truth.error';
 
 const REQUESTS = 2_000;
-
-/** |observed - expected| within 5 standard deviations of a binomial count (plus rounding). */
-function expectShare(observed: number, n: number, p: number): void {
-  expect(Math.abs(observed - n * p)).toBeLessThanOrEqual(5 * Math.sqrt(n * p * (1 - p)) + 1);
-}
-
-function countBy<T>(items: readonly T[], key: (t: T) => string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const item of items) out.set(key(item), (out.get(key(item)) ?? 0) + 1);
-  return out;
-}
-
-function expectSharesMatch(truth: SystemTruth, traces: readonly GeneratedTrace[]): void {
-  const perEndpoint = countBy(traces, (t) => t.endpoint);
-  const perBehaviour = countBy(traces, (t) => `${t.endpoint} ${t.behaviour}`);
-  for (const b of truth.behaviours) {
-    expectShare(
-      perBehaviour.get(`${b.endpoint} ${b.id}`) ?? 0,
-      perEndpoint.get(b.endpoint) ?? 0,
-      b.share,
-    );
-  }
-  // Nothing outside the truth shows up.
-  const known = new Set(truth.behaviours.map((b) => `${b.endpoint} ${b.id}`));
-  expect([...perBehaviour.keys()].filter((k) => !known.has(k))).toEqual([]);
-  const requests = new Set(traces.map((t) => t.requestIndex)).size;
-  for (const e of truth.endpoints.filter((x) => x.entry)) {
-    const n = perEndpoint.get(e.key) ?? 0;
-    expectShare(n, requests, Math.min(1, e.tracesPerRequest));
-  }
-}
 
 describe(groundTruth.name, () => {
   describe('potato', () => {
@@ -248,6 +225,20 @@ describe(groundTruth.name, () => {
         ],
       },
     ],
+    ['delivery with noise', deliverySystem, { noise: true }],
+    [
+      'bank with faults',
+      bankSystem,
+      {
+        faults: [
+          { target: 'api.sanctions.example', probability: 0.3 },
+          {
+            target: 'ledger-service|RPC grpc bank.ledger.v1.Ledger/PostTransfer',
+            probability: 0.1,
+          },
+        ],
+      },
+    ],
   ] as const)(
     '%s: the generated traces agree with the truth',
     (_, system: SystemDefinition, options: { faults?: readonly FaultSpec[]; noise?: boolean }) => {
@@ -255,15 +246,7 @@ describe(groundTruth.name, () => {
       const traces = generateTraces(system, { seed: 1234, traces: REQUESTS, ...options });
 
       it('shows exactly the endpoints, entities and edges of the truth', () => {
-        const seen = emptyObservation();
-        for (const t of traces) observeTrace(t, seen);
-        expect([...seen.endpoints].sort()).toEqual(truth.endpoints.map((e) => e.key));
-        expect([...seen.edges.keys()].sort()).toEqual(truth.edges.map(edgeKey).sort());
-        expect(
-          [...seen.entities.values()].sort((a, b) =>
-            `${a.kind} ${a.name}` < `${b.kind} ${b.name}` ? -1 : 1,
-          ),
-        ).toEqual(truth.entities);
+        expectObservationMatches(truth, traces);
       });
 
       it(`shows each behaviour in its expected share over ${REQUESTS} requests`, () => {
@@ -271,22 +254,7 @@ describe(groundTruth.name, () => {
       });
 
       it('obeys every rule: the effect happens when the condition holds (as often as the confidence says) and never otherwise', () => {
-        for (const rule of truth.rules) {
-          const key = edgeKey(rule.edge);
-          let holds = 0;
-          let withEffect = 0;
-          for (const t of traces.filter((x) => x.endpoint === rule.endpoint)) {
-            const effect = observeTrace(t).edges.has(key);
-            if (rule.atoms.every((a) => satisfies(a, t.request[a.attribute]))) {
-              holds++;
-              if (effect) withEffect++;
-            } else {
-              expect(effect).toBe(false);
-            }
-          }
-          expect(holds).toBeGreaterThan(0);
-          expectShare(withEffect, holds, rule.confidence);
-        }
+        expectRulesHold(truth, traces);
       });
     },
   );
@@ -295,6 +263,9 @@ describe(groundTruth.name, () => {
     ['potato', potatoSystem, false],
     ['checkout', checkoutSystem, false],
     ['checkout with noise', checkoutSystem, true],
+    ['bank', bankSystem, false],
+    ['bank with noise', bankSystem, true],
+    ['delivery', deliverySystem, false],
   ])(
     '%s: a behaviour id is exactly one structure (modulo repeats and concurrency)',
     (_, system, noise) => {
@@ -392,6 +363,115 @@ describe(groundTruth.name, () => {
     const [rule] = groundTruth(system).rules;
     expect(rule.condition).toBe('vip = yes and n > 3');
     expect(rule.share).toBeCloseTo(0.25 * 0.25, 12);
+  });
+
+  describe('continuous attributes', () => {
+    /** A front endpoint whose handler is `step`, with one traffic entry drawing `attributes`. */
+    function oneEndpoint(
+      step: Parameters<typeof http>[2],
+      attributes: Parameters<typeof traffic>[1]['attributes'],
+    ): SystemDefinition {
+      return defineSystem({
+        name: 'continuous',
+        description: 'branches on a continuous attribute',
+        services: [
+          service('front', { language: 'nodejs', semconv: 'current' }, [
+            http('POST', '/pay', step),
+          ]),
+        ],
+        traffic: [traffic({ service: 'front', endpoint: 'POST /pay' }, { weight: 1, attributes })],
+      });
+    }
+    const write = (table: string) => db('postgresql', 'INSERT', table, { database: 'pay' });
+
+    it('splits a uniform double at thresholds exactly, correlated branches included', () => {
+      const system = oneEndpoint(
+        seq(
+          when(compare('amount', '>=', 50), write('reviews'), seq(), { then: 'reviewed' }),
+          when(compare('amount', '<', 170), seq(), write('escalations'), { else: 'escalated' }),
+        ),
+        { amount: double(10, 210) },
+      );
+      const truth = groundTruth(system);
+      // [10, 50) 0.2; [50, 170) 0.6; [170, 210) 0.2: the second branch only splits the first's arm.
+      expect(truth.behaviours.map((b) => [b.id, Number(b.share.toFixed(12))])).toEqual([
+        ['default', 0.2],
+        ['reviewed', 0.6],
+        ['reviewed+escalated', 0.2],
+      ]);
+      expect(
+        truth.rules.map((r) => [r.condition, r.effect, Number(r.share.toFixed(12)), r.confidence]),
+      ).toEqual([
+        ['amount >= 170', 'writes escalations (INSERT)', 0.2, 1],
+        ['amount >= 50', 'writes reviews (INSERT)', 0.8, 1],
+      ]);
+      expectSharesMatch(truth, generateTraces(system, { seed: 8, traces: REQUESTS }));
+    });
+
+    it('compares values rounded to cents as the generator does, equality included', () => {
+      const system = oneEndpoint(
+        seq(
+          when(compare('amount', '>=', 5), write('large'), seq(), { then: 'large' }),
+          when(is('amount', 7.25), write('exact'), seq(), { then: 'exact' }),
+        ),
+        { amount: double(0, 10, { decimals: 2 }) },
+      );
+      const truth = groundTruth(system);
+      const share = (id: string) => truth.behaviours.find((b) => b.id === id)?.share ?? 0;
+      // A draw rounds to 5.00 or more from 4.995 up; it rounds to 7.25 on [7.245, 7.255).
+      expect(share('large')).toBeCloseTo(5.005 / 10 - 0.001, 12);
+      expect(share('large+exact')).toBeCloseTo(0.001, 12);
+      expect(share('default')).toBeCloseTo(4.995 / 10, 12);
+      expect(truth.rules.find((r) => r.effect === 'writes exact (INSERT)')!.share).toBeCloseTo(
+        0.001,
+        12,
+      );
+      expectSharesMatch(truth, generateTraces(system, { seed: 9, traces: REQUESTS }));
+    });
+
+    it('weighs a log-normal by its CDF', () => {
+      const median = 80;
+      const sigma = 0.75;
+      const system = oneEndpoint(
+        seq(
+          when(compare('amount', '>', median), write('above_median'), seq(), { then: 'above' }),
+          // z = 1: one standard deviation above the median on the log scale.
+          when(compare('amount', '>=', median * Math.exp(sigma)), write('tail'), seq(), {
+            then: 'tail',
+          }),
+        ),
+        { amount: logNormal(median, sigma) },
+      );
+      const truth = groundTruth(system);
+      const share = (id: string) => truth.behaviours.find((b) => b.id === id)?.share ?? 0;
+      // Φ(1) = 0.8413447460685429 (tables), so P(z >= 1) = 0.15865525393145707.
+      expect(share('above+tail')).toBeCloseTo(0.15865525393145707, 12);
+      expect(share('above')).toBeCloseTo(0.5 - 0.15865525393145707, 12);
+      expect(share('default')).toBeCloseTo(0.5, 12);
+      expectSharesMatch(truth, generateTraces(system, { seed: 10, traces: REQUESTS }));
+    });
+
+    it('states a continuous atom in a conjunction with its exact share', () => {
+      const system = oneEndpoint(
+        when(
+          is('tier', 'gold'),
+          when(compare('amount', '<', 25), write('gold_small'), seq(), { then: 'small' }),
+          seq(),
+          { then: 'gold' },
+        ),
+        {
+          tier: { kind: 'choice', values: ['gold', 'silver', 'bronze'], weights: [1, 1, 2] },
+          amount: logNormal(25, 1.3, { decimals: 2 }),
+        },
+      );
+      const [rule] = groundTruth(system).rules;
+      expect(rule.condition).toBe('tier = gold and amount < 25');
+      // Rounded below 25.00 means a raw draw under 24.995.
+      const p = standardNormalCdf(Math.log(24.995 / 25) / 1.3);
+      expect(p).toBeLessThan(0.5);
+      expect(rule.share).toBeCloseTo(0.25 * p, 12);
+      expect(rule.confidence).toBe(1);
+    });
   });
 
   it('refuses to branch on an attribute without a finite domain', () => {

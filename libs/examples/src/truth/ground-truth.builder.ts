@@ -1,15 +1,11 @@
 import type { CompiledEndpoint, Node, WhenNode } from '../compile/compiled-system.model';
 import { checkFaults, compileSystem } from '../compile/system.compiler';
 import { faultLabel, type FaultSpec } from '../generation/trace.generator';
-import { describeCondition, negate, satisfies } from '../model/condition.evaluator';
-import type {
-  Condition,
-  Distribution,
-  Label,
-  RequestValue,
-  SystemDefinition,
-} from '../model/system.model';
+import { describeCondition, negate } from '../model/condition.evaluator';
+import type { Condition, Distribution, Label, SystemDefinition } from '../model/system.model';
+import { fullDomain, restrict, type Domain } from './attribute.domain';
 import { describeEffect, edgeKey } from './edge.format';
+import { GroundTruthError } from './ground-truth.error';
 import type {
   BehaviourTruth,
   EdgeTruth,
@@ -25,16 +21,12 @@ export interface GroundTruthOptions {
   readonly faults?: readonly FaultSpec[];
 }
 
-/** The ground truth cannot be computed (a branch on an attribute with an unbounded domain). */
-export class GroundTruthError extends Error {
-  override readonly name = 'GroundTruthError';
-}
-
 /**
  * Computes what a perfect model of `system` contains by walking every execution path of its
  * handlers with its probability, exactly as the generator would run them: request attributes are
- * kept as finite domains that each branch narrows, so shares and rule confidences are exact
- * (no sampling), and correlated branches on one attribute are handled correctly.
+ * kept as domains that each branch narrows (finite value lists, or intervals of a continuous
+ * attribute weighed by its CDF), so shares and rule confidences are exact (no sampling), and
+ * correlated branches on one attribute are handled correctly.
  */
 export function groundTruth(
   system: SystemDefinition,
@@ -54,9 +46,6 @@ export function groundTruth(
   }
   return summarise(system, walker);
 }
-
-type DomainValue = readonly [value: RequestValue | undefined, probability: number];
-type Domain = readonly DomainValue[];
 
 /** A `when` arm the path is inside of. */
 interface ArmRef {
@@ -94,7 +83,6 @@ interface Ctx {
 }
 
 const MAX_PATHS = 200_000;
-const MAX_DOMAIN = 10_000;
 
 function startPath(p: number, dists: Readonly<Record<string, Distribution>>): Path {
   return {
@@ -289,10 +277,8 @@ class PathWalker {
     const domain = path.domains.get(attribute) ?? fullDomain(attribute, ctx.dists[attribute]);
     const out: Path[] = [];
     for (const holds of [true, false]) {
-      const values = domain.filter(([v]) => satisfies(node.condition, v) === holds);
-      const mass = values.reduce((s, [, q]) => s + q, 0);
+      const { mass, domain: narrowed } = restrict(domain, [{ condition: node.condition, holds }]);
       if (mass <= 0) continue;
-      const narrowed = values.map(([v, q]) => [v, q / mass] as const);
       const arm: ArmRef = { node, holds, depth: ctx.depth };
       const entered: Path = {
         ...path,
@@ -313,33 +299,6 @@ function withLabel(labels: readonly Label[], label: Label | undefined): readonly
   return label === undefined ? labels : [...labels, label];
 }
 
-/** The values an attribute can take, with probabilities; branching needs a finite domain. */
-function fullDomain(attribute: string, d: Distribution | undefined): Domain {
-  if (d === undefined) return [[undefined, 1]];
-  switch (d.kind) {
-    case 'bool':
-      return [
-        [true, d.p],
-        [false, 1 - d.p],
-      ];
-    case 'choice': {
-      const total = d.weights.reduce((s, w) => s + w, 0);
-      return d.values.map((v, i) => [v, d.weights[i] / total] as const);
-    }
-    case 'int': {
-      const n = d.max - d.min + 1;
-      if (n > MAX_DOMAIN) throw new GroundTruthError(`cannot branch on ${attribute}: ${n} values`);
-      return Array.from({ length: n }, (_, i) => [BigInt(d.min + i), 1 / n] as const);
-    }
-    case 'constant':
-      return [[d.value, 1]];
-    default:
-      throw new GroundTruthError(
-        `cannot branch on ${attribute}: a ${d.kind} distribution has no finite domain`,
-      );
-  }
-}
-
 /** P(all arms hold) on a path, from its narrowed domains (attributes are drawn independently). */
 function armsProbability(arms: readonly ArmRef[], path: Path): number {
   const byAttribute = new Map<string, ArmRef[]>();
@@ -350,10 +309,8 @@ function armsProbability(arms: readonly ArmRef[], path: Path): number {
   let p = 1;
   for (const [attribute, list] of byAttribute) {
     const domain = path.domains.get(attribute) ?? fullDomain(attribute, path.dists[attribute]);
-    let mass = 0;
-    for (const [v, q] of domain)
-      if (list.every((arm) => satisfies(arm.node.condition, v) === arm.holds)) mass += q;
-    p *= mass;
+    const tests = list.map((arm) => ({ condition: arm.node.condition, holds: arm.holds }));
+    p *= restrict(domain, tests).mass;
   }
   return p;
 }
