@@ -3,6 +3,7 @@ import {
   type Assertion,
   type AssertionResult,
   type AttributeMatcher,
+  type EvaluateOptions,
   evaluateAssertions,
   formatAssertionResults,
   type SpanSelector,
@@ -25,7 +26,7 @@ export class TraceAssertionError extends Error {
 
 export interface TraceExpectation {
   /** Every assertion of the spec holds (journey steps included); else throws with the report. */
-  toSatisfy: (spec: TestSpec) => void;
+  toSatisfy: (spec: TestSpec, options?: EvaluateOptions) => void;
   /** Some span matches the selector. */
   toHaveSpan: (select: SpanSelector, description?: string) => void;
   /** The number of matching spans is `count`, or within `{ min, max }`. */
@@ -59,8 +60,8 @@ export function expectTrace(run: SpecRun | ModelTrace): TraceExpectation {
     Error.captureStackTrace(error, caller);
     throw error;
   };
-  const toSatisfy = (spec: TestSpec): void => {
-    const evaluation = evaluateRun(spec, run);
+  const toSatisfy = (spec: TestSpec, options: EvaluateOptions = {}): void => {
+    const evaluation = evaluateRun(spec, run, options);
     if (evaluation.passed) return;
     const error = new TraceAssertionError(evaluation.report, [
       ...evaluation.results,

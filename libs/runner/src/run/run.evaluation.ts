@@ -1,6 +1,7 @@
 import type { ModelTrace } from '@t2t/model';
 import {
   type AssertionResult,
+  type EvaluateOptions,
   evaluateAssertions,
   evaluateSpec,
   formatAssertionResults,
@@ -30,12 +31,17 @@ export function isSpecRun(x: SpecRun | ModelTrace): x is SpecRun {
  * spec's assertions on the trigger's trace with the request sent (conditions read it), each
  * journey step's assertions on its trace without a request (as verification evaluated them). A
  * bare trace (stored, or waited for by hand) is evaluated without a request: conditions then read
- * the trace's spans.
+ * the trace's spans. `options.profile`: the functional assertions (default), or those of the
+ * performance profile (timings), which a run checks only when asked.
  */
-export function evaluateRun(spec: TestSpec, run: SpecRun | ModelTrace): RunEvaluation {
+export function evaluateRun(
+  spec: TestSpec,
+  run: SpecRun | ModelTrace,
+  options: EvaluateOptions = {},
+): RunEvaluation {
   const live = isSpecRun(run);
   const trace = live ? run.trace : run;
-  const results = evaluateSpec(spec, trace, live ? run.request : undefined);
+  const results = evaluateSpec(spec, trace, live ? run.request : undefined, options);
   const steps = live
     ? run.steps.map((step, i) => ({
         name: step.name,
@@ -45,6 +51,7 @@ export function evaluateRun(spec: TestSpec, run: SpecRun | ModelTrace): RunEvalu
           step.trace,
           undefined,
           `$.before[${i}].assertions`,
+          options,
         ),
       }))
     : [];

@@ -4,16 +4,18 @@ import { exampleSpec } from '../../test/test-spec.example';
 import { emitJestTest, jestFileName } from './jest-file.emitter';
 
 /** Compiles the emitted file and runs it with a fake Jest and a fake runner, recording the calls. */
-function runEmitted(source: string) {
+function runEmitted(source: string, env: Record<string, string> = {}) {
   const calls: {
     runSpec: unknown[][];
     toSatisfy: unknown[][];
     tests: string[];
+    skipped: string[];
     timeouts: unknown[];
   } = {
     runSpec: [],
     toSatisfy: [],
     tests: [],
+    skipped: [],
     timeouts: [],
   };
   const pending: Promise<void>[] = [];
@@ -23,7 +25,7 @@ function runEmitted(source: string) {
       return Promise.resolve({ trace: 'the trace' });
     },
     expectTrace: (run: unknown) => ({
-      toSatisfy: (spec: unknown) => calls.toSatisfy.push([run, spec]),
+      toSatisfy: (...args: unknown[]) => calls.toSatisfy.push([run, ...args]),
     }),
   };
   const js = ts.transpileModule(source, {
@@ -37,13 +39,16 @@ function runEmitted(source: string) {
       if (name === '@t2t/runner') return runner;
       throw new Error(`unexpected import ${name}`);
     },
-    process: { env: { T2T_TARGET_URL: 'http://target:8080' } },
+    process: { env: { T2T_TARGET_URL: 'http://target:8080', ...env } },
     describe: (_: string, body: () => void) => body(),
-    it: (name: string, body: () => Promise<void>, timeout: unknown) => {
-      calls.tests.push(name);
-      calls.timeouts.push(timeout);
-      pending.push(body());
-    },
+    it: Object.assign(
+      (name: string, body: () => Promise<void>, timeout: unknown) => {
+        calls.tests.push(name);
+        calls.timeouts.push(timeout);
+        pending.push(body());
+      },
+      { skip: (name: string) => calls.skipped.push(name) },
+    ),
   });
   return Promise.all(pending).then(() => calls);
 }
@@ -95,5 +100,34 @@ describe(emitJestTest.name, () => {
     expect(custom).toContain("from '@acme/runner'");
     expect(custom).toContain('baseUrl: process.env.TARGET,');
     expect(custom).toContain('}, 5000);');
+  });
+
+  it('checks timings only when the performance profile is asked for', async () => {
+    const timed = {
+      ...spec,
+      assertions: [
+        ...spec.assertions,
+        {
+          id: 'p1',
+          kind: 'duration' as const,
+          profile: 'performance' as const,
+          description: 'within 90 ms',
+          select: { entry: true },
+          maxMs: 90,
+        },
+      ],
+    };
+    const source = emitJestTest(timed);
+    const functional = await runEmitted(source);
+    expect(functional.skipped).toEqual(['performance profile: within its timing bounds']);
+    expect(functional.toSatisfy.every((c) => c.length === 2)).toBe(true);
+    const performance = await runEmitted(source, { T2T_PROFILE: 'performance' });
+    expect(performance.tests).toContain('performance profile: within its timing bounds');
+    expect(performance.toSatisfy).toContainEqual([
+      { trace: 'the trace' },
+      timed,
+      { profile: 'performance' },
+    ]);
+    expect(emitJestTest(spec)).not.toContain('T2T_PROFILE');
   });
 });

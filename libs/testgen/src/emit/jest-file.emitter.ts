@@ -59,6 +59,19 @@ export function emitJestTest(spec: TestSpec, options: Partial<JestEmitOptions> =
       `  }, ${o.timeoutMs});`,
     ].join('\n'),
   );
+  // Timings depend on the machine and its load: checked only when the run asks for the performance
+  // profile (T2T_PROFILE=performance), never as part of the functional test.
+  const hasPerformance = JSON.stringify(spec.assertions).includes('"profile":"performance"');
+  if (hasPerformance) {
+    body.push(
+      [
+        `  (process.env.T2T_PROFILE === 'performance' ? it : it.skip)('performance profile: within its timing bounds', async () => {`,
+        `    const run = await runSpec(spec, { baseUrl: process.env.${o.baseUrlVariable} });`,
+        `    expectTrace(run).toSatisfy(spec, { profile: 'performance' });`,
+        `  }, ${o.timeoutMs});`,
+      ].join('\n'),
+    );
+  }
   return [
     ...header,
     `import { expectTrace, runSpec } from '${o.runnerModule}';`,

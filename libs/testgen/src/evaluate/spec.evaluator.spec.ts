@@ -262,3 +262,46 @@ describe(evaluateSpec.name, () => {
     expect(text).toContain('found:    no such span; nearest:');
   });
 });
+
+describe('evaluation profiles and portable selectors', () => {
+  const slow: Assertion = {
+    id: 'p1',
+    kind: 'duration',
+    profile: 'performance',
+    description: 'the entry within 1 µs',
+    select: { entry: true },
+    maxMs: 0.001,
+  };
+  const exists: Assertion = {
+    id: 'f1',
+    kind: 'exists',
+    description: 'the entry',
+    select: { entry: true },
+  };
+
+  it('leaves performance assertions out unless the run asks for the performance profile', () => {
+    const trace = potatoTrace();
+    expect(evaluateSpec({ assertions: [exists, slow] }, trace).map((r) => r.id)).toEqual(['f1']);
+    const perf = evaluateSpec({ assertions: [exists, slow] }, trace, undefined, {
+      profile: 'performance',
+    });
+    expect(perf.map((r) => [r.id, r.passed, r.profile])).toEqual([['p1', false, 'performance']]);
+    const all = evaluateSpec({ assertions: [exists, slow] }, trace, undefined, { profile: 'all' });
+    expect(all.map((r) => r.id)).toEqual(['f1', 'p1']);
+  });
+
+  it('matches `*` in a semantic key to any one word (an HTTP call’s peer host)', () => {
+    const trace = potatoTrace();
+    const call = (semantic: string): Assertion => ({
+      id: 'c',
+      kind: 'exists',
+      description: 'calls order-service',
+      select: { service: 'api-gateway', kind: 'client', semantic },
+    });
+    expect(evaluate(call('http POST order-service /orders'), trace)[0].passed).toBe(true);
+    expect(evaluate(call('http POST * /orders'), trace)[0].passed).toBe(true);
+    expect(evaluate(call('http POST * /other'), trace)[0].passed).toBe(false);
+    expect(evaluate(call('http GET * /orders'), trace)[0].passed).toBe(false);
+    expect(evaluate(call('http POST *'), trace)[0].passed).toBe(false);
+  });
+});

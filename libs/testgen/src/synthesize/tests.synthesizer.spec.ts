@@ -3,6 +3,7 @@ import { evaluateSpec } from '../evaluate/spec.evaluator';
 import { fixtureVariables, resolveTrigger } from '../spec/trigger.resolver';
 import { validateTestSpec } from '../spec/test-spec.validator';
 import type { Assertion, TestSpec } from '../spec/test-spec.model';
+import { isEnvironmentAttribute } from './environment.attributes';
 import { resolveSynthesisOptions } from './synthesis.options';
 import { recordedTracesFor, synthesizeTests } from './tests.synthesizer';
 
@@ -187,5 +188,67 @@ describe(resolveSynthesisOptions.name, () => {
     expect(() => resolveSynthesisOptions({ maxOneOf: 0, durationHeadroom: 0.5 })).toThrow(
       new RangeError('invalid synthesis options: maxOneOf=0, durationHeadroom=0.5'),
     );
+  });
+});
+
+describe('specs that travel between environments and never flake on timing', () => {
+  const all = [exampleEvidence('potato'), exampleEvidence('checkout')].flatMap(
+    ({ model, evidence }) => synthesizeTests(model, evidence),
+  );
+  const everyLeaf = all.flatMap((s) => [
+    ...leaves(s.assertions),
+    ...(s.before ?? []).flatMap((b) => leaves(b.assertions)),
+  ]);
+  const selectors = everyLeaf.flatMap((a) => [
+    a.select,
+    ...(a.kind === 'relation' ? [a.target] : []),
+    ...(a.kind === 'only' ? a.allowed : []),
+  ]);
+
+  it('never assert an environment value: hosts, ports, addresses, versions, database names', () => {
+    const keys = everyLeaf.flatMap((a) =>
+      a.kind === 'attributes' ? Object.keys(a.attributes) : [],
+    );
+    expect(keys.length).toBeGreaterThan(20);
+    expect(keys.filter(isEnvironmentAttribute)).toEqual([]);
+  });
+
+  it('select HTTP calls without their peer host', () => {
+    const http = selectors
+      .map((s) => s.semantic)
+      .filter((s): s is string => s !== undefined && s.startsWith('http '));
+    expect(http.length).toBeGreaterThan(5);
+    for (const s of http) expect(s.split(' ')[2]).toBe('*');
+    expect(selectors.filter((s) => s.label !== undefined)).toEqual([]);
+  });
+
+  it('put every timing in the performance profile', () => {
+    const durations = everyLeaf.filter((a) => a.kind === 'duration');
+    expect(durations.length).toBeGreaterThan(5);
+    for (const d of durations) expect(d.profile).toBe('performance');
+    expect(everyLeaf.filter((a) => a.profile === 'performance' && a.kind !== 'duration')).toEqual(
+      [],
+    );
+  });
+
+  it('say which traces each applies to: a rule decides a behaviour by its arm, else the endpoint', () => {
+    const { model, evidence } = exampleEvidence('potato');
+    const specs = synthesizeTests(model, evidence);
+    const likes = byName(specs, 'POST /orders — calls potato-handler');
+    expect(likes.appliesWhen).toEqual([
+      {
+        when: {
+          all: [{ attribute: 'user.likes_potatoes', op: '=', value: 'true' }],
+          at: 'order-service|HTTP POST /orders',
+        },
+        holds: true,
+        reason: 'rule: calls potato-handler POST /potatoes only if user.likes_potatoes = true',
+      },
+    ]);
+    expect(byName(specs, 'POST /orders — does not call').appliesWhen?.[0].holds).toBe(false);
+    expect(byName(specs, 'GET /orders/{id}').appliesWhen).toEqual([]);
+    expect(
+      byName(specs, 'POST /orders — calls potato-handler POST /potatoes only if').appliesWhen,
+    ).toEqual([]);
   });
 });
