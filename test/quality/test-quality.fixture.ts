@@ -170,7 +170,7 @@ export const covered = (j: TraceJudgement): boolean =>
   j.verdicts.some((v) => v.spec.covers.behaviour !== undefined);
 
 /** A faulty copy as its own trace: a new trace id, so it is judged on its own. */
-function asNewTrace(t: GeneratedTrace, kind: FaultKind): GeneratedTrace {
+export function faultyCopy(t: GeneratedTrace, kind: FaultKind): GeneratedTrace {
   const mutated = injectFault(t, kind).trace;
   const traceId = `f${FAULTS.indexOf(kind)}${t.traceId.slice(2)}`;
   return { ...mutated, traceId, spans: mutated.spans.map((s) => ({ ...s, traceId })) };
@@ -231,7 +231,7 @@ export async function measureQuality(
     for (const t of pool) {
       if (r.total >= o.faultsPerKind) break;
       if (!canInjectFault(t, kind)) continue;
-      const j = judge(toModelTrace(asNewTrace(t, kind)));
+      const j = judge(toModelTrace(faultyCopy(t, kind)));
       if (j === undefined) continue;
       r.total++;
       if (!passed(j)) r.hits++;
