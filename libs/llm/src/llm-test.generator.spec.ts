@@ -83,6 +83,17 @@ describe(generateWithLlm.name, () => {
       expect(spec.verification!.mutationsTried).toBeGreaterThan(0);
       expect(spec.verification!.traces.every((t) => t.passed)).toBe(true);
     }
+    // Judged on stored traffic like a deterministic spec: the behaviour by its rule arm, the rule
+    // on every trace of the endpoint.
+    expect(behaviourSpec.appliesWhen).toEqual([
+      expect.objectContaining({
+        holds: true,
+        when: expect.objectContaining({
+          all: [{ attribute: 'user.likes_potatoes', op: '=', value: 'true' }],
+        }),
+      }),
+    ]);
+    expect(rule.appliesWhen).toEqual([]);
     // The rule's recorded traces are both behaviours', the behaviour spec's only its own.
     expect(rule.verification!.recordedTraces).toBeGreaterThan(
       behaviourSpec.verification!.recordedTraces,

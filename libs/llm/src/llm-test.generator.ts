@@ -2,7 +2,9 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import {
+  applicabilityFor,
   recordedTracesFor,
+  storedConditions,
   verifySpec,
   type Assertion,
   type Provenance,
@@ -266,8 +268,15 @@ function verifyInto(
   input: LlmGenerationInput,
   opts: LlmGenerationOptions,
 ): void {
-  const verified = verifySpec(spec, {
-    ...recordedTracesFor(spec, input.evidence),
+  // Judged on stored traffic like a deterministic spec: by the rule arms that decide its behaviour,
+  // and its branches checked against the rules' measurement over all traffic.
+  const placed: TestSpec = {
+    ...spec,
+    appliesWhen: applicabilityFor(spec, input.systemModel, input.evidence),
+  };
+  const verified = verifySpec(placed, {
+    ...recordedTracesFor(placed, input.evidence),
+    stored: storedConditions(input.systemModel),
     ...(opts.mutationTraces === undefined ? {} : { mutationTraces: opts.mutationTraces }),
   });
   const verification = verified.verification!;

@@ -1,7 +1,10 @@
 import { describeCondition, type BehaviourEvidence, type SystemModel } from '@t2t/model';
-import type { TestSpec } from './spec/test-spec.model';
+import { indexTrace } from './evaluate/trace.index';
+import type { ApplicabilityClause, TestSpec } from './spec/test-spec.model';
+import { applicabilityOf } from './synthesize/setup.builder';
+import { behaviourKey, createSynthesisContext, tracesOf } from './synthesize/synthesis.context';
 import { recordedTracesFor, synthesizeTests } from './synthesize/tests.synthesizer';
-import type { SynthesisOptions } from './synthesize/synthesis.options';
+import { resolveSynthesisOptions, type SynthesisOptions } from './synthesize/synthesis.options';
 import {
   verifySpec,
   type StoredConditionEvidence,
@@ -53,4 +56,23 @@ export function storedConditions(model: SystemModel): StoredConditionEvidence[] 
     });
   }
   return out;
+}
+
+/**
+ * Which stored traces a spec written elsewhere (the LLM path) should judge, as the synthesizer
+ * decides it for its own: the clauses of the rules that decide the behaviour it covers; `[]` for a
+ * rule spec (every trace of its endpoint); the spec's own clauses when it has them.
+ */
+export function applicabilityFor(
+  spec: TestSpec,
+  model: SystemModel,
+  evidence: readonly BehaviourEvidence[],
+): ApplicabilityClause[] {
+  if (spec.appliesWhen !== undefined) return spec.appliesWhen;
+  const fingerprint = spec.covers.behaviour;
+  if (fingerprint === undefined) return [];
+  const ctx = createSynthesisContext(model, evidence, resolveSynthesisOptions());
+  const own = ctx.evidence.get(behaviourKey(spec.endpoint, fingerprint));
+  const traces = own === undefined ? [] : tracesOf(own).map(indexTrace);
+  return applicabilityOf(ctx, spec.endpoint, fingerprint, traces);
 }

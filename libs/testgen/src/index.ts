@@ -39,7 +39,11 @@ export {
 export { learnAttributeMatcher, learnStatusMatcher } from './synthesize/matcher.learner';
 export { learnValuePattern } from './synthesize/value-pattern.learner';
 export { isEnvironmentAttribute, portableSemantic } from './synthesize/environment.attributes';
-export { synthesizeVerifiedTests, storedConditions } from './deterministic.generator';
+export {
+  synthesizeVerifiedTests,
+  storedConditions,
+  applicabilityFor,
+} from './deterministic.generator';
 
 // Verification
 export {
