@@ -37,7 +37,7 @@ export function registerSendCommand(program: Command, ctx: CliContext): void {
     .description(
       'Posts OTLP ExportTraceServiceRequest files to an OTLP/HTTP traces endpoint as they are ' +
         '(no re-encoding; gzip on the wire): the way into the embedded product without Kafka, or ' +
-        'into any OpenTelemetry Collector. Inputs as for produce. 429/502/503/504 and refused ' +
+        'into any OpenTelemetry Collector. Inputs as for produce. 408/429/502/503/504 and refused ' +
         'connections are retried (Retry-After honoured); other refusals and rejected spans are ' +
         'reported per file and make the exit code 1.',
     )

@@ -47,7 +47,7 @@ describe(runSend.name, () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function io(fetchFn: typeof fetch) {
+  function io(fetchFn: typeof fetch, random = () => 1) {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,6 +60,7 @@ describe(runSend.name, () => {
       sleep: async (ms: number) => {
         sleeps.push(ms);
       },
+      random,
     };
   }
 
@@ -137,6 +138,19 @@ describe(runSend.name, () => {
     expect(code).toBe(0);
     expect(calls).toHaveLength(4);
     expect(sleeps).toEqual([500, 1000, 2000]);
+  });
+
+  it('retries a 408 (the receiver did not get the body in time) with jittered backoff', async () => {
+    writeFileSync(join(dir, 'a.json'), REQUEST);
+    const timeout = () => new Response('{"message":"request body not received"}', { status: 408 });
+    const { calls, fetchFn } = endpoint([timeout(), timeout(), timeout()]);
+    const draws = [0, 0.5, 0.999];
+    const code = await runSend(job(), io(fetchFn, () => draws.shift()!));
+    expect(code).toBe(0);
+    expect(calls).toHaveLength(4);
+    // Half the backoff plus a random share of the other half: 0.5 s, 1 s, 2 s backoffs.
+    expect(sleeps.map((ms) => Math.round(ms))).toEqual([250, 750, 1999]);
+    expect(err).toBe('');
   });
 
   it('skips a bad file with its reason (exit 1), and --strict stops there', async () => {

@@ -30,10 +30,15 @@ export interface SendIo {
   stderr: Writable;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** [0, 1): spreads retries of concurrent requests apart (default Math.random). */
+  random?: () => number;
 }
 
-/** Statuses the OTLP/HTTP specification calls retryable. */
-const RETRYABLE = new Set([429, 502, 503, 504]);
+/**
+ * Statuses the OTLP/HTTP specification calls retryable, and 408: a receiver that did not get the
+ * body in time (busy, or a slow link) will take it on another try; dropping it loses the traces.
+ */
+const RETRYABLE = new Set([408, 429, 502, 503, 504]);
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -58,6 +63,7 @@ export async function runSend(job: SendJob, io: SendIo): Promise<number> {
   const { stdout, stderr } = io;
   const doFetch = io.fetch ?? fetch;
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = io.random ?? Math.random;
   let sent = 0;
   let bytes = 0;
   let skipped = 0;
@@ -97,7 +103,9 @@ export async function runSend(job: SendJob, io: SendIo): Promise<number> {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
         why = cause?.code ?? cause?.message ?? (e as Error).message;
       }
-      const delay = Math.min(waitMs ?? backoff, MAX_BACKOFF_MS);
+      // Without the server's Retry-After, "equal jitter": half the backoff plus a random part, so
+      // the requests that failed together do not all come back at the same moment.
+      const delay = Math.min(waitMs ?? backoff / 2 + random() * (backoff / 2), MAX_BACKOFF_MS);
       if (stop || Date.now() + delay > deadline) {
         return {
           kind: 'gave-up',
