@@ -145,7 +145,10 @@ describe(runSend.name, () => {
     const timeout = () => new Response('{"message":"request body not received"}', { status: 408 });
     const { calls, fetchFn } = endpoint([timeout(), timeout(), timeout()]);
     const draws = [0, 0.5, 0.999];
-    const code = await runSend(job(), io(fetchFn, () => draws.shift()!));
+    const code = await runSend(
+      job(),
+      io(fetchFn, () => draws.shift()!),
+    );
     expect(code).toBe(0);
     expect(calls).toHaveLength(4);
     // Half the backoff plus a random share of the other half: 0.5 s, 1 s, 2 s backoffs.
