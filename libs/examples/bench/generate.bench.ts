@@ -16,6 +16,7 @@ import {
   generateTraces,
   iterateTraces,
   potatoSystem,
+  railwaySystem,
   toOtlpRequests,
   type GenerateOptions,
   type SystemDefinition,
@@ -47,6 +48,7 @@ for (const [name, system] of [
   ['checkout', checkoutSystem],
   ['bank', bankSystem],
   ['delivery', deliverySystem],
+  ['railway', railwaySystem],
 ] as const) {
   for (const noise of [false, true]) {
     run(system, { noise }, 100_000);

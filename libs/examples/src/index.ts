@@ -33,3 +33,4 @@ export { potatoSystem } from './systems/potato.system';
 export { checkoutSystem } from './systems/checkout.system';
 export { bankSystem } from './systems/bank.system';
 export { deliverySystem } from './systems/delivery.system';
+export { railwaySystem } from './systems/railway.system';

@@ -99,8 +99,15 @@ export function observeTrace(
         { kind: 'cache-prefix', name, system: 'redis' },
       );
     } else if (db !== undefined) {
-      const operation = str(a, 'db.operation.name', 'db.operation')!;
-      const table = str(a, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection')!;
+      // Spans without the attributes (`name-only`) say both in their name: `INSERT ts.orders`.
+      const [named, qualified] = s.name.split(' ');
+      const database = str(a, 'db.namespace', 'db.name');
+      const operation = str(a, 'db.operation.name', 'db.operation') ?? named;
+      const table =
+        str(a, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection') ??
+        (database !== undefined && qualified.startsWith(`${database}.`)
+          ? qualified.slice(database.length + 1)
+          : qualified);
       const kind = db === 'mongodb' ? 'collection' : 'table';
       add(
         {

@@ -36,36 +36,58 @@ export function expectObservationMatches(
   ).toEqual(truth.entities);
 }
 
-/** Each behaviour (and each entry endpoint) shows up in its expected share, and nothing else does. */
+/**
+ * Each behaviour (and each entry endpoint) shows up in its expected share, and nothing else does;
+ * the same per API (behind a gateway: the endpoint the trace was forwarded to).
+ */
 export function expectSharesMatch(truth: SystemTruth, traces: readonly GeneratedTrace[]): void {
   const perEndpoint = countBy(traces, (t) => t.endpoint);
+  const perApi = countBy(traces, (t) => `${t.endpoint} ${t.apiEndpoint}`);
+  const perApiAlone = countBy(traces, (t) => t.apiEndpoint);
   const perBehaviour = countBy(traces, (t) => `${t.endpoint} ${t.behaviour}`);
+  const perApiBehaviour = countBy(
+    traces,
+    (t) => `${t.endpoint} ${t.apiEndpoint} ${t.apiBehaviour}`,
+  );
   for (const b of truth.behaviours) {
     expectShare(
       perBehaviour.get(`${b.endpoint} ${b.id}`) ?? 0,
       perEndpoint.get(b.endpoint) ?? 0,
       b.share,
     );
+    expectShare(
+      perApiBehaviour.get(`${b.endpoint} ${b.apiEndpoint} ${b.apiId}`) ?? 0,
+      perApi.get(`${b.endpoint} ${b.apiEndpoint}`) ?? 0,
+      b.apiShare,
+    );
   }
   const known = new Set(truth.behaviours.map((b) => `${b.endpoint} ${b.id}`));
   expect([...perBehaviour.keys()].filter((k) => !known.has(k))).toEqual([]);
+  const knownApi = new Set(
+    truth.behaviours.map((b) => `${b.endpoint} ${b.apiEndpoint} ${b.apiId}`),
+  );
+  expect([...perApiBehaviour.keys()].filter((k) => !knownApi.has(k))).toEqual([]);
   const requests = new Set(traces.map((t) => t.requestIndex)).size;
-  for (const e of truth.endpoints.filter((x) => x.entry)) {
-    const n = perEndpoint.get(e.key) ?? 0;
-    expectShare(n, requests, Math.min(1, e.tracesPerRequest));
+  for (const e of truth.endpoints) {
+    if (e.entry)
+      expectShare(perEndpoint.get(e.key) ?? 0, requests, Math.min(1, e.tracesPerRequest));
+    expectShare(perApiAlone.get(e.key) ?? 0, requests, Math.min(1, e.apiTracesPerRequest));
   }
 }
 
 /**
- * Every rule holds: its effect happens when the condition holds (as often as the confidence says)
- * and never otherwise.
+ * Every rule holds within the traces of its endpoint and API: its effect happens when the
+ * condition holds (as often as the confidence says) and never otherwise.
  */
 export function expectRulesHold(truth: SystemTruth, traces: readonly GeneratedTrace[]): void {
   for (const rule of truth.rules) {
     const key = edgeKey(rule.edge);
     let holds = 0;
     let withEffect = 0;
-    for (const t of traces.filter((x) => x.endpoint === rule.endpoint)) {
+    const inScope = traces.filter(
+      (x) => x.endpoint === rule.endpoint && x.apiEndpoint === rule.apiEndpoint,
+    );
+    for (const t of inScope) {
       const effect = observeTrace(t).edges.has(key);
       if (rule.atoms.every((a) => satisfies(a, t.request[a.attribute]))) {
         holds++;

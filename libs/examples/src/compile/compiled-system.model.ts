@@ -1,6 +1,7 @@
 import type { InstrumentationScope, Resource, SpanKind } from '@t2t/domain';
 import type {
   Condition,
+  DbSpanStyle,
   DurationMs,
   EndpointDefinition,
   Label,
@@ -32,6 +33,7 @@ export interface CompiledService {
   readonly name: string;
   readonly index: number;
   readonly flavour: SemconvFlavour;
+  readonly dbSpans: DbSpanStyle;
   /** One per replica; spans of one replica share the object (the encoder groups by identity). */
   readonly resources: readonly Resource[];
   readonly scopes: Readonly<Record<Instrumentation | 'internal', InstrumentationScope>>;
@@ -63,12 +65,14 @@ export interface CompiledEndpoint {
 }
 
 export interface CompiledTraffic {
+  /** Position in CompiledSystem.traffic (proxy nodes resolve their route per traffic entry). */
+  readonly index: number;
   readonly definition: TrafficDefinition;
   readonly endpoint: CompiledEndpoint;
   /** Cumulative, normalised weight: pick the first entry whose value exceeds a uniform draw. */
   readonly cumulative: number;
   readonly share: number;
-  /** The route template with the traffic's params bound. */
+  /** The requested path (TrafficDefinition.path, else the route) with the traffic's params bound. */
   readonly path: Template;
 }
 
@@ -92,6 +96,11 @@ export interface CallNode extends LeafBase {
   readonly urlBase: string;
   readonly statusKey: string;
   readonly forward: readonly string[];
+  /**
+   * A gateway forwarding the request (see ProxyNode): the callee gets the entry's own path (the
+   * one on the entry span, ids and all) instead of one filled from `path`.
+   */
+  readonly proxied: boolean;
 }
 
 export interface DbNode extends LeafBase {
@@ -122,6 +131,21 @@ export interface ExternalNode extends LeafBase {
   readonly attempts: readonly number[];
 }
 
+/** Where a proxy sends one traffic entry's requests, and the behaviour label that adds. */
+export interface ProxyTarget {
+  readonly call: CallNode;
+  readonly label: Label;
+}
+
+export interface ProxyNode {
+  readonly kind: 'proxy';
+  /**
+   * Indexed by CompiledTraffic.index: the route each traffic entry's path takes (undefined for
+   * entries that never reach this node). Filled after the traffic is compiled.
+   */
+  readonly targets: (ProxyTarget | undefined)[];
+}
+
 export interface WhenNode {
   readonly kind: 'when';
   /** Unique within the system: identifies the branch in rules. */
@@ -142,6 +166,7 @@ export type Node =
   | CacheNode
   | PublishNode
   | ExternalNode
+  | ProxyNode
   | {
       readonly kind: 'internal';
       readonly scope: InstrumentationScope;

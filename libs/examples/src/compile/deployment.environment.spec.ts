@@ -8,6 +8,7 @@ import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
 import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
+import { railwaySystem } from '../systems/railway.system';
 import { groundTruth } from '../truth/ground-truth.builder';
 import {
   DEFAULT_ENVIRONMENT,
@@ -108,6 +109,7 @@ describe('generating in another environment', () => {
     ['delivery', deliverySystem],
     ['checkout', checkoutSystem],
     ['potato', potatoSystem],
+    ['railway', railwaySystem],
   ] as const)('%s in staging', (_, system: SystemDefinition) => {
     const production = generateTraces(system, { seed: 12, traces: 400 });
     const staging = generateTraces(system, { seed: 12, traces: 400, environment: STAGING });

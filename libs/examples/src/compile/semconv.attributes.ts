@@ -1,6 +1,7 @@
 import type { AnyValue } from '@t2t/domain';
 import type {
   DbOperation,
+  DbSpanStyle,
   DbSystem,
   HttpMethod,
   MessagingSystem,
@@ -185,8 +186,14 @@ export interface DbShape {
   readonly attrs: readonly Attr[];
 }
 
+/**
+ * A database client span. With the `name-only` style the operation and table appear only in the
+ * span name; the attributes keep the system, database (and, on older conventions, the user, which
+ * is the database's own account here) and the peer.
+ */
 export function dbClient(
   flavour: SemconvFlavour,
+  style: DbSpanStyle,
   system: DbSystem,
   operation: DbOperation,
   table: string,
@@ -195,8 +202,20 @@ export function dbClient(
   server: Address,
 ): DbShape {
   if (flavour === 'current') {
+    const spanName = `${operation} ${table}`;
+    if (style === 'name-only') {
+      return {
+        spanName,
+        attrs: [
+          ['db.system.name', system],
+          ['db.namespace', database],
+          ['server.address', server.host],
+          ['server.port', server.port],
+        ],
+      };
+    }
     return {
-      spanName: `${operation} ${table}`,
+      spanName,
       attrs: [
         ['db.system.name', system],
         ['db.namespace', database],
@@ -208,8 +227,21 @@ export function dbClient(
       ],
     };
   }
+  const spanName = `${operation} ${database}.${table}`;
+  if (style === 'name-only') {
+    return {
+      spanName,
+      attrs: [
+        ['db.system', system],
+        ['db.name', database],
+        ['db.user', database],
+        ['net.peer.name', server.host],
+        ['net.peer.port', server.port],
+      ],
+    };
+  }
   return {
-    spanName: `${operation} ${database}.${table}`,
+    spanName,
     attrs: [
       ['db.system', system],
       ['db.name', database],

@@ -3,7 +3,9 @@ import { endpointKey, endpointName } from '../model/endpoint-key.format';
 import type {
   DurationMs,
   EndpointDefinition,
+  HttpMethod,
   MessagingSystem,
+  ProxyRoute,
   ServiceDefinition,
   Step,
   SystemDefinition,
@@ -12,11 +14,13 @@ import { continuousProblem, isContinuous } from '../model/continuous.attribute';
 import { cumulativeWeights, fnv1a32 } from '../random/seeded.random';
 import type { EdgeTruth, EntityTruth } from '../truth/ground-truth.model';
 import type {
+  CallNode,
   CompiledEndpoint,
   CompiledService,
   CompiledSystem,
   CompiledTraffic,
   Node,
+  ProxyNode,
   PublishNode,
   Template,
 } from './compiled-system.model';
@@ -106,6 +110,12 @@ class SystemCompiler {
   private readonly byName = new Map<string, CompiledEndpoint>();
   private readonly publishes: PublishNode[] = [];
   private readonly repeats: { at: string; body: Node }[] = [];
+  private readonly calls: { at: CompiledEndpoint; node: CallNode }[] = [];
+  private readonly proxies: {
+    at: CompiledEndpoint;
+    node: ProxyNode;
+    routes: readonly ProxyRoute[];
+  }[] = [];
   private readonly topics = new Map<string, MessagingSystem>();
   private nextWhenId = 0;
 
@@ -136,6 +146,7 @@ class SystemCompiler {
       );
     }
     const traffic = this.compileTraffic();
+    this.resolveProxies(traffic);
     this.checkAcyclic();
     if (this.problems.length === 0) {
       for (const { at, body } of this.repeats) {
@@ -214,7 +225,14 @@ class SystemCompiler {
       );
     }
     scopes.internal = scope(name, version);
-    return { name, index, flavour: semconv, resources, scopes };
+    return {
+      name,
+      index,
+      flavour: semconv,
+      dbSpans: definition.dbSpans ?? 'full',
+      resources,
+      scopes,
+    };
   }
 
   private declareEndpoint(service: CompiledService, definition: EndpointDefinition): void {
@@ -327,74 +345,31 @@ class SystemCompiler {
           );
           return { kind: 'seq', steps: [] };
         }
-        const grpc = target.grpc;
-        const targetDef = target.definition;
-        const edge: EdgeTruth = {
-          type: 'CALLS',
-          from: at.key,
-          to: target.key,
-          protocol: grpc ? 'grpc' : 'http',
-          method:
-            targetDef.kind === 'http'
-              ? targetDef.method
-              : targetDef.kind === 'rpc'
-                ? targetDef.method
-                : '',
-          route: targetDef.kind === 'http' ? targetDef.route : target.name,
-        };
-        const params = step.params ?? {};
-        const server = this.deployment.internal(serviceAddress(target.service.name));
-        if (targetDef.kind === 'rpc') {
-          const shape = rpcSpan(flavour, 'client', server, targetDef.service, targetDef.method);
-          return {
-            kind: 'call',
-            scope: service.scopes.grpc,
-            spanName: shape.spanName,
-            attrs: shape.attrs,
-            ms: [0, 0],
-            edge,
-            entity: undefined,
-            faultKey: target.key,
-            target,
-            path: [],
-            urlKey: '',
-            urlBase: '',
-            statusKey: shape.statusKey,
-            forward: step.forward ?? [],
-          };
+        const node = this.callNode(at, target, step.params ?? {}, step.forward ?? [], false);
+        this.calls.push({ at, node });
+        return node;
+      }
+      case 'proxy': {
+        if (at.definition.kind !== 'http') {
+          this.problem(
+            `${at.key}: only an HTTP endpoint can proxy (it routes by the request path)`,
+          );
         }
-        const method = targetDef.kind === 'http' ? targetDef.method : 'POST';
-        const shape = httpClient(flavour, {
-          scheme: 'http',
-          host: server.host,
-          port: server.port,
-          method,
-        });
-        return {
-          kind: 'call',
-          scope: service.scopes['http-client'],
-          spanName: shape.spanName,
-          attrs: shape.attrs,
-          ms: [0, 0],
-          edge,
-          entity: undefined,
-          faultKey: target.key,
-          target,
-          path: parseTemplate(
-            targetDef.kind === 'http' ? targetDef.route : '',
-            (slot) => params[slot],
-          ),
-          urlKey: shape.urlKey,
-          urlBase: shape.urlBase,
-          statusKey: shape.statusKey,
-          forward: step.forward ?? [],
-        };
+        if (inRepeat) this.problem(`${at.key}: a repeat body may not proxy`);
+        for (const r of step.routes) {
+          const problem = patternProblem(r.path);
+          if (problem !== undefined) this.problem(`${at.key}: proxy route '${r.path}' ${problem}`);
+        }
+        const node: ProxyNode = { kind: 'proxy', targets: [] };
+        this.proxies.push({ at, node, routes: step.routes });
+        return node;
       }
       case 'db': {
         const statement =
           step.statement ?? defaultStatement(step.system, step.operation, step.table);
         const shape = dbClient(
           flavour,
+          service.dbSpans,
           step.system,
           step.operation,
           step.table,
@@ -585,6 +560,147 @@ class SystemCompiler {
     }
   }
 
+  /** A call from `at` to `target`: its client span's shape and where the callee's path comes from. */
+  private callNode(
+    at: CompiledEndpoint,
+    target: CompiledEndpoint,
+    params: Readonly<Record<string, string>>,
+    forward: readonly string[],
+    proxied: boolean,
+  ): CallNode {
+    const service = at.service;
+    const flavour = service.flavour;
+    const targetDef = target.definition;
+    const edge: EdgeTruth = {
+      type: 'CALLS',
+      from: at.key,
+      to: target.key,
+      protocol: target.grpc ? 'grpc' : 'http',
+      method:
+        targetDef.kind === 'http'
+          ? targetDef.method
+          : targetDef.kind === 'rpc'
+            ? targetDef.method
+            : '',
+      route: targetDef.kind === 'http' ? targetDef.route : target.name,
+    };
+    const server = this.deployment.internal(serviceAddress(target.service.name));
+    if (targetDef.kind === 'rpc') {
+      const shape = rpcSpan(flavour, 'client', server, targetDef.service, targetDef.method);
+      return {
+        kind: 'call',
+        scope: service.scopes.grpc,
+        spanName: shape.spanName,
+        attrs: shape.attrs,
+        ms: [0, 0],
+        edge,
+        entity: undefined,
+        faultKey: target.key,
+        target,
+        path: [],
+        urlKey: '',
+        urlBase: '',
+        statusKey: shape.statusKey,
+        forward,
+        proxied,
+      };
+    }
+    const method = targetDef.kind === 'http' ? targetDef.method : 'POST';
+    const shape = httpClient(flavour, {
+      scheme: 'http',
+      host: server.host,
+      port: server.port,
+      method,
+    });
+    return {
+      kind: 'call',
+      scope: service.scopes['http-client'],
+      spanName: shape.spanName,
+      attrs: shape.attrs,
+      ms: [0, 0],
+      edge,
+      entity: undefined,
+      faultKey: target.key,
+      target,
+      path: proxied
+        ? []
+        : parseTemplate(targetDef.kind === 'http' ? targetDef.route : '', (slot) => params[slot]),
+      urlKey: shape.urlKey,
+      urlBase: shape.urlBase,
+      statusKey: shape.statusKey,
+      forward,
+      proxied,
+    };
+  }
+
+  /**
+   * Resolves every proxy for each traffic entry that reaches it (the entries of its endpoint):
+   * the first route matching the method and requested path, then the one endpoint of that
+   * service whose route matches the path (the most specific, as Spring picks). Also refuses calls
+   * to a proxying endpoint, which would have no requested path to route by.
+   */
+  private resolveProxies(traffic: readonly CompiledTraffic[]): void {
+    const proxying = new Set(this.proxies.map((p) => p.at));
+    for (const { at, node } of this.calls) {
+      if (proxying.has(node.target))
+        this.problem(
+          `${at.key} calls ${node.target.key}, which proxies by path: enter it through traffic with a path`,
+        );
+    }
+    for (const { at, node, routes } of this.proxies) {
+      if (at.definition.kind !== 'http') continue;
+      const method = at.definition.method;
+      for (const entry of traffic) {
+        if (entry.endpoint !== at) continue;
+        const path = entry.definition.path ?? at.definition.route;
+        const requested = `${method} ${path}`;
+        const r = routes.find(
+          (x) =>
+            (x.methods === undefined || x.methods.includes(method)) && patternMatches(x.path, path),
+        );
+        if (r === undefined) {
+          this.problem(`${at.key}: no proxy route matches ${requested}`);
+          continue;
+        }
+        const target = this.backend(r.service, method, path);
+        if (typeof target === 'string') {
+          this.problem(`${at.key}: route '${r.path}' sends ${requested} to ${target}`);
+          continue;
+        }
+        node.targets[entry.index] = {
+          call: this.callNode(at, target, {}, Object.keys(entry.definition.attributes), true),
+          label: {
+            id: target.name,
+            description: `the gateway forwards it to ${target.service.name} ${target.name}`,
+          },
+        };
+      }
+    }
+  }
+
+  /** The HTTP endpoint of `service` that serves `method path`, or why there is none. */
+  private backend(service: string, method: HttpMethod, path: string): CompiledEndpoint | string {
+    if (!this.system.services.some((s) => s.name === service))
+      return `'${service}', which is not a service`;
+    let best: CompiledEndpoint | undefined;
+    let bestSlots = Infinity;
+    let tie = false;
+    for (const endpoint of this.endpoints.values()) {
+      const d = endpoint.definition;
+      if (endpoint.service.name !== service || d.kind !== 'http' || d.method !== method) continue;
+      const slots = routeSlotsMatching(d.route, path);
+      if (slots === undefined) continue;
+      if (slots < bestSlots) {
+        best = endpoint;
+        bestSlots = slots;
+        tie = false;
+      } else if (slots === bestSlots) tie = true;
+    }
+    if (best === undefined) return `${service}, which has no HTTP endpoint for it`;
+    if (tie) return `${service}, where more than one route matches it equally`;
+    return best;
+  }
+
   private compileTraffic(): CompiledTraffic[] {
     const entries = this.system.traffic;
     if (entries.length === 0) this.problem('the system has no traffic');
@@ -606,15 +722,25 @@ class SystemCompiler {
         if (problem !== undefined) this.problem(`traffic to ${endpoint.key}: ${name}: ${problem}`);
       }
       const params = definition.params ?? {};
+      const route = endpoint.definition.kind === 'http' ? endpoint.definition.route : undefined;
+      const path = definition.path ?? route;
+      if (definition.path !== undefined) {
+        const problem =
+          route === undefined ? 'is not HTTP' : requestedPathProblem(route, definition.path);
+        if (problem !== undefined)
+          this.problem(`traffic to ${endpoint.key} with path '${definition.path}': ${problem}`);
+      } else if (route !== undefined && isCatchAll(route)) {
+        this.problem(
+          `traffic to ${endpoint.key} needs a path: its route is a catch-all, not a request path`,
+        );
+      }
       out.push({
+        index: out.length,
         definition,
         endpoint,
         cumulative: cumulative[i],
         share: definition.weight / total,
-        path:
-          endpoint.definition.kind === 'http'
-            ? parseTemplate(endpoint.definition.route, (slot) => params[slot])
-            : [],
+        path: path === undefined ? [] : parseTemplate(path, (slot) => params[slot]),
       });
     });
     return out;
@@ -648,6 +774,8 @@ function reachedEndpoints(node: Node): CompiledEndpoint[] {
       return node.steps.flatMap(reachedEndpoints);
     case 'call':
       return [node.target];
+    case 'proxy':
+      return node.targets.flatMap((t) => (t === undefined ? [] : [t.call.target]));
     case 'publish':
       return [...node.consumers];
     case 'internal':
@@ -726,6 +854,7 @@ function isStable(node: Node): boolean {
     case 'chance':
     case 'recover':
     case 'fail':
+    case 'proxy':
       return false;
     case 'external':
       return node.attempts.length === 1;
@@ -743,6 +872,72 @@ function isStable(node: Node): boolean {
     default:
       return true;
   }
+}
+
+// ── paths and routes ─────────────────────────────────────────────────────────
+
+const SLOT = /^\{[^}]*\}$/;
+
+function segments(path: string): string[] {
+  return path.split('/').filter((s) => s !== '');
+}
+
+/**
+ * A route as a gateway's handler mapping reports it: one ending in `/*` or `/**` names no API,
+ * so its requests need a path of their own (TrafficDefinition.path).
+ */
+function isCatchAll(route: string): boolean {
+  return route.endsWith('/*') || route.endsWith('/**');
+}
+
+/** Why `path` cannot be a request to an endpoint with `route`, or undefined. */
+function requestedPathProblem(route: string, path: string): string | undefined {
+  if (!path.startsWith('/')) return 'a path starts with /';
+  if (isCatchAll(route)) {
+    const prefix = route.slice(0, route.lastIndexOf('/') + 1);
+    return path.startsWith(prefix) ? undefined : `the route ${route} does not cover it`;
+  }
+  return routeSlotsMatching(route, path) === undefined
+    ? `the route ${route} does not match it`
+    : undefined;
+}
+
+/**
+ * Whether a requested path template matches an endpoint's route segment by segment (a route
+ * placeholder takes any segment; a placeholder of the path only a route placeholder): the number
+ * of route placeholders used (fewer is more specific), or undefined.
+ */
+function routeSlotsMatching(route: string, path: string): number | undefined {
+  const r = segments(route);
+  const p = segments(path);
+  if (r.length !== p.length) return undefined;
+  let slots = 0;
+  for (let i = 0; i < r.length; i++) {
+    if (SLOT.test(r[i])) slots++;
+    else if (SLOT.test(p[i]) || r[i] !== p[i]) return undefined;
+  }
+  return slots;
+}
+
+function patternProblem(pattern: string): string | undefined {
+  if (!pattern.startsWith('/')) return 'must start with /';
+  const parts = segments(pattern);
+  const deep = parts.indexOf('**');
+  if (deep >= 0 && deep !== parts.length - 1) return 'may hold ** only as its last segment';
+  return undefined;
+}
+
+/** A proxy route pattern (`/api/v1/orders/**`, `/api/*`, `/a/{x}`) against a requested path template. */
+function patternMatches(pattern: string, path: string): boolean {
+  const r = segments(pattern);
+  const p = segments(path);
+  for (let i = 0; i < r.length; i++) {
+    if (r[i] === '**') return true;
+    if (i >= p.length) return false;
+    if (r[i] === '*' || SLOT.test(r[i])) continue;
+    if (SLOT.test(p[i]) || r[i] !== p[i]) return false;
+  }
+  return r.length === p.length;
 }
 
 /** Splits `a/{x}/b` into literals and slots; `slotAttribute` maps a placeholder to a request attribute. */

@@ -16,7 +16,8 @@ import type { EdgeTruth } from '../truth/ground-truth.model';
  * on the mutated trace could never fail, so it is useless. Each mutation returns a copy (the input
  * is not touched) and the exact change made, so a test can tell which assertion should now fail.
  *
- *   drop-db-write  removes a write span (INSERT/UPDATE/DELETE on a table or collection)
+ *   drop-db-write  removes a write span (INSERT/UPDATE/DELETE on a table or collection; read
+ *                  from the attributes, else from the span name `INSERT ts.orders`)
  *   extra-call     adds a call from the entry span to an endpoint the trace did not call
  *   error-status   marks a span and its ancestors as errors
  *   flip-branch    flips the attribute a branch decided on, keeping the structure it caused
@@ -122,19 +123,37 @@ const str = (attrs: Attributes, ...keys: string[]): string | undefined => {
 
 const serviceOf = (span: Span): string => str(span.resource.attributes, 'service.name') ?? '';
 
+/**
+ * The operation and table of a database span whose attributes do not say them (`name-only` spans,
+ * as Java agents record JDBC with statement capture off): the span name is `{operation} {table}`,
+ * the table qualified by the database on older conventions (`INSERT ts.orders`).
+ */
+function fromSpanName(
+  name: string,
+  database: string | undefined,
+): { operation: string; table: string } | undefined {
+  const match = /^(\S+) (\S+)$/.exec(name);
+  if (match === null) return undefined;
+  const [, operation, target] = match;
+  const prefix = database === undefined ? undefined : `${database}.`;
+  const table =
+    prefix !== undefined && target.startsWith(prefix) ? target.slice(prefix.length) : target;
+  return { operation, table };
+}
+
 function dropDbWrite(trace: GeneratedTrace, options: InjectOptions): InjectedFault {
   for (const span of trace.spans) {
     const a = span.attributes;
     const system = str(a, 'db.system.name', 'db.system');
-    const operation = str(a, 'db.operation.name', 'db.operation');
-    const table = str(a, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection');
-    if (
-      system === undefined ||
-      system === 'redis' ||
-      operation === undefined ||
-      table === undefined
-    )
-      continue;
+    if (system === undefined || system === 'redis') continue;
+    let operation = str(a, 'db.operation.name', 'db.operation');
+    let table = str(a, 'db.collection.name', 'db.sql.table', 'db.mongodb.collection');
+    if (operation === undefined || table === undefined) {
+      const named = fromSpanName(span.name, str(a, 'db.namespace', 'db.name'));
+      operation ??= named?.operation;
+      table ??= named?.table;
+    }
+    if (operation === undefined || table === undefined) continue;
     if (!WRITES.has(operation) || (options.entity !== undefined && options.entity !== table))
       continue;
     const removed = withDescendants(trace.spans, span.spanId);

@@ -8,8 +8,19 @@ export interface GeneratedTrace {
   readonly spans: readonly Span[];
   /** Endpoint key of the trace's entry span (see groundTruth for the format). */
   readonly endpoint: string;
+  /**
+   * The API the trace really serves: when the entry is a gateway that proxies by path (its span
+   * says `gateway|HTTP GET /*`), the endpoint it forwarded to, i.e. the first downstream server
+   * span's key (`order-service|HTTP POST /api/v1/orders`); otherwise the entry endpoint itself.
+   */
+  readonly apiEndpoint: string;
   /** Ids of the labelled branch arms taken, joined with '+' in execution order; `default` when none. */
   readonly behaviour: string;
+  /**
+   * The behaviour as the API's own traces would show it: `behaviour` without the label the
+   * gateway's route added (`POST /api/v1/orders+vip` → `vip`); equal to `behaviour` without a proxy.
+   */
+  readonly apiBehaviour: string;
   /** Index of the request this trace belongs to (continuation traces share their request's index). */
   readonly requestIndex: number;
   /**

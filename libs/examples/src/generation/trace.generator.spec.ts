@@ -3,6 +3,7 @@ import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
 import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
+import { railwaySystem } from '../systems/railway.system';
 import type { GeneratedTrace } from './generated-trace.model';
 import { DEFAULT_START_NS, generateTraces, iterateTraces } from './trace.generator';
 
@@ -69,7 +70,13 @@ function violations(traces: readonly GeneratedTrace[]): string[] {
 describe(generateTraces.name, () => {
   describe('determinism', () => {
     it('the same seed gives identical output', () => {
-      for (const system of [potatoSystem, checkoutSystem, bankSystem, deliverySystem]) {
+      for (const system of [
+        potatoSystem,
+        checkoutSystem,
+        bankSystem,
+        deliverySystem,
+        railwaySystem,
+      ]) {
         const a = generateTraces(system, { seed: 7, traces: 200 });
         const b = generateTraces(system, { seed: 7, traces: 200 });
         expect(b).toEqual(a);
@@ -109,6 +116,17 @@ describe(generateTraces.name, () => {
       ['bank', bankSystem, {}],
       ['bank with noise', bankSystem, { noise: true }],
       ['delivery', deliverySystem, {}],
+      ['railway with noise', railwaySystem, { noise: true }],
+      [
+        'railway with faults',
+        railwaySystem,
+        {
+          faults: [
+            { target: 'ts-preserve-service|HTTP POST /api/v1/preserve', probability: 0.2 },
+            { target: 'api.bank.example', probability: 0.3 },
+          ],
+        },
+      ],
       [
         'delivery with faults',
         deliverySystem,
@@ -359,7 +377,13 @@ describe(generateTraces.name, () => {
 
   describe('noise', () => {
     it('leaves every behaviour id (and request) unchanged while changing timings, ids and retries', () => {
-      for (const system of [potatoSystem, checkoutSystem, bankSystem, deliverySystem]) {
+      for (const system of [
+        potatoSystem,
+        checkoutSystem,
+        bankSystem,
+        deliverySystem,
+        railwaySystem,
+      ]) {
         const plain = generateTraces(system, { seed: 9, traces: 1_000 });
         const noisy = generateTraces(system, { seed: 9, traces: 1_000, noise: true });
         expect(noisy.map((t) => [t.requestIndex, t.endpoint, t.behaviour])).toEqual(

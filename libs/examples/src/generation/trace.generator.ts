@@ -148,6 +148,9 @@ interface TraceState {
   readonly decisions: Decision[];
   readonly faults: string[];
   readonly linkedFrom: { traceId: string; spanId: string } | undefined;
+  /** The endpoint the entry proxied the request to, and the label that added (see ProxyNode). */
+  api: CompiledEndpoint | undefined;
+  apiLabel: Label | undefined;
 }
 
 /** One endpoint invocation: a failure in it aborts its remaining steps, like an exception. */
@@ -182,6 +185,8 @@ class TraceGenerator {
   private base = 0n;
   private traffic!: CompiledTraffic;
   private values!: Record<string, RequestValue>;
+  /** The entry span's path, ids filled in: a proxy forwards it unchanged. */
+  private entryPath = '';
   private continuations: TraceState[] = [];
   private suppressFaults = 0;
 
@@ -233,6 +238,7 @@ class TraceGenerator {
 
     const trace = this.newTrace(traffic.endpoint, undefined);
     const path = this.fill(traffic.path);
+    this.entryPath = path;
     this.serve(trace, traffic.endpoint, '', NO_LINKS, 0, (attrs) => {
       if (traffic.endpoint.pathKey !== undefined) attrs[traffic.endpoint.pathKey] = path;
       for (const name in values) attrs[name] = values[name];
@@ -289,6 +295,8 @@ class TraceGenerator {
       decisions: [],
       faults: [],
       linkedFrom,
+      api: undefined,
+      apiLabel: undefined,
     };
   }
 
@@ -297,11 +305,17 @@ class TraceGenerator {
     index: number,
     noise: Record<string, AnyValue>,
   ): GeneratedTrace {
+    const { labels, apiLabel } = trace;
     return {
       traceId: trace.traceId,
       spans: trace.spans,
       endpoint: trace.endpoint.key,
-      behaviour: trace.labels.length === 0 ? 'default' : trace.labels.map((l) => l.id).join('+'),
+      apiEndpoint: (trace.api ?? trace.endpoint).key,
+      behaviour: behaviourId(labels),
+      apiBehaviour:
+        apiLabel === undefined
+          ? behaviourId(labels)
+          : behaviourId(labels.filter((l) => l !== apiLabel)),
       requestIndex: index,
       request: this.values,
       noise,
@@ -501,7 +515,7 @@ class TraceGenerator {
       case 'call': {
         const target = node.target;
         const attrs = copy(node.attrs);
-        const path = node.urlKey === '' ? '' : this.fill(node.path);
+        const path = node.urlKey === '' ? '' : node.proxied ? this.entryPath : this.fill(node.path);
         if (node.urlKey !== '') attrs[node.urlKey] = node.urlBase + path;
         const client = this.open(
           f.trace,
@@ -635,6 +649,17 @@ class TraceGenerator {
         }
         if (faulted) f.failure = { status: 502, message: `${node.faultKey} unavailable` };
         return end;
+      }
+      case 'proxy': {
+        // Only traffic enters a proxying endpoint (the compiler checks), and every entry of it
+        // has its route resolved.
+        const target = node.targets[this.traffic.index]!;
+        f.trace.labels.push(target.label);
+        if (f.trace.api === undefined) {
+          f.trace.api = target.call.target;
+          f.trace.apiLabel = target.label;
+        }
+        return this.exec(target.call, f, parent, t);
       }
       case 'internal': {
         const span = this.open(
@@ -776,6 +801,11 @@ class TraceGenerator {
     this.continuations.push(linked);
     this.serve(linked, consumer, '', [link], t, addId);
   }
+}
+
+/** The ids of the labels, joined with '+' in execution order; `default` when none. */
+function behaviourId(labels: readonly Label[]): string {
+  return labels.length === 0 ? 'default' : labels.map((l) => l.id).join('+');
 }
 
 const EMPTY_NOISE = Object.freeze(Object.create(null) as Record<string, AnyValue>);

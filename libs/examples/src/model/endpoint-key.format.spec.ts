@@ -8,6 +8,7 @@ import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
 import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
+import { railwaySystem } from '../systems/railway.system';
 import { endpointKey, endpointName } from './endpoint-key.format';
 import { consume, grpc, http } from './system.dsl';
 
@@ -66,6 +67,8 @@ describe(endpointKey.name, () => {
     ['bank with noise', bankSystem, true],
     ['delivery', deliverySystem, false],
     ['delivery with noise', deliverySystem, true],
+    ['railway', railwaySystem, false],
+    ['railway with noise', railwaySystem, true],
   ])('%s, read by libs/fingerprint', (_, system, noise) => {
     const traces = generateTraces(system, { seed: 31, traces: 1_000, noise });
 

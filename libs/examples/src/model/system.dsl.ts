@@ -3,6 +3,7 @@ import type {
   ComparisonOperator,
   Condition,
   DbOperation,
+  DbSpanStyle,
   DbSystem,
   Distribution,
   DurationMs,
@@ -10,6 +11,7 @@ import type {
   HttpMethod,
   Label,
   Propagation,
+  ProxyRoute,
   RepeatCount,
   SdkLanguage,
   SemconvFlavour,
@@ -49,10 +51,16 @@ export function defineSystem(system: {
 
 export function service(
   name: string,
-  options: { language: SdkLanguage; semconv: SemconvFlavour; version?: string; replicas?: number },
+  options: {
+    language: SdkLanguage;
+    semconv: SemconvFlavour;
+    version?: string;
+    replicas?: number;
+    dbSpans?: DbSpanStyle;
+  },
   endpoints: readonly EndpointDefinition[],
 ): ServiceDefinition {
-  return {
+  const definition: ServiceDefinition = {
     name,
     language: options.language,
     semconv: options.semconv,
@@ -60,6 +68,7 @@ export function service(
     replicas: options.replicas ?? 2,
     endpoints,
   };
+  return options.dbSpans === undefined ? definition : { ...definition, dbSpans: options.dbSpans };
 }
 
 export function http(method: HttpMethod, route: string, handler: Step = seq()): EndpointDefinition {
@@ -94,15 +103,18 @@ export function traffic(
     weight: number;
     attributes?: Readonly<Record<string, Distribution>>;
     params?: Readonly<Record<string, string>>;
+    /** The requested path template, for an endpoint with a catch-all route (a gateway). */
+    path?: string;
   },
 ): TrafficDefinition {
-  return {
+  const definition: TrafficDefinition = {
     service: target.service,
     endpoint: target.endpoint,
     weight: options.weight,
     attributes: options.attributes ?? {},
     params: options.params,
   };
+  return options.path === undefined ? definition : { ...definition, path: options.path };
 }
 
 // ── steps ────────────────────────────────────────────────────────────────────
@@ -159,6 +171,26 @@ export function external(
     attempts: options.attempts ?? [1],
     ms: options.ms,
   };
+}
+
+/**
+ * Routes the request by its path to a backend service, as an API gateway does (see ProxyStep):
+ *
+ *   http('GET', '/*', proxy(route('/api/v1/orders/**', 'order-service'), …))
+ */
+export function proxy(...routes: ProxyRoute[]): Step {
+  return { kind: 'proxy', routes };
+}
+
+/** A gateway route: requests whose path matches `path` (and method, when given) go to `service`. */
+export function route(
+  path: string,
+  target: string,
+  options: { methods?: readonly HttpMethod[] } = {},
+): ProxyRoute {
+  return options.methods === undefined
+    ? { path, service: target }
+    : { path, service: target, methods: options.methods };
 }
 
 export function internal(name: string, step?: Step, options: { ms?: DurationMs } = {}): Step {

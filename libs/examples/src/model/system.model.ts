@@ -22,6 +22,15 @@ export type CacheOperation = 'GET' | 'SET' | 'DEL';
 export type MessagingSystem = 'kafka' | 'rabbitmq';
 
 /**
+ * What a service's database client spans carry. `full`: the operation, table and statement as
+ * attributes (db.operation, db.sql.table, db.statement, or their current names). `name-only`: the
+ * span name (`SELECT ts.orders`) is the only place the operation and table appear; the span keeps
+ * the system, database, user and peer but has no statement, operation or table attribute, as Java
+ * agents record JDBC calls with statement capture off. Cache (redis) spans are not affected.
+ */
+export type DbSpanStyle = 'full' | 'name-only';
+
+/**
  * How a consumer's span relates to the producer's: `child` continues the producer's trace (context
  * propagated in message headers, the consumer span's parent is the producer span); `link` starts a
  * NEW trace whose root consumer span links to the producer span (batch consumers, and async
@@ -108,6 +117,7 @@ export type Step =
   | PublishStep
   | ExternalStep
   | InternalStep
+  | ProxyStep
   | {
       readonly kind: 'when';
       readonly condition: Condition;
@@ -202,6 +212,33 @@ export interface InternalStep {
   readonly ms?: DurationMs;
 }
 
+/**
+ * Forwards the request to a backend chosen by its path, as an API gateway does (Spring Cloud
+ * Gateway, a catch-all route `/**` or `/*`): the first route whose pattern (and method, when
+ * listed) matches the request path names the service, and the request goes, with the same method
+ * and path, to that service's HTTP endpoint whose route matches the path. The request path is the
+ * one the traffic entry sends (TrafficDefinition.path), so the entry endpoint may only be entered
+ * by traffic. Every request attribute is recorded on the backend's server span too (the backend is
+ * where the API really starts). Taking a route adds the backend endpoint's name as a behaviour
+ * label (`POST /api/v1/orders`), since each API behind the gateway is its own structure.
+ */
+export interface ProxyStep {
+  readonly kind: 'proxy';
+  readonly routes: readonly ProxyRoute[];
+}
+
+export interface ProxyRoute {
+  /**
+   * Path pattern: literal segments, `*` (one segment), `{name}` (one segment) and a trailing `**`
+   * (any number of segments, none included): `/api/v1/orders/**` matches `/api/v1/orders` and
+   * `/api/v1/orders/{orderId}`.
+   */
+  readonly path: string;
+  readonly service: string;
+  /** Methods the route accepts (Spring Cloud Gateway's Method predicate); default all. */
+  readonly methods?: readonly HttpMethod[];
+}
+
 export interface HttpEndpointDefinition {
   readonly kind: 'http';
   readonly method: HttpMethod;
@@ -236,6 +273,8 @@ export interface ServiceDefinition {
   readonly language: SdkLanguage;
   readonly semconv: SemconvFlavour;
   readonly version: string;
+  /** What its database client spans carry; default `full`. */
+  readonly dbSpans?: DbSpanStyle;
   /** Instances; each has its own resource (`service.instance.id`), requests spread over them. */
   readonly replicas: number;
   readonly endpoints: readonly EndpointDefinition[];
@@ -257,6 +296,13 @@ export interface TrafficDefinition {
   readonly attributes: Readonly<Record<string, Distribution>>;
   /** Route placeholder → request attribute whose value fills it in `url.path`. */
   readonly params?: Readonly<Record<string, string>>;
+  /**
+   * The path template the client requests, when it is not the endpoint's route: required for an
+   * endpoint with a catch-all route (one ending in `/*` or `/**`, as a gateway's), whose span
+   * reports the route but whose `url.path` / `http.target` is the real path
+   * (`/api/v1/orders/{orderId}` filled from `params`). A proxy step routes by it.
+   */
+  readonly path?: string;
 }
 
 export interface SystemDefinition {

@@ -28,6 +28,7 @@ import { bankSystem } from '../systems/bank.system';
 import { checkoutSystem } from '../systems/checkout.system';
 import { deliverySystem } from '../systems/delivery.system';
 import { potatoSystem } from '../systems/potato.system';
+import { railwaySystem } from '../systems/railway.system';
 import { edgeKey } from './edge.format';
 import { groundTruth } from './ground-truth.builder';
 import { GroundTruthError } from './ground-truth.error';
@@ -266,6 +267,8 @@ describe(groundTruth.name, () => {
     ['bank', bankSystem, false],
     ['bank with noise', bankSystem, true],
     ['delivery', deliverySystem, false],
+    ['railway', railwaySystem, false],
+    ['railway with noise', railwaySystem, true],
   ])(
     '%s: a behaviour id is exactly one structure (modulo repeats and concurrency)',
     (_, system, noise) => {

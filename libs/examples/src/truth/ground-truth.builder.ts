@@ -39,9 +39,10 @@ export function groundTruth(
   );
   for (const traffic of compiled.traffic) {
     const dists = traffic.definition.attributes;
+    const ctx: Ctx = { depth: 0, dists, traffic: traffic.index };
     walker.record(
       traffic.endpoint.key,
-      walker.serve(traffic.endpoint, startPath(traffic.share, dists), { depth: 0, dists }),
+      walker.serve(traffic.endpoint, startPath(traffic.share, dists), ctx),
     );
   }
   return summarise(system, walker);
@@ -75,11 +76,16 @@ interface Path {
   readonly effects: readonly Effect[];
   /** The distributions of the request's traffic entry (for attributes no branch narrowed yet). */
   readonly dists: Readonly<Record<string, Distribution>>;
+  /** The endpoint a proxy forwarded the trace to (its API), and the label that added. */
+  readonly api: CompiledEndpoint | undefined;
+  readonly apiLabel: Label | undefined;
 }
 
 interface Ctx {
   readonly depth: number;
   readonly dists: Readonly<Record<string, Distribution>>;
+  /** Index of the request's traffic entry (a proxy routes by it). */
+  readonly traffic: number;
 }
 
 const MAX_PATHS = 200_000;
@@ -95,6 +101,8 @@ function startPath(p: number, dists: Readonly<Record<string, Distribution>>): Pa
     arms: [],
     effects: [],
     dists,
+    api: undefined,
+    apiLabel: undefined,
   };
 }
 
@@ -114,7 +122,7 @@ class PathWalker {
 
   /** Mirrors TraceGenerator.serve: the endpoint's span, an injected fault, or its handler. */
   serve(endpoint: CompiledEndpoint, path: Path, ctx: Ctx): Path[] {
-    const inner: Ctx = { depth: ctx.depth + 1, dists: ctx.dists };
+    const inner: Ctx = { depth: ctx.depth + 1, dists: ctx.dists, traffic: ctx.traffic };
     let entered: Path = {
       ...path,
       failed: false,
@@ -221,13 +229,24 @@ class PathWalker {
               const fresh: Path = { ...startPath(q.p, q.dists), domains: q.domains };
               this.record(
                 consumer.key,
-                this.serve(consumer, fresh, { depth: 0, dists: ctx.dists }),
+                this.serve(consumer, fresh, { depth: 0, dists: ctx.dists, traffic: ctx.traffic }),
               );
             }
           }
         }
         this.count(paths.length);
         return [...out, ...paths];
+      }
+      case 'proxy': {
+        // Mirrors TraceGenerator.exec: the route of this request's traffic entry.
+        const target = node.targets[ctx.traffic]!;
+        const routed: Path = {
+          ...path,
+          labels: [...path.labels, target.label],
+          api: path.api ?? target.call.target,
+          apiLabel: path.apiLabel ?? target.label,
+        };
+        return this.walk(target.call, routed, ctx);
       }
       case 'internal':
         return node.step === undefined ? [path] : this.walk(node.step, path, ctx);
@@ -323,30 +342,63 @@ function byKey<T>(key: (t: T) => string): (a: T, b: T) => number {
   return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }
 
+function behaviourId(labels: readonly Label[]): string {
+  return labels.length === 0 ? 'default' : labels.map((l) => l.id).join('+');
+}
+
 function summarise(system: SystemDefinition, walker: PathWalker): SystemTruth {
   const endpoints = new Map<string, CompiledEndpoint>();
   const edges = new Map<string, EdgeTruth>();
   const behaviours: BehaviourTruth[] = [];
   const rules: RuleTruth[] = [];
+  const apiTraces = new Map<string, number>();
 
   for (const [endpoint, paths] of walker.traces) {
     const total = paths.reduce((s, q) => s + q.p, 0);
-    const shares = new Map<string, { description: string; p: number }>();
+    const shares = new Map<
+      string,
+      { apiEndpoint: string; id: string; apiId: string; description: string; p: number }
+    >();
+    const byApi = new Map<string, Path[]>();
     for (const path of paths) {
       for (const e of path.endpoints) endpoints.set(e.key, e);
       for (const edge of path.edges) edges.set(edgeKey(edge), edge);
-      const id = path.labels.length === 0 ? 'default' : path.labels.map((l) => l.id).join('+');
-      const description =
-        path.labels.length === 0
-          ? 'the only structure this endpoint shows'
-          : path.labels.map((l) => l.description).join('; ');
-      const entry = shares.get(id) ?? { description, p: 0 };
+      const apiEndpoint = path.api?.key ?? endpoint;
+      const id = behaviourId(path.labels);
+      const key = `${apiEndpoint}\u0000${id}`;
+      const entry = shares.get(key) ?? {
+        apiEndpoint,
+        id,
+        apiId: behaviourId(path.labels.filter((l) => l !== path.apiLabel)),
+        description:
+          path.labels.length === 0
+            ? 'the only structure this endpoint shows'
+            : path.labels.map((l) => l.description).join('; '),
+        p: 0,
+      };
       entry.p += path.p;
-      shares.set(id, entry);
+      shares.set(key, entry);
+      const group = byApi.get(apiEndpoint);
+      if (group === undefined) byApi.set(apiEndpoint, [path]);
+      else group.push(path);
+      apiTraces.set(apiEndpoint, (apiTraces.get(apiEndpoint) ?? 0) + path.p);
     }
-    for (const [id, { description, p }] of shares)
-      behaviours.push({ endpoint, id, description, share: p / total });
-    rules.push(...mineRules(endpoint, paths, total));
+    const apiTotals = new Map(
+      [...byApi].map(([api, group]) => [api, group.reduce((s, q) => s + q.p, 0)]),
+    );
+    for (const { apiEndpoint, id, apiId, description, p } of shares.values()) {
+      behaviours.push({
+        endpoint,
+        apiEndpoint,
+        id,
+        apiId,
+        description,
+        share: p / total,
+        apiShare: p / apiTotals.get(apiEndpoint)!,
+      });
+    }
+    for (const [apiEndpoint, group] of byApi)
+      rules.push(...mineRules(endpoint, apiEndpoint, group, apiTotals.get(apiEndpoint)!));
   }
 
   const entityList = [...edges.keys()].flatMap((k) => {
@@ -363,6 +415,7 @@ function summarise(system: SystemDefinition, walker: PathWalker): SystemTruth {
       kind: e.definition.kind,
       entry: traces !== undefined,
       tracesPerRequest: traces === undefined ? 0 : traces.reduce((s, q) => s + q.p, 0),
+      apiTracesPerRequest: apiTraces.get(e.key) ?? 0,
     };
   });
   const services: ServiceTruth[] = system.services
@@ -384,15 +437,22 @@ function summarise(system: SystemDefinition, walker: PathWalker): SystemTruth {
     entities: [...entities.values()].sort(byKey((e) => `${e.kind} ${e.name}`)),
     edges: [...edges.values()].sort(byKey(edgeKey)),
     behaviours: behaviours.sort(byKey((b) => `${b.endpoint}\u0000${b.id}`)),
-    rules: rules.sort(byKey((r) => `${r.endpoint}\u0000${r.condition}\u0000${r.effect}`)),
+    rules: rules.sort(
+      byKey((r) => `${r.endpoint}\u0000${r.apiEndpoint}\u0000${r.condition}\u0000${r.effect}`),
+    ),
   };
 }
 
 /**
- * Rules of one trace endpoint: an edge written directly in a `when` arm, which no path shows when
- * the arm's condition (with the arms around it) is false.
+ * Rules of the traces of one endpoint that serve one API: an edge written directly in a `when`
+ * arm, which no path shows when the arm's condition (with the arms around it) is false.
  */
-function mineRules(endpoint: string, paths: readonly Path[], total: number): RuleTruth[] {
+function mineRules(
+  endpoint: string,
+  apiEndpoint: string,
+  paths: readonly Path[],
+  total: number,
+): RuleTruth[] {
   const candidates = new Map<string, Effect>();
   for (const path of paths) {
     for (const effect of path.effects) {
@@ -420,6 +480,7 @@ function mineRules(endpoint: string, paths: readonly Path[], total: number): Rul
     const condition = atoms.map(describeCondition).join(' and ');
     rules.set(`${condition}|${key}`, {
       endpoint,
+      apiEndpoint,
       at: arms[arms.length - 1].node.at,
       condition,
       atoms,

@@ -32,6 +32,12 @@ export interface EndpointTruth {
   readonly entry: boolean;
   /** Expected traces with this endpoint key per generated request (0 for non-entry endpoints). */
   readonly tracesPerRequest: number;
+  /**
+   * Expected traces per request that serve this endpoint as their API (GeneratedTrace.apiEndpoint):
+   * an entry that does not proxy has its tracesPerRequest here, an endpoint a gateway forwards to
+   * the traces forwarded to it, any other endpoint 0.
+   */
+  readonly apiTracesPerRequest: number;
 }
 
 export type EntityKind = 'table' | 'collection' | 'cache-prefix' | 'topic' | 'external-api';
@@ -79,21 +85,34 @@ export type EdgeTruth =
 export interface BehaviourTruth {
   /** The endpoint key of the traces that show this behaviour (their entry endpoint). */
   readonly endpoint: string;
+  /**
+   * The API these traces serve (GeneratedTrace.apiEndpoint): the endpoint a gateway entry forwarded
+   * them to (`order-service|HTTP POST /api/v1/orders` behind `gateway|HTTP POST /*`), else `endpoint`.
+   */
+  readonly apiEndpoint: string;
   /** Labels of the arms taken, joined with '+' in execution order; `default` when none. */
   readonly id: string;
+  /** The id without the gateway route's label (GeneratedTrace.apiBehaviour); `id` without a proxy. */
+  readonly apiId: string;
   readonly description: string;
   /** Expected fraction of this endpoint's traces, under the generator's distributions and faults. */
   readonly share: number;
+  /** Its share within its API: among the traces of `endpoint` that serve `apiEndpoint`. */
+  readonly apiShare: number;
 }
 
 /**
- * "Within traces of `endpoint`, `effect` happens only if `condition` holds": the edge never occurs
- * when the condition is false, and occurs with probability `confidence` when it is true (1 unless
- * random draws or faults sit between the branch and the effect). Effects are the steps written
- * directly in the branch; what they cause further downstream is implied and not listed again.
+ * "Within traces of `endpoint` that serve `apiEndpoint`, `effect` happens only if `condition`
+ * holds": the edge never occurs when the condition is false, and occurs with probability
+ * `confidence` when it is true (1 unless random draws or faults sit between the branch and the
+ * effect). Effects are the steps written directly in the branch; what they cause further
+ * downstream is implied and not listed again. Behind a gateway, rules are per API (the APIs of one
+ * gateway endpoint carry different request attributes); without one, apiEndpoint = endpoint.
  */
 export interface RuleTruth {
   readonly endpoint: string;
+  /** The API of the traces the rule is about (see BehaviourTruth.apiEndpoint). */
+  readonly apiEndpoint: string;
   /** The endpoint whose handler holds the branch. */
   readonly at: string;
   /** Conjunction of atoms as text: `user.likes_potatoes = true`. */
@@ -102,7 +121,7 @@ export interface RuleTruth {
   /** `calls potato-handler POST /potatoes`, `writes gift_cards (UPDATE)`, … */
   readonly effect: string;
   readonly edge: EdgeTruth;
-  /** P(condition) among the endpoint's traces. */
+  /** P(condition) among the endpoint's traces that serve apiEndpoint. */
   readonly share: number;
   /** P(effect | condition). */
   readonly confidence: number;
