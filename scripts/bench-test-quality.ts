@@ -16,7 +16,7 @@
  * covered by a behaviour test, faults caught, false alarms; ends with one line of JSON.
  *
  * Options: --training <n> (3000), --held-back <n> (1000), --staging <n> (500), --faults <n per kind>
- * (200), --systems potato,checkout,bank,delivery, --timeout <s per wait> (300).
+ * (200), --systems potato,checkout,bank,delivery,railway, --timeout <s per wait> (300).
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +33,7 @@ import {
   generateTraces,
   groundTruth,
   potatoSystem,
+  railwaySystem,
   toOtlpRequests,
   type FaultKind,
   type GeneratedTrace,
@@ -60,6 +61,7 @@ const SYSTEMS: Record<string, SystemDefinition> = {
   checkout: checkoutSystem,
   bank: bankSystem,
   delivery: deliverySystem,
+  railway: railwaySystem,
 };
 
 interface Args {

@@ -1,4 +1,10 @@
-import { bankSystem, checkoutSystem, deliverySystem, potatoSystem } from '@t2t/examples';
+import {
+  bankSystem,
+  checkoutSystem,
+  deliverySystem,
+  potatoSystem,
+  railwaySystem,
+} from '@t2t/examples';
 import {
   FAULTS,
   formatQuality,
@@ -27,6 +33,7 @@ const SYSTEMS = [
   ['checkout', checkoutSystem],
   ['bank', bankSystem],
   ['delivery', deliverySystem],
+  ['railway', railwaySystem],
 ] as const;
 
 describe('test quality on every example system (issue 11)', () => {

@@ -55,6 +55,8 @@ export function learnShapeAttributes(
   shape: ShapeProfile,
   pooled: ShapeProfile | undefined,
   options: ShapeLearningOptions,
+  /** The entry span of each profiled trace (same order as shape.perTrace). */
+  entries: readonly (IndexedSpan | undefined)[] = [],
 ): Record<string, AttributeMatcher> {
   const instances = shape.perTrace.flat();
   const poolInstances = pooled?.perTrace.flat() ?? instances;
@@ -68,8 +70,16 @@ export function learnShapeAttributes(
     const own = instances.map((s) => s.span.attributes[key]);
     const pool = poolInstances.map((s) => s.span.attributes[key]);
     let m: AttributeMatcher | undefined;
-    if (shape.entry && isRequestAttribute(key) && !options.decisive.has(key)) {
-      m = learnAttributeMatcher(pool, options);
+    if (isRequestInput(shape, key, entries)) {
+      // What the client sent (order.type, user.id), at the entry or forwarded downstream: an input,
+      // not behaviour. A value set seen in a sample is never closed for it: a client may send a
+      // value the sample missed, and the system working as before must not fail the test. Its
+      // shape is checked (a number stays a number); rule arms and the rule tests say what values
+      // decide.
+      m = learnAttributeMatcher(options.decisive.has(key) ? own : pool, {
+        ...options,
+        maxOneOf: 0,
+      });
     } else {
       m = learnWidened(own, pool, options);
       if (shape.entry && !isClosedMatcher(m)) {
@@ -83,6 +93,30 @@ export function learnShapeAttributes(
     out[key] = m;
   }
   return out;
+}
+
+/**
+ * A request attribute on the entry span, or carrying the entry span's value on a downstream span
+ * (forwarded), in every instance that has it.
+ */
+function isRequestInput(
+  shape: ShapeProfile,
+  key: string,
+  entries: readonly (IndexedSpan | undefined)[],
+): boolean {
+  if (!isRequestAttribute(key)) return false;
+  if (shape.entry) return true;
+  if (entries.length !== shape.perTrace.length) return false;
+  let seen = false;
+  const forwarded = shape.perTrace.every((spans, t) =>
+    spans.every((s) => {
+      const v = s.span.attributes[key];
+      if (v === undefined) return true;
+      seen = true;
+      return entries[t]?.span.attributes[key] === v;
+    }),
+  );
+  return seen && forwarded;
 }
 
 /** The behaviour's own values, plus pooled values it plausibly missed. */

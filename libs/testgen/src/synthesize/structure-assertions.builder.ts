@@ -61,7 +61,12 @@ export function buildStructureAssertions(
     }
 
     const pooled = options.endpointProfile?.byLabel.get(shape.label);
-    const attributes = learnShapeAttributes(shape, pooled, options);
+    const attributes = learnShapeAttributes(
+      shape,
+      pooled,
+      options,
+      profile.traces.map((t) => t.entry),
+    );
     const status = learnShapeStatus(shape, pooled, options);
     const allStatus = status?.quantifier === 'all' ? status.matcher : undefined;
     if (Object.keys(attributes).length > 0 || allStatus !== undefined) {

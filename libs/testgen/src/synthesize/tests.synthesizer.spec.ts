@@ -68,9 +68,11 @@ describe(synthesizeTests.name, () => {
       expect.arrayContaining(['exists', 'attributes', 'relation', 'duration', 'only']),
     );
     const entry = likes.assertions.find((a) => a.kind === 'attributes' && a.select.entry === true);
+    // Request values are inputs: their shape is checked, the values that decide are the rule's
+    // (appliesWhen and the rule test), never a closed set learned from a sample.
     expect(entry).toMatchObject({
       attributes: {
-        'user.likes_potatoes': { equals: 'true' },
+        'user.likes_potatoes': { type: 'bool' },
         'user.id': { type: 'int' },
         'http.response.status_code': { equals: '200' },
       },
