@@ -1,12 +1,13 @@
-import { Logger } from '@nestjs/common';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { kafkaEnv } from '@t2t/messaging';
-import { type ClickHouseHandle, openStorage } from '@t2t/storage';
 import type { CliContext } from '../cli.context';
 
 export { positiveInt } from './flag.parsers';
 
-/** Option parsers and helpers shared by `test run` and `test verify`. */
+/**
+ * Option parsers and helpers shared by `test run` and `test verify`. The time forms are also
+ * what the server's `verifyTests` takes (apps/generator verify/period.parser.ts, kept alike).
+ */
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -52,21 +53,32 @@ export function usage(ctx: CliContext, command: string, message: string): void {
   ctx.exitCode = 2;
 }
 
-/**
- * ClickHouse as the services open it (waits for a server, applies migrations: the same schema
- * whichever process starts first). Failing to open it is the command's failure (exit 1).
- */
-export async function openCliStorage(
-  ctx: CliContext,
-  command: string,
-): Promise<ClickHouseHandle | undefined> {
+/** `--server <url>`: an http(s) URL (the GraphQL endpoint of a running trace2test). */
+export function serverUrl(raw: string): string {
+  let url: URL;
   try {
-    return await openStorage(ctx.config.storage, new Logger('storage'));
-  } catch (e) {
-    ctx.stderr.write(`t2t ${command}: cannot open ClickHouse: ${(e as Error).message}\n`);
-    ctx.exitCode = 1;
-    return undefined;
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError('must be the http(s) URL of a GraphQL endpoint');
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('must be the http(s) URL of a GraphQL endpoint');
+  }
+  return raw;
+}
+
+/** Adds `--server` and `--api-key` to a test command (both go through a running server). */
+export function addServerOptions(command: Command): Command {
+  return command
+    .option(
+      '--server <url>',
+      'go through the GraphQL API of a running trace2test (e.g. http://localhost:4000/graphql) instead of opening ClickHouse (default: $T2T_SERVER_URL)',
+      serverUrl,
+    )
+    .option(
+      '--api-key <key>',
+      'API key for the server (--server, or the local one used when it holds the store; default: $T2T_API_KEY)',
+    );
 }
 
 /** The brokers for message triggers: the flag, else KAFKA_BROKERS; undefined when neither. */

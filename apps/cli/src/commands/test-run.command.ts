@@ -4,9 +4,7 @@ import { dirname } from 'node:path';
 import { type Command, Option } from 'commander';
 import { createKafka, KafkaConfigError } from '@t2t/messaging';
 import {
-  ClickHouseTraceSource,
   GrpcTriggerSender,
-  EntrySpanRepository,
   formatOutcome,
   formatSuiteSummary,
   protoPathList,
@@ -16,30 +14,25 @@ import {
   renderJUnit,
   runSuite,
   SpecRunner,
-  StoredEndpointTimings,
-  StoredTraceVerifier,
   suiteExecutions,
   suiteToJUnit,
 } from '@t2t/runner';
-import {
-  type ClickHouseHandle,
-  ModelRepository,
-  SpanRepository,
-  TestRepository,
-} from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
+import { openTestBackend, type ServerFlags } from '../backend/open-backend';
+import type { TestBackend } from '../backend/test.backend';
 import type { CliContext } from '../cli.context';
+import { ServerRequestError } from '../remote/graphql.client';
 import {
+  addServerOptions,
   brokersFrom,
   collect,
   collectServiceUrl,
-  openCliStorage,
   parseDuration,
   positiveInt,
   usage,
 } from './test-command.options';
 
-interface TestRunFlags {
+interface TestRunFlags extends ServerFlags {
   target?: string;
   serviceUrl: Record<string, string>;
   stored: boolean;
@@ -61,7 +54,7 @@ const COMMAND = 'test run';
 
 /** `t2t test run`: specs against a live system; console report, JUnit XML, results in test_runs. */
 export function registerTestRunCommand(test: Command, ctx: CliContext): void {
-  test
+  const command = test
     .command('run')
     .summary('run test specs against a live system')
     .description(
@@ -70,7 +63,9 @@ export function registerTestRunCommand(test: Command, ctx: CliContext): void {
         'spec files (*.json: a spec or an array of specs), emitted Jest files (*.trace.spec.ts: the ' +
         'embedded spec is read) and directories of them; or --stored for the current tests in ClickHouse. ' +
         'Prints a report, writes JUnit XML and stores the results in test_runs. Exit code 1 when a run ' +
-        'failed or could not be evaluated.',
+        'failed or could not be evaluated. With --server (or when the running server holds the ' +
+        'embedded store) traces, stored tests and timings are read, and results stored, through the ' +
+        'server’s GraphQL API.',
     )
     .argument('[inputs...]', 'spec files, emitted Jest files, or directories of them')
     .option('-t, --target <url>', 'base URL of the system under test (default: $T2T_TARGET_URL)')
@@ -111,75 +106,79 @@ export function registerTestRunCommand(test: Command, ctx: CliContext): void {
       'a .proto file or directory of the services under test, for gRPC triggers (repeatable; default: $T2T_RUNNER_PROTO)',
       collect,
       [],
-    )
-    .action(async (inputs: string[], flags: TestRunFlags) => {
-      const target = flags.target ?? ctx.config.runner.targetUrl;
-      if (target !== undefined && !/^https?:\/\/[^/]/i.test(target)) {
-        return usage(ctx, COMMAND, `--target: "${target}" is not an http(s) URL`);
+    );
+  addServerOptions(command).action(async (inputs: string[], flags: TestRunFlags) => {
+    const target = flags.target ?? ctx.config.runner.targetUrl;
+    if (target !== undefined && !/^https?:\/\/[^/]/i.test(target)) {
+      return usage(ctx, COMMAND, `--target: "${target}" is not an http(s) URL`);
+    }
+    if (inputs.length === 0 && !flags.stored) {
+      return usage(ctx, COMMAND, 'no specs: name spec files or directories, or pass --stored');
+    }
+    let grep: RegExp | undefined;
+    try {
+      grep = flags.grep === undefined ? undefined : new RegExp(flags.grep);
+    } catch (e) {
+      return usage(ctx, COMMAND, `--grep: ${(e as Error).message}`);
+    }
+    let messages: MessageSender | undefined;
+    try {
+      const brokers = brokersFrom(ctx, flags.brokers);
+      if (brokers) {
+        messages = new KafkaMessageSender(createKafka({ ...ctx.config.kafka, brokers }, 'cli'));
       }
-      if (inputs.length === 0 && !flags.stored) {
-        return usage(ctx, COMMAND, 'no specs: name spec files or directories, or pass --stored');
+    } catch (e) {
+      if (e instanceof KafkaConfigError || flags.brokers !== undefined) {
+        return usage(ctx, COMMAND, `--brokers: ${(e as Error).message}`);
       }
-      let grep: RegExp | undefined;
-      try {
-        grep = flags.grep === undefined ? undefined : new RegExp(flags.grep);
-      } catch (e) {
-        return usage(ctx, COMMAND, `--grep: ${(e as Error).message}`);
-      }
-      let messages: MessageSender | undefined;
-      try {
-        const brokers = brokersFrom(ctx, flags.brokers);
-        if (brokers) {
-          messages = new KafkaMessageSender(createKafka({ ...ctx.config.kafka, brokers }, 'cli'));
-        }
-      } catch (e) {
-        if (e instanceof KafkaConfigError || flags.brokers !== undefined) {
-          return usage(ctx, COMMAND, `--brokers: ${(e as Error).message}`);
-        }
-        throw e;
-      }
+      throw e;
+    }
 
-      const specs: TestSpec[] = [];
-      let problems = 0;
-      if (inputs.length > 0) {
-        const loaded = await loadSpecFiles(inputs);
-        for (const p of loaded.problems)
-          ctx.stderr.write(`t2t ${COMMAND}: ${p.source}: ${p.message}\n`);
-        problems += loaded.problems.length;
-        specs.push(...loaded.specs.map((s) => s.spec));
-      }
+    const specs: TestSpec[] = [];
+    let problems = 0;
+    if (inputs.length > 0) {
+      const loaded = await loadSpecFiles(inputs);
+      for (const p of loaded.problems)
+        ctx.stderr.write(`t2t ${COMMAND}: ${p.source}: ${p.message}\n`);
+      problems += loaded.problems.length;
+      specs.push(...loaded.specs.map((s) => s.spec));
+    }
 
-      const handle = await openCliStorage(ctx, COMMAND);
-      if (handle === undefined) return;
-      try {
-        if (flags.stored) {
-          const stored = await new StoredTraceVerifier({
-            spans: new SpanRepository(handle),
-            roots: new EntrySpanRepository(handle),
-            tests: new TestRepository(handle),
-          }).storedSpecs(flags.endpoint);
-          for (const p of stored.problems) ctx.stderr.write(`t2t ${COMMAND}: ${p}\n`);
-          problems += stored.problems.length;
-          const have = new Set(specs.map((s) => s.id));
-          specs.push(...stored.specs.filter((s) => !have.has(s.id)));
-        }
-        const selected =
-          grep === undefined ? specs : specs.filter((s) => grep.test(s.id) || grep.test(s.name));
-        if (selected.length === 0) {
-          ctx.stderr.write(`t2t ${COMMAND}: no specs to run\n`);
-          ctx.exitCode = problems > 0 ? 1 : 2;
-          return;
-        }
-        if (target === undefined && selected.some((s) => needsTarget(s, flags.serviceUrl))) {
-          return usage(ctx, COMMAND, 'no target: pass --target <url> or set T2T_TARGET_URL');
-        }
-        ctx.exitCode = await runAndReport(ctx, handle, selected, target, flags, messages);
-        if (problems > 0) ctx.exitCode = 1;
-      } finally {
-        await messages?.close();
-        await handle.close();
+    const backend = await openTestBackend(ctx, COMMAND, flags);
+    if (backend === undefined) {
+      await messages?.close();
+      return;
+    }
+    try {
+      if (flags.stored) {
+        const stored = await backend.storedSpecs(flags.endpoint);
+        for (const p of stored.problems) ctx.stderr.write(`t2t ${COMMAND}: ${p}\n`);
+        problems += stored.problems.length;
+        const have = new Set(specs.map((s) => s.id));
+        specs.push(...stored.specs.filter((s) => !have.has(s.id)));
       }
-    });
+      const selected =
+        grep === undefined ? specs : specs.filter((s) => grep.test(s.id) || grep.test(s.name));
+      if (selected.length === 0) {
+        ctx.stderr.write(`t2t ${COMMAND}: no specs to run\n`);
+        ctx.exitCode = problems > 0 ? 1 : 2;
+        return;
+      }
+      if (target === undefined && selected.some((s) => needsTarget(s, flags.serviceUrl))) {
+        return usage(ctx, COMMAND, 'no target: pass --target <url> or set T2T_TARGET_URL');
+      }
+      ctx.exitCode = await runAndReport(ctx, backend, selected, target, flags, messages);
+      if (problems > 0) ctx.exitCode = 1;
+    } catch (e) {
+      // The server failing to list the stored tests (runs report their own errors).
+      if (!(e instanceof ServerRequestError)) throw e;
+      ctx.stderr.write(`t2t ${COMMAND}: ${e.message}\n`);
+      ctx.exitCode = 1;
+    } finally {
+      await messages?.close();
+      await backend.close();
+    }
+  });
 }
 
 /** Whether some HTTP trigger of the spec needs the default base URL. */
@@ -194,7 +193,7 @@ function needsTarget(spec: TestSpec, serviceUrls: Record<string, string>): boole
 
 async function runAndReport(
   ctx: CliContext,
-  handle: ClickHouseHandle,
+  backend: TestBackend,
   specs: TestSpec[],
   target: string | undefined,
   flags: TestRunFlags,
@@ -203,8 +202,8 @@ async function runAndReport(
   const wait = ctx.config.runner;
   const protos = flags.proto.length > 0 ? flags.proto : protoPathList(wait.protoPaths);
   const runner = new SpecRunner({
-    traces: new ClickHouseTraceSource(new SpanRepository(handle)),
-    timings: new StoredEndpointTimings(new ModelRepository(handle)),
+    traces: backend.traceSource(),
+    timings: backend.endpointTimings(),
     ...(messages === undefined ? {} : { messages }),
     ...(protos.length === 0 ? {} : { grpc: new GrpcTriggerSender(protos) }),
     wait: {
@@ -237,7 +236,8 @@ async function runAndReport(
   if (flags.store) {
     const runId = randomUUID();
     try {
-      await new TestRepository(handle).saveExecutions(
+      await backend.saveExecutions(
+        runId,
         suiteExecutions(result, runId, target ?? Object.values(flags.serviceUrl).join(',')),
       );
       ctx.stdout.write(`results stored in test_runs (run ${runId})\n`);

@@ -1,23 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Command, Option } from 'commander';
-import {
-  EntrySpanRepository,
-  formatVerifyResult,
-  loadSpecFiles,
-  renderJUnit,
-  StoredTraceVerifier,
-  verifyExecutions,
-  verifyJsonLines,
-  verifyToJUnit,
-} from '@t2t/runner';
-import { SpanRepository, TestRepository } from '@t2t/storage';
+import { loadSpecFiles } from '@t2t/runner';
 import type { TestSpec } from '@t2t/testgen';
+import { openTestBackend, type ServerFlags } from '../backend/open-backend';
+import { UsageError, type VerifyOutput } from '../backend/test.backend';
 import type { CliContext } from '../cli.context';
-import { collect, openCliStorage, parseTimeSpec, positiveInt, usage } from './test-command.options';
+import { ServerRequestError } from '../remote/graphql.client';
+import {
+  addServerOptions,
+  collect,
+  parseTimeSpec,
+  positiveInt,
+  usage,
+} from './test-command.options';
 
-interface TestVerifyFlags {
+interface TestVerifyFlags extends ServerFlags {
   since: string;
   until: string;
   endpoint: string[];
@@ -32,7 +30,7 @@ const COMMAND = 'test verify';
 
 /** `t2t test verify`: the current tests against the stored production traces of a period. */
 export function registerTestVerifyCommand(test: Command, ctx: CliContext): void {
-  test
+  const command = test
     .command('verify')
     .summary('evaluate the current tests on stored production traces (continuous verification)')
     .description(
@@ -41,9 +39,11 @@ export function registerTestVerifyCommand(test: Command, ctx: CliContext): void 
         'run. A trace is judged by the rule tests of its endpoint and by the behaviour tests its ' +
         'request selects (the arms of the rules that decide behaviours, not example values); among ' +
         'those, the test of its own behaviour, or every one when its structure is none of theirs. A ' +
-        'structure no known behaviour has is reported as a finding. Traces the runner started are not ' +
-        'production traces and are left out. Prints a report, stores the results in test_runs, and ' +
-        'with --jsonl writes one JSON line per trace; exit code 1 when a test fails on some trace.',
+        'structure no behaviour of the latest model has is reported as a finding. Traces the runner ' +
+        'started are not production traces and are left out. Prints a report, stores the results in ' +
+        'test_runs, and with --jsonl writes one JSON line per trace; exit code 1 when a test fails on ' +
+        'some trace. With --server (or when the running server holds the embedded store) it goes ' +
+        'through the server’s GraphQL API, with the same output.',
     )
     .argument('[inputs...]', 'spec files or directories instead of the stored tests')
     .requiredOption(
@@ -67,107 +67,104 @@ export function registerTestVerifyCommand(test: Command, ctx: CliContext): void 
       '--jsonl <file>',
       'also write one JSON line per evaluated trace (tests applied, passed/failed, failing assertions); - for stdout',
     )
-    .option('--no-store', 'do not store the results in test_runs')
-    .action(async (inputs: string[], flags: TestVerifyFlags) => {
-      const now = Date.now();
-      let from: number;
-      let to: number;
-      try {
-        from = parseTimeSpec(flags.since, now);
-        to = parseTimeSpec(flags.until, now);
-      } catch (e) {
-        return usage(ctx, COMMAND, `--since/--until: ${(e as Error).message}`);
+    .option('--no-store', 'do not store the results in test_runs');
+  addServerOptions(command).action(async (inputs: string[], flags: TestVerifyFlags) => {
+    const now = Date.now();
+    let from: number;
+    let to: number;
+    try {
+      from = parseTimeSpec(flags.since, now);
+      to = parseTimeSpec(flags.until, now);
+    } catch (e) {
+      return usage(ctx, COMMAND, `--since/--until: ${(e as Error).message}`);
+    }
+    if (!(from < to)) {
+      return usage(
+        ctx,
+        COMMAND,
+        `the period is empty: --since ${flags.since} is not before --until ${flags.until}`,
+      );
+    }
+    let specs: TestSpec[] | undefined;
+    let problems = 0;
+    if (inputs.length > 0) {
+      const loaded = await loadSpecFiles(inputs);
+      for (const p of loaded.problems)
+        ctx.stderr.write(`t2t ${COMMAND}: ${p.source}: ${p.message}\n`);
+      problems += loaded.problems.length;
+      specs = loaded.specs.map((s) => s.spec);
+    }
+    const backend = await openTestBackend(ctx, COMMAND, flags);
+    if (backend === undefined) return;
+    let output: VerifyOutput;
+    try {
+      output = await backend.verify({
+        ...(specs === undefined ? {} : { specs }),
+        endpoints: flags.endpoint,
+        fromMs: from,
+        toMs: to,
+        maxTracesPerEndpoint: flags.maxTraces,
+        store: flags.store,
+        report: flags.jsonl !== '-',
+        show: flags.show,
+        jsonLines: flags.jsonl !== undefined,
+        junit: flags.junit !== undefined,
+      });
+    } catch (e) {
+      if (e instanceof UsageError) return usage(ctx, COMMAND, e.message);
+      if (e instanceof ServerRequestError) {
+        ctx.stderr.write(`t2t ${COMMAND}: ${e.message}\n`);
+        ctx.exitCode = 1;
+        return;
       }
-      if (!(from < to)) {
-        return usage(
-          ctx,
-          COMMAND,
-          `the period is empty: --since ${flags.since} is not before --until ${flags.until}`,
-        );
-      }
-      let specs: TestSpec[] = [];
-      let problems = 0;
-      if (inputs.length > 0) {
-        const loaded = await loadSpecFiles(inputs);
-        for (const p of loaded.problems)
-          ctx.stderr.write(`t2t ${COMMAND}: ${p.source}: ${p.message}\n`);
-        problems += loaded.problems.length;
-        specs = loaded.specs.map((s) => s.spec);
-      }
-      const handle = await openCliStorage(ctx, COMMAND);
-      if (handle === undefined) return;
-      try {
-        const tests = new TestRepository(handle);
-        const verifier = new StoredTraceVerifier({
-          spans: new SpanRepository(handle),
-          roots: new EntrySpanRepository(handle),
-          tests,
-        });
-        if (inputs.length === 0) {
-          const stored = await verifier.storedSpecs(flags.endpoint);
-          for (const p of stored.problems) ctx.stderr.write(`t2t ${COMMAND}: ${p}\n`);
-          problems += stored.problems.length;
-          specs = stored.specs;
-        }
-        if (specs.length === 0) {
-          ctx.stdout.write('no tests to verify\n');
-          ctx.exitCode = problems > 0 ? 1 : 0;
-          return;
-        }
-        const startedAt = new Date().toISOString();
-        const result = await verifier.verify(specs, {
-          fromNs: BigInt(from) * 1_000_000n,
-          toNs: BigInt(to) * 1_000_000n,
-          endpoints: flags.endpoint,
-          maxTracesPerEndpoint: flags.maxTraces,
-          keepJudgements: flags.jsonl !== undefined,
-        });
-        if (flags.jsonl === '-') {
-          ctx.stdout.write(verifyJsonLines(result));
-        } else {
-          ctx.stdout.write(`${formatVerifyResult(result, flags.show)}\n`);
-        }
-        let code = result.tests.some((t) => t.status === 'failed') || problems > 0 ? 1 : 0;
-        if (flags.jsonl !== undefined && flags.jsonl !== '-') {
-          try {
-            await mkdir(dirname(flags.jsonl), { recursive: true });
-            await writeFile(flags.jsonl, verifyJsonLines(result));
-            ctx.stdout.write(`JSON Lines: ${flags.jsonl}\n`);
-          } catch (e) {
-            ctx.stderr.write(
-              `t2t ${COMMAND}: cannot write ${flags.jsonl}: ${(e as Error).message}\n`,
-            );
-            code = 1;
-          }
-        }
-        if (flags.junit !== undefined) {
-          try {
-            await mkdir(dirname(flags.junit), { recursive: true });
-            await writeFile(
-              flags.junit,
-              renderJUnit('trace2test test verify', verifyToJUnit(result)),
-            );
-            ctx.stdout.write(`JUnit XML: ${flags.junit}\n`);
-          } catch (e) {
-            ctx.stderr.write(
-              `t2t ${COMMAND}: cannot write ${flags.junit}: ${(e as Error).message}\n`,
-            );
-            code = 1;
-          }
-        }
-        if (flags.store) {
-          const runId = randomUUID();
-          try {
-            await tests.saveExecutions(verifyExecutions(result, runId, startedAt));
-            ctx.stdout.write(`results stored in test_runs (run ${runId})\n`);
-          } catch (e) {
-            ctx.stderr.write(`t2t ${COMMAND}: cannot store the results: ${(e as Error).message}\n`);
-            code = 1;
-          }
-        }
-        ctx.exitCode = code;
-      } finally {
-        await handle.close();
-      }
-    });
+      throw e;
+    } finally {
+      await backend.close();
+    }
+    ctx.exitCode = await report(ctx, output, flags, problems);
+  });
+}
+
+/** Prints and writes what the verification produced; the exit code. Identical in every mode. */
+async function report(
+  ctx: CliContext,
+  output: VerifyOutput,
+  flags: TestVerifyFlags,
+  fileProblems: number,
+): Promise<number> {
+  for (const p of output.problems) ctx.stderr.write(`t2t ${COMMAND}: ${p}\n`);
+  const problems = fileProblems + output.problems.length;
+  if (output.tests === 0) {
+    ctx.stdout.write('no tests to verify\n');
+    return problems > 0 ? 1 : 0;
+  }
+  if (flags.jsonl === '-') {
+    ctx.stdout.write(output.jsonLines ?? '');
+  } else {
+    ctx.stdout.write(`${output.report ?? ''}\n`);
+  }
+  let code = output.failed || problems > 0 ? 1 : 0;
+  const write = async (file: string, text: string, what: string) => {
+    try {
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, text);
+      ctx.stdout.write(`${what}: ${file}\n`);
+    } catch (e) {
+      ctx.stderr.write(`t2t ${COMMAND}: cannot write ${file}: ${(e as Error).message}\n`);
+      code = 1;
+    }
+  };
+  if (flags.jsonl !== undefined && flags.jsonl !== '-') {
+    await write(flags.jsonl, output.jsonLines ?? '', 'JSON Lines');
+  }
+  if (flags.junit !== undefined) await write(flags.junit, output.junitXml ?? '', 'JUnit XML');
+  if (output.stored !== undefined) {
+    if ('runId' in output.stored) {
+      ctx.stdout.write(`results stored in test_runs (run ${output.stored.runId})\n`);
+    } else {
+      ctx.stderr.write(`t2t ${COMMAND}: cannot store the results: ${output.stored.error}\n`);
+      code = 1;
+    }
+  }
+  return code;
 }

@@ -12,17 +12,21 @@ import { queryLimitsPlugin } from './limits/query-limits.plugin';
 import { ModelReader } from './model/model.reader';
 import { BehaviourResolver } from './resolvers/behaviour.resolver';
 import { ClusterResolver } from './resolvers/cluster.resolver';
+import { EndpointTimingResolver } from './resolvers/endpoint-timing.resolver';
 import { EndpointResolver } from './resolvers/endpoint.resolver';
 import { GenerationRunResolver } from './resolvers/generation-run.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { ModelResolver } from './resolvers/model.resolver';
 import { SpanResolver } from './resolvers/span.resolver';
+import { TestExecutionResolver } from './resolvers/test-execution.resolver';
 import { TestResolver } from './resolvers/test.resolver';
 import { TraceResolver } from './resolvers/trace.resolver';
+import { VerifyResolver, VerifyTestResolver } from './resolvers/verify.resolver';
 import { GenerationLauncher } from './tests/generation.launcher';
 import { GenerationRunReader } from './tests/generation-run.reader';
 import { TestReader } from './tests/test.reader';
 import { MODEL_CHANGE_TYPES } from './types/model-change.type';
+import { StoredVerificationService } from './verify/stored-verification.service';
 
 /**
  * What the Apollo options need from DI (the request context and metrics). A module of its own
@@ -50,7 +54,9 @@ class GraphqlApiSupportModule {
 /**
  * The GraphQL API (Apollo through @nestjs/graphql, code-first): the model, its versions and
  * diffs, recorded traces and cluster statistics, the generated tests and the generation runs (and
- * the mutation that starts one, through the app's TestGenerationService: see generation.launcher.ts).
+ * the mutation that starts one, through the app's TestGenerationService: see generation.launcher.ts),
+ * and what `t2t test verify` / `test run` need while the server owns the embedded store: the
+ * `verifyTests` and `recordTestExecutions` mutations, span counts and endpoint timings.
  */
 @Module({})
 export class GraphqlApiModule {
@@ -102,6 +108,11 @@ export class GraphqlApiModule {
         GenerationLauncher,
         TestResolver,
         GenerationRunResolver,
+        StoredVerificationService,
+        VerifyResolver,
+        VerifyTestResolver,
+        TestExecutionResolver,
+        EndpointTimingResolver,
       ],
     };
   }

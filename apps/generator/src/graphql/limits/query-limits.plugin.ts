@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { getNamedType, isLeafType } from 'graphql';
+import { type DocumentNode, getNamedType, type GraphQLSchema, isLeafType } from 'graphql';
 import {
   type ComplexityEstimator,
   fieldExtensionsEstimator,
@@ -11,6 +11,22 @@ import { operationDepth } from './operation-depth';
 /** Objects cost 1 plus what is selected in them; scalar and enum fields are free. */
 const objectEstimator: ComplexityEstimator = ({ field, childComplexity }) =>
   isLeafType(getNamedType(field.type)) ? 0 : 1 + childComplexity;
+
+/** The cost of an operation as the limit counts it (see queryLimitsPlugin). */
+export function operationComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> = {},
+  operationName?: string,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    operationName,
+    variables,
+    estimators: [fieldExtensionsEstimator(), objectEstimator],
+  });
+}
 
 export interface QueryLimits {
   maxDepth: number;
@@ -43,13 +59,12 @@ export function queryLimitsPlugin(
               { measure: 'depth', limit: limits.maxDepth, actual: depth },
             );
           }
-          const complexity = getComplexity({
+          const complexity = operationComplexity(
             schema,
-            query: document,
-            operationName: operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [fieldExtensionsEstimator(), objectEstimator],
-          });
+            document,
+            request.variables ?? {},
+            operationName ?? undefined,
+          );
           if (complexity > limits.maxComplexity) {
             onRefused('complexity');
             throw new QueryTooComplexError(
