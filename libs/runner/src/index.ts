@@ -83,6 +83,7 @@ export {
   type Verdict,
 } from './verify/spec.applicability';
 export { fingerprintOf } from './verify/trace.fingerprint';
+export { knownBehavioursOf } from './verify/known-behaviours';
 export { renderJUnit, type JUnitCase, type JUnitSuite } from './report/junit.report';
 export {
   formatOutcome,

@@ -4,6 +4,7 @@ import {
   ClickHouseTraceSource,
   EntrySpanRepository,
   formatVerifyResult,
+  knownBehavioursOf,
   renderJUnit,
   StoredEndpointTimings,
   StoredTraceVerifier,
@@ -111,18 +112,4 @@ export class DirectTestBackend implements TestBackend {
   close(): Promise<void> {
     return this.handle.close();
   }
-}
-
-/**
- * The behaviours (fingerprints) the latest model knows per endpoint. The server's twin is
- * apps/generator verify/known-behaviours.ts (an app cannot import another).
- */
-function knownBehavioursOf(model: SystemModel): Map<string, Set<string>> {
-  const known = new Map<string, Set<string>>();
-  for (const b of model.behaviours) {
-    let set = known.get(b.endpoint);
-    if (set === undefined) known.set(b.endpoint, (set = new Set()));
-    set.add(b.fingerprint);
-  }
-  return known;
 }

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { SystemModel } from '@t2t/model';
 import {
   EntrySpanRepository,
+  knownBehavioursOf,
   StoredTraceVerifier,
   verifyExecutions,
   type VerifyResult,
@@ -16,7 +17,6 @@ import {
 } from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
 import { BadUserInputError } from '../errors/api.errors';
-import { knownBehavioursOf } from './known-behaviours';
 
 export interface VerificationRequest {
   /** Only these endpoints' tests, each with the argument that named it (for errors); [] = all. */

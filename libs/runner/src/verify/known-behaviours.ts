@@ -5,8 +5,8 @@ import type { SystemModel } from '@t2t/model';
  * `knownBehaviours`: a trace whose structure none of them has is reported as an unknown behaviour,
  * not as one of another known behaviour. From the latest model version rather than from the tests:
  * behaviours without a test of their own (rejected, or never generated) are known all the same.
- * `t2t test verify` reads the same for its direct mode (apps/cli backend/direct.backend.ts), so both
- * modes judge a trace alike.
+ * `t2t test verify` (direct or through the server) and the GraphQL `verifyTests` use this one
+ * function, so every mode judges a trace alike.
  */
 export function knownBehavioursOf(model: SystemModel): Map<string, Set<string>> {
   const known = new Map<string, Set<string>>();
