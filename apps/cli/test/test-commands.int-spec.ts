@@ -119,6 +119,57 @@ describe('t2t test run / test verify', () => {
     expect(JSON.parse(stored[0].report)).toMatchObject({ version: 1, status: 'passed' });
   });
 
+  it('checks timings only with --performance, and reports them apart from the functional result', async () => {
+    // The order spec with a duration bound no real request can meet, in the performance profile.
+    const timed: TestSpec = {
+      ...specs.order,
+      id: 'bhv-timed-00000009',
+      assertions: [
+        ...specs.order.assertions,
+        {
+          id: 'p1',
+          kind: 'duration',
+          profile: 'performance',
+          description: 'the entry within 1 µs',
+          select: { entry: true },
+          maxMs: 0.001,
+        },
+      ],
+    };
+    const perfDir = mkdtempSync(join(tmpdir(), 't2t-cli-perf-'));
+    try {
+      writeFileSync(join(perfDir, 'timed.json'), JSON.stringify(timed));
+      const args = [
+        'run',
+        perfDir,
+        '--target',
+        shop.url,
+        '--no-store',
+        '--junit',
+        join(perfDir, 'j.xml'),
+        ...fast,
+      ];
+      const functional = await cli(...args);
+      expect(functional.code).toBe(0);
+      expect(functional.stdout).toMatch(
+        /1 run\(s\) of 1 spec\(s\): 1 passed, 0 failed, 0 error\(s\) in [^;\n]+\n/,
+      );
+      expect(functional.stdout).not.toContain('performance');
+      const perf = await cli(...args, '--performance');
+      expect(perf.code).toBe(1);
+      expect(perf.stdout).toMatch(/^✓ POST \/orders — likes potatoes \[bhv-timed/m);
+      expect(perf.stdout).toContain(
+        'performance: over a bound (reported apart; the functional result stands)',
+      );
+      expect(perf.stdout).toContain('the entry within 1 µs');
+      expect(perf.stdout).toMatch(
+        /1 passed, 0 failed, 0 error\(s\) in .*; performance profile: 0 of 1 within bounds/,
+      );
+    } finally {
+      rmSync(perfDir, { recursive: true, force: true });
+    }
+  });
+
   it('a dropped write fails the matching specs with the missing span named; exit code 1', async () => {
     shop.faults.dropDbWrite = true;
     try {

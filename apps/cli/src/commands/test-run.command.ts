@@ -41,6 +41,7 @@ interface TestRunFlags extends ServerFlags {
   junit: string | false;
   store: boolean;
   variants: boolean;
+  performance: boolean;
   concurrency: number;
   timeout?: number;
   settle?: number;
@@ -88,6 +89,11 @@ export function registerTestRunCommand(test: Command, ctx: CliContext): void {
     .option('--no-junit', 'write no JUnit XML')
     .option('--no-store', 'do not store the results in test_runs')
     .option('--no-variants', 'run only each spec’s own trigger, not its variants')
+    .option(
+      '--performance',
+      'also check the performance profile (duration bounds), reported apart; exit 1 when a run is over a bound',
+      false,
+    )
     .option('--concurrency <n>', 'runs in flight at once', positiveInt, 4)
     .option('--timeout <duration>', 'per run (default: $T2T_RUNNER_TIMEOUT, 45s)', parseDuration)
     .option('--settle <duration>', 'settle floor (default: $T2T_RUNNER_SETTLE, 6s)', parseDuration)
@@ -219,10 +225,11 @@ async function runAndReport(
     serviceUrls: flags.serviceUrl,
     concurrency: flags.concurrency,
     variants: flags.variants,
+    performance: flags.performance,
     onOutcome: (o) => ctx.stdout.write(`${formatOutcome(o)}\n`),
   });
   ctx.stdout.write(`${formatSuiteSummary(result)}\n`);
-  let code = result.failed + result.errors > 0 ? 1 : 0;
+  let code = result.failed + result.errors + result.performance.over > 0 ? 1 : 0;
   if (flags.junit !== false) {
     try {
       await mkdir(dirname(flags.junit), { recursive: true });

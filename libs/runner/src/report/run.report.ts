@@ -25,14 +25,24 @@ function indent(text: string, by = '    '): string {
 export function formatOutcome(o: ExecutionOutcome): string {
   const trace = o.traceId === '' ? '' : `, trace ${o.traceId}`;
   const head = `${MARK[o.status]} ${title(o)} [${o.spec.id}] (${formatMs(o.durationMs)}${trace})`;
-  if (o.status === 'passed') return head;
+  const performance =
+    o.performance === undefined
+      ? ''
+      : o.performance.passed
+        ? '\n  performance: within its bounds'
+        : `\n  performance: over a bound (reported apart; the functional result stands)\n${indent(o.performance.report, '    ')}`;
+  if (o.status === 'passed') return head + performance;
   if (o.status === 'error') return `${head}\n${indent(`${o.error!.name}: ${o.error!.message}`)}`;
-  return `${head}\n${indent(o.evaluation!.report)}`;
+  return `${head}\n${indent(o.evaluation!.report)}${performance}`;
 }
 
 export function formatSuiteSummary(r: SuiteResult): string {
   const specs = new Set(r.outcomes.map((o) => o.spec.id)).size;
-  return `${r.outcomes.length} run(s) of ${specs} spec(s): ${r.passed} passed, ${r.failed} failed, ${r.errors} error(s) in ${formatMs(r.durationMs)}`;
+  const performance =
+    r.performance.checked === 0
+      ? ''
+      : `; performance profile: ${r.performance.checked - r.performance.over} of ${r.performance.checked} within bounds`;
+  return `${r.outcomes.length} run(s) of ${specs} spec(s): ${r.passed} passed, ${r.failed} failed, ${r.errors} error(s) in ${formatMs(r.durationMs)}${performance}`;
 }
 
 function failed(results: readonly AssertionResult[]): AssertionResult[] {

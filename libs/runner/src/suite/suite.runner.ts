@@ -12,6 +12,11 @@ export interface ExecutionOutcome {
   status: 'passed' | 'failed' | 'error';
   run?: SpecRun;
   evaluation?: RunEvaluation;
+  /**
+   * The performance profile (timings) on the same run, when the suite asked for it and the spec
+   * has such assertions. Reported apart: it never changes `status`.
+   */
+  performance?: RunEvaluation;
   error?: { name: string; message: string; reason?: TraceWaitFailure };
   /** The trigger's trace ('' when nothing was sent). */
   traceId: string;
@@ -26,6 +31,8 @@ export interface SuiteResult {
   passed: number;
   failed: number;
   errors: number;
+  /** Runs checked against the performance profile, and those over a bound. */
+  performance: { checked: number; over: number };
 }
 
 export interface SuiteOptions {
@@ -39,6 +46,11 @@ export interface SuiteOptions {
   variants?: boolean;
   /** Called as each run finishes (console progress). */
   onOutcome?: (outcome: ExecutionOutcome) => void;
+  /**
+   * Also check the performance profile (the assertions on timings), reported apart from the
+   * functional result. Default false: timings depend on the machine and its load.
+   */
+  performance?: boolean;
 }
 
 /**
@@ -78,6 +90,10 @@ export async function runSuite(
     passed: outcomes.filter((o) => o.status === 'passed').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
     errors: outcomes.filter((o) => o.status === 'error').length,
+    performance: {
+      checked: outcomes.filter((o) => o.performance !== undefined).length,
+      over: outcomes.filter((o) => o.performance !== undefined && !o.performance.passed).length,
+    },
   };
 }
 
@@ -101,11 +117,15 @@ async function execute(
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
     const evaluation = evaluateRun(spec, run);
+    const performance = options.performance
+      ? evaluateRun(spec, run, { profile: 'performance' })
+      : undefined;
     return {
       ...base,
       status: evaluation.passed ? 'passed' : 'failed',
       run,
       evaluation,
+      ...(performance === undefined || performance.results.length === 0 ? {} : { performance }),
       traceId: run.traceId,
       durationMs: Date.now() - started,
     };
