@@ -9,8 +9,13 @@ import { labelInfo, type LabelInfo } from './label-info.cache';
  * Version of the canonical form. A fingerprint is only ever compared with fingerprints of the same
  * version; bump it whenever anything that changes `canonical` (and so `hash`) for some trace
  * changes: labels, sibling ordering, run collapsing, the line format, the hash functions.
+ *
+ * 3: database labels read the table of `EXTRACT(YEAR FROM col) … FROM t` (and other statements
+ * with FROM inside function parentheses, CTEs, derived tables) correctly, and take the operation
+ * and table from a `{operation} {target}` span name when the attributes name neither.
+ * 2: millisecond clocks (CLOCK_GRANULARITY_US).
  */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /**
  * The tick (µs) of a millisecond clock. When every start among a process's calls under one parent

@@ -8,4 +8,5 @@ export {
   MAX_OPERATION_LENGTH,
 } from './operation-name.normalizer';
 export { parseSqlStatement, type SqlSummary } from './sql-statement.parser';
+export { parseDbSpanName, completeFromSpanName } from './db-span-name.parser';
 export { isIdToken, isIpAddress } from './id-token.classifier';

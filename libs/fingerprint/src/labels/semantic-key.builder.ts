@@ -1,3 +1,4 @@
+import { completeFromSpanName } from './db-span-name.parser';
 import { isIdToken, isIpAddress } from './id-token.classifier';
 import { normalizeDelimited, normalizeOperation } from './operation-name.normalizer';
 import {
@@ -38,14 +39,25 @@ import { KIND_SERVER } from './span-kind.constants';
  *
  * '' when the span has none of these attributes. Values that vary per request (ids in paths,
  * cache keys, destinations; peer IP addresses) are normalised away.
+ *
+ * `name` is the span's name. A database span whose attributes (and statement) give no operation or
+ * no table is completed from its `db.query.summary`, else its name, when that has the shape
+ * `{operation} {target}` (see parseDbSpanName; with neither known, a summary is the key as
+ * before): `SELECT ts.orders` with only `db.system` gives `db mysql SELECT orders`, the key the
+ * same call gets with `db.operation` and `db.sql.table`. Without `name` (callers that have only
+ * attributes), the name is not read; spanLabel always passes it.
  */
-export function semanticKey(attributes: Record<string, string>, kind: number): string {
+export function semanticKey(
+  attributes: Record<string, string>,
+  kind: number,
+  name?: string,
+): string {
   const dbSystem = firstAttribute(attributes, DB_SYSTEM);
   if (dbSystem !== undefined) {
     const system = dbSystem.toLowerCase();
     return CACHE_SYSTEMS.has(system)
       ? cacheKey(system, attributes)
-      : databaseKey(system, attributes);
+      : databaseKey(system, attributes, name);
   }
   const messagingSystem = attributes[MESSAGING_SYSTEM];
   if (messagingSystem !== undefined) {
@@ -108,7 +120,11 @@ function join(...parts: (string | undefined)[]): string {
   return out;
 }
 
-function databaseKey(system: string, attributes: Record<string, string>): string {
+function databaseKey(
+  system: string,
+  attributes: Record<string, string>,
+  name: string | undefined,
+): string {
   let operation = firstAttribute(attributes, DB_OPERATION);
   let table = firstAttribute(attributes, DB_COLLECTION) ?? dynamoDbTable(attributes);
   if (operation === undefined || table === undefined) {
@@ -119,9 +135,16 @@ function databaseKey(system: string, attributes: Record<string, string>): string
       table ??= parsed.table;
     }
   }
-  if (operation === undefined && table === undefined) {
-    const summary = attributes[DB_QUERY_SUMMARY];
-    return join('db', system, summary === undefined ? undefined : normalizeOperation(summary));
+  const summary = attributes[DB_QUERY_SUMMARY];
+  if (operation === undefined && table === undefined && summary !== undefined) {
+    return join('db', system, normalizeOperation(summary));
+  }
+  // The summary has the name's shape and, when sent, replaces it (libs/model reads the same text).
+  const named = summary ?? name;
+  if ((operation === undefined || table === undefined) && named !== undefined) {
+    const completed = completeFromSpanName(named, attributes, operation, table);
+    operation ??= completed.operation;
+    table ??= completed.table;
   }
   return join(
     'db',

@@ -13,6 +13,10 @@ export const DB_COLLECTION = [
   'db.cosmosdb.container',
   'db.cassandra.table',
 ];
+/** The database (current name, then the older one): the first part of older span names' target. */
+export const DB_NAMESPACE = ['db.namespace', 'db.name'];
+/** The server a database span talks to: a span name's target equal to it is no table. */
+export const DB_TARGET_HOSTS = ['server.address', 'net.peer.name'];
 /** The statement; parsed only when operation or collection is missing. */
 export const DB_QUERY_TEXT = ['db.query.text', 'db.statement'];
 /** A low-cardinality summary some newer instrumentations send (`SELECT orders`). */

@@ -48,6 +48,33 @@ describe(spanLabel.name, () => {
     expect(spanLabel(a)).toBe(spanLabel(b));
   });
 
+  it('reads the table from a database span name when the attributes have none (issue 12)', () => {
+    // a Java agent of the older conventions: db.system (and db.name, db.user), no statement,
+    // no db.operation, no db.sql.table
+    const nameOnly = facts(
+      { 'db.system': 'mysql', 'db.name': 'ts', 'db.user': 'root' },
+      { name: 'SELECT ts.orders', serviceName: 'ts-order-service' },
+    );
+    expect(spanLabel(nameOnly)).toBe(
+      'ts-order-service|client|SELECT ts.orders|db mysql SELECT orders',
+    );
+    // the same call with the attributes: the same semantic key
+    const withAttributes = facts(
+      { 'db.system': 'mysql', 'db.name': 'ts', 'db.operation': 'SELECT', 'db.sql.table': 'orders' },
+      { name: 'SELECT ts.orders', serviceName: 'ts-order-service' },
+    );
+    expect(spanLabel(withAttributes)).toBe(spanLabel(nameOnly));
+    expect(spanLabel(facts({ 'db.system': 'mysql' }, { name: 'INSERT ts.orders' }))).toBe(
+      'svc|client|INSERT ts.orders|db mysql INSERT orders',
+    );
+    // not {operation} {target}: no table invented
+    for (const name of ['postgresql', 'SELECT', 'mydb']) {
+      expect(spanLabel(facts({ 'db.system': 'postgresql' }, { name }))).toBe(
+        `svc|client|${name}|db postgresql`,
+      );
+    }
+  });
+
   it('splits back into service and kind', () => {
     const label = spanLabel(facts({}, { serviceName: 'billing', kind: 5 }));
     expect(labelService(label)).toBe('billing');
@@ -128,6 +155,106 @@ describe(semanticKey.name, () => {
       ],
     ])('%s', (_, attributes, expected) => {
       expect(semanticKey(attributes, CLIENT)).toBe(expected);
+    });
+
+    it.each<[string, Record<string, string>, string, string]>([
+      [
+        'only db.system, a read',
+        { 'db.system': 'mysql' },
+        'SELECT ts.orders',
+        'db mysql SELECT orders',
+      ],
+      [
+        'only db.system, a write',
+        { 'db.system': 'mysql' },
+        'INSERT ts.orders',
+        'db mysql INSERT orders',
+      ],
+      [
+        'db.name is the prefix',
+        { 'db.system': 'mysql', 'db.name': 'ts', 'db.connection_string': 'mysql://ts-mysql:3306' },
+        'UPDATE ts.orders',
+        'db mysql UPDATE orders',
+      ],
+      [
+        'a schema that is not the database is kept, as db.sql.table keeps it',
+        { 'db.system': 'postgresql', 'db.name': 'shop' },
+        'SELECT public.orders',
+        'db postgresql SELECT public.orders',
+      ],
+      [
+        'current conventions keep the target whole',
+        { 'db.system.name': 'postgresql' },
+        'SELECT shop.orders',
+        'db postgresql SELECT shop.orders',
+      ],
+      [
+        'MongoDB',
+        { 'db.system': 'mongodb', 'db.name': 'shop' },
+        'find shop.orders',
+        'db mongodb find orders',
+      ],
+      [
+        'the operation from the attributes, the table from the name',
+        { 'db.system': 'mysql', 'db.operation': 'SELECT' },
+        'SELECT ts.orders',
+        'db mysql SELECT orders',
+      ],
+      [
+        'the table from the attributes, the operation from the name',
+        { 'db.system': 'mysql', 'db.sql.table': 'orders' },
+        'SELECT ts.orders',
+        'db mysql SELECT orders',
+      ],
+      [
+        'a statement wins over the name',
+        { 'db.system': 'mysql', 'db.statement': 'SELECT * FROM carts' },
+        'SELECT ts.orders',
+        'db mysql SELECT carts',
+      ],
+      [
+        'the query summary wins over the name',
+        { 'db.system.name': 'postgresql', 'db.query.summary': 'SELECT songs artists' },
+        'SELECT songs artists',
+        'db postgresql SELECT songs artists',
+      ],
+      [
+        'the query summary completes a known operation, in place of the name',
+        {
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'SELECT',
+          'db.query.summary': 'SELECT orders',
+        },
+        'SELECT carts',
+        'db postgresql SELECT orders',
+      ],
+      [
+        'a name that disagrees with the attributes is ignored',
+        { 'db.system': 'mysql', 'db.operation': 'DELETE' },
+        'SELECT ts.orders',
+        'db mysql DELETE',
+      ],
+      [
+        'just the database',
+        { 'db.system': 'mysql', 'db.name': 'ts' },
+        'SELECT ts',
+        'db mysql SELECT',
+      ],
+      ['just the system', { 'db.system': 'postgresql' }, 'postgresql', 'db postgresql'],
+      ['just the operation', { 'db.system': 'postgresql' }, 'SELECT', 'db postgresql'],
+      ['just the database name', { 'db.system': 'postgresql' }, 'mydb', 'db postgresql'],
+      [
+        'a statement as the name',
+        { 'db.system': 'postgresql' },
+        'SELECT * FROM t',
+        'db postgresql',
+      ],
+    ])('from the span name when the attributes lack it: %s', (_, attributes, name, expected) => {
+      expect(semanticKey(attributes, CLIENT, name)).toBe(expected);
+    });
+
+    it('reads attributes only when no name is given (callers without the span name)', () => {
+      expect(semanticKey({ 'db.system': 'mysql' }, CLIENT)).toBe('db mysql');
     });
   });
 

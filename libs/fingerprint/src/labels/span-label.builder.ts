@@ -20,7 +20,7 @@ export function spanLabel(span: SpanFacts): string {
     '|' +
     clean(normalizeOperation(span.name)) +
     '|' +
-    clean(semanticKey(span.attributes, span.kind))
+    clean(semanticKey(span.attributes, span.kind, span.name))
   );
 }
 

@@ -35,7 +35,7 @@ export function extractEdges(spans: readonly AnalysedSpan[]): EdgeOccurrence[] {
       continue;
     }
     if (kind === KIND_SERVER || kind === KIND_CONSUMER) continue;
-    const data = extractDataAccess(attributes);
+    const data = extractDataAccess(attributes, s.span.name);
     if (data !== undefined) {
       add(
         {

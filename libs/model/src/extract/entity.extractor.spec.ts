@@ -63,6 +63,19 @@ describe(extractDataAccess.name, () => {
       },
     ],
     [
+      'a statement with FROM inside a function call (issue 13)',
+      {
+        'db.system': 'postgresql',
+        'db.statement':
+          'select extract(year from o1_0.created_at),count(o1_0.id) from orders o1_0 group by 1',
+      },
+      {
+        entity: { kind: 'table', name: 'orders', system: 'postgresql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+    [
       'only a MongoDB command',
       { 'db.system.name': 'mongodb', 'db.query.text': '{"insert":"events","documents":"?"}' },
       {
@@ -102,8 +115,137 @@ describe(extractDataAccess.name, () => {
     ['no table', { 'db.system': 'postgresql', 'db.statement': 'COMMIT' }],
     ['a keyless command', { 'db.system': 'redis', 'db.statement': 'PING' }],
     ['a secret', { 'db.system': 'redis', 'db.statement': 'AUTH hunter2' }],
+    // issue 13, point 5: a column after FROM inside EXTRACT(…) is not a table
+    [
+      'a statement without a table',
+      { 'db.system': 'postgresql', 'db.statement': 'SELECT EXTRACT(EPOCH FROM now())' },
+    ],
   ])('names nothing for %s', (_, attributes) => {
     expect(extractDataAccess(attributes)).toBeUndefined();
+  });
+});
+
+describe(`${extractDataAccess.name} with the span name`, () => {
+  it.each<[string, Record<string, string>, string, object]>([
+    [
+      'only db.system, a read (issue 12)',
+      { 'db.system': 'mysql' },
+      'SELECT ts.orders',
+      {
+        entity: { kind: 'table', name: 'orders', system: 'mysql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+    [
+      'only db.system, a write',
+      { 'db.system': 'mysql' },
+      'INSERT ts.orders',
+      {
+        entity: { kind: 'table', name: 'orders', system: 'mysql' },
+        type: 'WRITES',
+        operation: 'INSERT',
+      },
+    ],
+    [
+      'db.name is the prefix, other connection attributes',
+      {
+        'db.system': 'mysql',
+        'db.name': 'ts',
+        'db.user': 'root',
+        'db.connection_string': 'mysql://ts-mysql:3306',
+      },
+      'delete ts.orders',
+      {
+        entity: { kind: 'table', name: 'orders', system: 'mysql' },
+        type: 'WRITES',
+        operation: 'DELETE',
+      },
+    ],
+    [
+      'a schema kept as db.sql.table keeps it',
+      { 'db.system': 'postgresql', 'db.name': 'shop' },
+      'SELECT shop.public.orders',
+      {
+        entity: { kind: 'table', name: 'public.orders', system: 'postgresql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+    [
+      'a MongoDB command',
+      { 'db.system': 'mongodb', 'db.name': 'shop' },
+      'insert shop.events',
+      {
+        entity: { kind: 'collection', name: 'events', system: 'mongodb' },
+        type: 'WRITES',
+        operation: 'insert',
+      },
+    ],
+    [
+      'the query summary',
+      { 'db.system.name': 'postgresql', 'db.query.summary': 'UPDATE accounts' },
+      'anything',
+      {
+        entity: { kind: 'table', name: 'accounts', system: 'postgresql' },
+        type: 'WRITES',
+        operation: 'UPDATE',
+      },
+    ],
+    [
+      'the operation from the attributes, the table from the name',
+      { 'db.system': 'mysql', 'db.operation': 'select' },
+      'SELECT ts.orders',
+      {
+        entity: { kind: 'table', name: 'orders', system: 'mysql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+    [
+      'a statement that names no table, completed by the name',
+      { 'db.system': 'mysql', 'db.statement': 'SELECT * FROM generate_series(1, 3)' },
+      'SELECT ts.orders',
+      {
+        entity: { kind: 'table', name: 'orders', system: 'mysql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+    [
+      'attributes win over the name',
+      { 'db.system': 'mysql', 'db.operation': 'SELECT', 'db.sql.table': 'carts' },
+      'SELECT ts.orders',
+      {
+        entity: { kind: 'table', name: 'carts', system: 'mysql' },
+        type: 'READS',
+        operation: 'SELECT',
+      },
+    ],
+  ])('reads %s', (_, attributes, name, expected) => {
+    expect(extractDataAccess(attributes, name)).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['just the system', { 'db.system': 'postgresql' }, 'postgresql'],
+    ['just the operation', { 'db.system': 'postgresql' }, 'SELECT'],
+    ['just the database', { 'db.system': 'postgresql', 'db.name': 'mydb' }, 'mydb'],
+    [
+      'the operation on the database',
+      { 'db.system': 'postgresql', 'db.name': 'mydb' },
+      'SELECT mydb',
+    ],
+    ['a statement as the name', { 'db.system': 'postgresql' }, 'SELECT * FROM orders'],
+    ['an instrumentation name', { 'db.system': 'postgresql' }, 'pg.query:SELECT'],
+    [
+      'a name that disagrees',
+      { 'db.system': 'mysql', 'db.operation': 'DELETE' },
+      'SELECT ts.orders',
+    ],
+    ['no database system', { 'db.name': 'ts' }, 'SELECT ts.orders'],
+    ['a cache', { 'db.system': 'redis' }, 'GET user:1'],
+  ])('names nothing for %s', (_, attributes, name) => {
+    expect(extractDataAccess(attributes, name)).toBeUndefined();
   });
 });
 

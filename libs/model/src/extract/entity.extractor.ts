@@ -1,4 +1,5 @@
 import {
+  completeFromSpanName,
   entryEndpoint,
   keyPrefix,
   KEYLESS_COMMANDS,
@@ -10,6 +11,7 @@ import type { ModelEntity } from '../model.types';
 import {
   DB_COLLECTION,
   DB_OPERATION,
+  DB_QUERY_SUMMARY,
   DB_QUERY_TEXT,
   DB_SYSTEM,
   firstAttribute,
@@ -31,7 +33,8 @@ import { KIND_CONSUMER, KIND_PRODUCER } from './span-kind.constants';
  * What one span says about the entities of the system: which table, collection, cache key
  * template, topic or third-party host it touches, and how. Reads semantic-convention attributes of
  * both generations; falls back to parsing the statement when the structured attributes are missing
- * (older database instrumentations send only `db.statement`).
+ * (older database instrumentations send only `db.statement`), then to the query summary and the
+ * span's name (`SELECT ts.orders`: some send neither, and the name carries the target).
  */
 
 export interface DataAccess {
@@ -123,19 +126,28 @@ const READ_OPERATIONS = new Set([
 const SEND_OPERATIONS = new Set(['publish', 'send', 'create']);
 const RECEIVE_OPERATIONS = new Set(['receive', 'process', 'deliver']);
 
-/** A database or cache access, or undefined when the span is not one or names nothing. */
-export function extractDataAccess(attributes: Record<string, string>): DataAccess | undefined {
+/**
+ * A database or cache access, or undefined when the span is not one or names nothing. `spanName`
+ * completes a database span whose attributes lack the operation or the table (see
+ * libs/fingerprint's parseDbSpanName: `{operation} {target}`, the database prefix dropped), so
+ * the table is the one the same call names in `db.sql.table` / `db.collection.name`.
+ */
+export function extractDataAccess(
+  attributes: Record<string, string>,
+  spanName?: string,
+): DataAccess | undefined {
   const rawSystem = firstAttribute(attributes, DB_SYSTEM);
   if (rawSystem === undefined) return undefined;
   const system = rawSystem.toLowerCase();
   return CACHE_SYSTEMS.has(system)
     ? cacheAccess(system, attributes)
-    : databaseAccess(system, attributes);
+    : databaseAccess(system, attributes, spanName);
 }
 
 function databaseAccess(
   system: string,
   attributes: Record<string, string>,
+  spanName: string | undefined,
 ): DataAccess | undefined {
   const document = DOCUMENT_SYSTEMS.has(system);
   let operation = firstAttribute(attributes, DB_OPERATION);
@@ -147,6 +159,14 @@ function databaseAccess(
       operation ??= parsed.operation;
       name ??= parsed.table;
     }
+  }
+  // `db.query.summary` (`SELECT orders`) and the span name have the same shape; the summary, an
+  // attribute meant for this, replaces the name (as in libs/fingerprint's semantic key).
+  const named = attributes[DB_QUERY_SUMMARY] ?? spanName;
+  if ((operation === undefined || name === undefined) && named !== undefined) {
+    const completed = completeFromSpanName(named, attributes, operation, name);
+    operation ??= completed.operation;
+    name ??= completed.table;
   }
   if (operation === undefined || name === undefined) return undefined;
   // SQL verbs are case-insensitive and instrumentations differ in case; document-store commands

@@ -14,6 +14,8 @@ export const DB_COLLECTION = [
   'db.cassandra.table',
 ];
 export const DB_QUERY_TEXT = ['db.query.text', 'db.statement'];
+/** A low-cardinality summary newer instrumentations send (`SELECT orders`), shaped like a span name. */
+export const DB_QUERY_SUMMARY = 'db.query.summary';
 
 export const MESSAGING_SYSTEM = 'messaging.system';
 export const MESSAGING_OPERATION = [
