@@ -98,7 +98,7 @@ function labelOf(span: ModelSpan): string {
     span.service,
     kindName(span.kind),
     normalizeOperation(span.name),
-    semanticKey(span.attributes, span.kind),
+    semanticKey(span.attributes, span.kind, span.name),
   ].join('|');
 }
 
@@ -202,7 +202,7 @@ function describeSpan(
 ): string {
   const span = node.span;
   const parts = [span.service, kindName(span.kind), JSON.stringify(normalizeOperation(span.name))];
-  const semantic = semanticKey(span.attributes, span.kind);
+  const semantic = semanticKey(span.attributes, span.kind, span.name);
   if (semantic !== '') parts.push(`[${semantic}]`);
   const endpoint = isInbound(span) || entry ? entryEndpoint(facts(span)) : undefined;
   if (endpoint !== undefined) parts.push(`endpoint=${endpoint}`);

@@ -107,7 +107,7 @@ export function labelOf(s: IndexedSpan): string {
 }
 
 export function semanticOf(s: IndexedSpan): string {
-  return (s.semantic ??= semanticKey(s.span.attributes, s.span.kind));
+  return (s.semantic ??= semanticKey(s.span.attributes, s.span.kind, s.span.name));
 }
 
 export function operationOf(s: IndexedSpan): string {

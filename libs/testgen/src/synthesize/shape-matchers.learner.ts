@@ -197,7 +197,7 @@ function isStructural(shape: ShapeProfile, key: string, sample: IndexedSpan): bo
     ...sample.span.attributes,
     [key]: `${sample.span.attributes[key] ?? ''}-changed`,
   };
-  if (semanticKey(attrs, sample.span.kind) !== shape.semantic) return true;
+  if (semanticKey(attrs, sample.span.kind, sample.span.name) !== shape.semantic) return true;
   if (shape.endpoint === undefined) return false;
   return entryEndpoint({ ...sample.facts, attributes: attrs }) !== shape.endpoint;
 }
