@@ -223,14 +223,11 @@ async function measure(name: string, args: Args): Promise<SystemResult> {
     // Event time: training first, the held-back traffic an hour and more later.
     const base = BigInt(Date.now() - 6 * 3600 * 1000) * 1_000_000n;
     const training = generateTraces(system, { seed: 101, traces: args.training, startNs: base });
-    const seen = new Set(training.map((t) => `${t.endpoint}\u0000${t.behaviour}`));
+    const seen = new Set(training.map((t) => `${t.apiEndpoint}\u0000${t.behaviour}`));
     say(`  ${name}: learning from ${training.length} traces …`);
     const trainingSpans = await send(training, url);
-    const entries = new Set(
-      groundTruth(system)
-        .endpoints.filter((e) => e.entry)
-        .map((e) => e.key),
-    );
+    // The APIs traces serve (behind a gateway, the API, not the gateway's catch-all route).
+    const entries = new Set(groundTruth(system).behaviours.map((b) => b.apiEndpoint));
     const models = app.get(ModelRepository);
     const clusters = app.get(ClusterRepository);
     let model: SystemModel | undefined;
@@ -311,6 +308,15 @@ async function measure(name: string, args: Args): Promise<SystemResult> {
       );
       return stored >= sent ? true : `${stored}/${sent} spans stored`;
     });
+    // Verification reads which behaviour each trace is from clustering, as it does in production
+    // (where traffic was clustered long before anyone verifies it).
+    await waitFor('held-back traffic clustered', args.timeoutS, async () => {
+      const traces = await count('SELECT uniqExact(TraceId) AS n FROM {db:Identifier}.spans');
+      const clustered = await count(
+        'SELECT uniqExact(trace_id) AS n FROM {db:Identifier}.trace_behaviours',
+      );
+      return clustered >= traces ? true : `${clustered}/${traces} traces clustered`;
+    });
 
     const tests = app.get(TestRepository);
     const verifier = new StoredTraceVerifier({
@@ -352,7 +358,7 @@ async function measure(name: string, args: Args): Promise<SystemResult> {
       const j = judged.get(traceId);
       if (kind === 'normal' || kind === 'staging') {
         // Behaviours training never showed (rare ones) are not the tests' to know.
-        if (!seen.has(`${trace.endpoint}\u0000${trace.behaviour}`)) continue;
+        if (!seen.has(`${trace.apiEndpoint}\u0000${trace.behaviour}`)) continue;
         const ok = j !== undefined && passed(j);
         const rates = kind === 'normal' ? out.normal : out.staging;
         rates.passing.total++;

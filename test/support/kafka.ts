@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { isRetriableKafkaError } from '@t2t/messaging';
 
 /** Address of the broker the integration run started (test/kafka/global-setup.ts). */
 export function testBrokers(): string[] {
@@ -92,9 +93,21 @@ export async function eventually(
   timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  let lastRetriable: unknown;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch (e) {
+      // "The coordinator is loading", a topic some broker does not know yet: not an answer, ask
+      // again (a loaded machine makes these common, e.g. right after the broker restarts).
+      if (!isRetriableKafkaError(e)) throw e;
+      lastRetriable = e;
+    }
+    if (Date.now() > deadline) {
+      const last =
+        lastRetriable === undefined ? '' : ` (last: ${(lastRetriable as Error).message})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -108,6 +108,14 @@ export const clusteringOptions = defineEnv('clustering', {
     max: 1000,
     doc: 'Trace ids kept per group (bottom-k by hash; the representative is chosen among them).',
   }),
+  endpointRules: str({
+    key: 'ENDPOINT_RULES',
+    default: '',
+    pattern:
+      /^\s*([^=,\s]+\s*=\s*(auto|downstream|path|entry)\s*)?(,\s*([^=,\s]+\s*=\s*(auto|downstream|path|entry)\s*)?)*$/,
+    patternHint: 'must be service=auto|downstream|path|entry, comma-separated',
+    doc: "How a service names the endpoint of traces entering through it. Default `auto` for every service: a catch-all route (`/*`, `/**`) means a gateway, and the trace is named after the first server further in with a concrete route (else the request path); a server without a route is looked through only when the next server serves the same request. `downstream` always looks through, `path` uses the request path, `entry` the service's own route. Example: `edge-gateway=downstream,legacy-proxy=path`.",
+  }),
   membersPerEvent: int({
     key: 'CLUSTERING_MEMBERS_PER_EVENT',
     default: 2000,

@@ -35,6 +35,11 @@ export interface AssembledSpan {
   error: boolean;
   /** Set only on spans that can be an entry point (entryEndpoint() returned a key). */
   endpoint?: string;
+  /**
+   * Set when a trace entering here names its endpoint further in (a gateway's catch-all route,
+   * a server without a route): see spanEndpoint.
+   */
+  lookThrough?: 'always' | 'same-request';
 }
 
 export interface AssembledTrace {

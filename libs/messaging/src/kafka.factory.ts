@@ -97,7 +97,52 @@ export interface TopicSpec {
  * topic with fewer partitions than asked is reported (partitions are never added silently: that
  * would move keys, and trace ids, to other partitions).
  */
+/**
+ * Broker answers that mean "not now" rather than "no": a coordinator or leader still loading or
+ * moving, a topic just created that some broker does not know yet, a request that timed out. Worth
+ * retrying for a while, also by test helpers; a busy machine makes them common right after
+ * start-up.
+ */
+export function isRetriableKafkaError(e: unknown): boolean {
+  const err = e as { retriable?: boolean; type?: string; name?: string; cause?: unknown };
+  if (err?.retriable === true) return true;
+  if (
+    typeof err?.type === 'string' &&
+    [
+      'COORDINATOR_LOAD_IN_PROGRESS',
+      'COORDINATOR_NOT_AVAILABLE',
+      'NOT_COORDINATOR',
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'LEADER_NOT_AVAILABLE',
+      'NOT_LEADER_FOR_PARTITION',
+      'NOT_CONTROLLER',
+      'REQUEST_TIMED_OUT',
+      'REBALANCE_IN_PROGRESS',
+    ].includes(err.type)
+  )
+    return true;
+  return err?.name === 'KafkaJSNumberOfRetriesExceeded' && isRetriableKafkaError(err.cause);
+}
+
+/** How long topic creation keeps retrying retriable broker answers (a loaded broker, a new topic). */
+const ENSURE_TOPICS_RETRY_MS = 60_000;
+
 export async function ensureTopics(
+  admin: Admin,
+  specs: TopicSpec[],
+): Promise<{ created: string[]; short: string[] }> {
+  const deadline = Date.now() + ENSURE_TOPICS_RETRY_MS;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await ensureTopicsOnce(admin, specs);
+    } catch (e) {
+      if (!isRetriableKafkaError(e) || Date.now() + delay > deadline) throw e;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+async function ensureTopicsOnce(
   admin: Admin,
   specs: TopicSpec[],
 ): Promise<{ created: string[]; short: string[] }> {

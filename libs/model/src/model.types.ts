@@ -68,6 +68,11 @@ export interface ModelEndpoint {
   traces: number;
   /** Fingerprints of the behaviours of this endpoint (entry endpoints only), busiest first. */
   behaviours: string[];
+  /**
+   * For an entry endpoint whose traces enter through another span (a gateway or proxy): that
+   * span's own endpoint key, and why the trace is named after this endpoint instead.
+   */
+  enteredVia?: { endpoint: string; reason: string };
 }
 
 export interface ModelEntity {

@@ -14,7 +14,11 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs';
-import { PartitionPipeline, type PartitionPipelineOptions } from '@t2t/fingerprint';
+import {
+  parseEndpointRules,
+  PartitionPipeline,
+  type PartitionPipelineOptions,
+} from '@t2t/fingerprint';
 import { createKafka, ensureTopics, HEADERS } from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
@@ -151,6 +155,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         maxOpenTraces: c.maxOpenTraces,
         maxSpansPerTrace: c.maxSpansPerTrace,
         recentlyClosedCapacity: c.maxOpenTraces,
+        endpointRules: parseEndpointRules(c.endpointRules),
       },
       window: {
         windowMs: c.windowMs,

@@ -1,4 +1,4 @@
-import { entryEndpoint, spanLabel } from '../labels';
+import { type EndpointRules, NO_ENDPOINT_RULES, spanEndpoint, spanLabel } from '../labels';
 import type { AssembledSpan, AssembledTrace, SpanFacts } from '../trace.model';
 
 /** A span as it arrives in a `spans_by_trace` record (libs/wire RecordSpan fits). */
@@ -20,6 +20,11 @@ export interface AssemblerOptions {
   maxSpansPerTrace: number;
   /** Closed trace ids remembered to recognise late spans (bounded, oldest forgotten first). */
   recentlyClosedCapacity: number;
+  /**
+   * How services name the endpoint of traces entering through them (gateways, proxies); default:
+   * every service `auto` (see EndpointRule).
+   */
+  endpointRules?: EndpointRules;
   /**
    * Event-time alignment across sources (0 or absent: off). Records may say which upstream source
    * they come from and how far in event time that source has got (`SourceProgress`); event time
@@ -126,6 +131,7 @@ export class TraceAssembler {
   /** Largest span end seen (the watermark without alignment). */
   private maxSeen: bigint;
   private readonly maxSourceLagNs: bigint;
+  private readonly endpointRules: EndpointRules;
   /** Per source, the event time it has reached (only with alignment on). */
   private readonly sources = new Map<string, bigint>();
   private counters = { lateSpans: 0, duplicateSpans: 0, truncatedSpans: 0, evictedTraces: 0 };
@@ -140,6 +146,7 @@ export class TraceAssembler {
     this.watermark = initialWatermarkNs;
     this.maxSeen = initialWatermarkNs;
     this.maxSourceLagNs = BigInt(options.maxSourceLagMs ?? 0) * NS_PER_MS;
+    this.endpointRules = options.endpointRules ?? NO_ENDPOINT_RULES;
   }
 
   /**
@@ -295,7 +302,9 @@ export class TraceAssembler {
     }
     trace.seen?.add(s.spanId);
     const endpoint =
-      s.parentSpanId === '' || s.kind === 2 || s.kind === 5 ? entryEndpoint(s) : undefined;
+      s.parentSpanId === '' || s.kind === 2 || s.kind === 5
+        ? spanEndpoint(s, this.endpointRules)
+        : undefined;
     const span: AssembledSpan = {
       spanId: s.spanId,
       parentSpanId: s.parentSpanId,
@@ -304,7 +313,10 @@ export class TraceAssembler {
       durationUs: Math.floor(s.durationNano / 1000),
       error: s.statusCode === 2,
     };
-    if (endpoint !== undefined) span.endpoint = this.intern(endpoint);
+    if (endpoint !== undefined) {
+      span.endpoint = this.intern(endpoint.key);
+      if (endpoint.lookThrough !== undefined) span.lookThrough = endpoint.lookThrough;
+    }
     trace.spans.push(span);
     this.openSpans++;
     if (s.startTimeUnixNano < trace.firstStartNs) trace.firstStartNs = s.startTimeUnixNano;

@@ -1,3 +1,4 @@
+import { servesSameRequest } from '../labels/endpoint.rules';
 import { labelIsInbound } from '../labels/span-label.builder';
 import type { AssembledSpan, AssembledTrace } from '../trace.model';
 import {
@@ -77,7 +78,10 @@ export function buildTraceTree(trace: AssembledTrace): TraceTree {
     root,
     nodes: ordered,
     entry: entry?.span,
-    endpoint: entry?.span?.endpoint ?? UNKNOWN_ENDPOINT,
+    endpoint:
+      (entry === undefined ? undefined : throughGateway(entry)) ??
+      entry?.span?.endpoint ??
+      UNKNOWN_ENDPOINT,
     complete,
     stats,
     baseUsInMs: Number((trace.baseStartNs / 1000n) % 1000n),
@@ -179,6 +183,49 @@ function preOrder(root: TraceNode): TraceNode[] {
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
   return out;
+}
+
+/**
+ * The endpoint of a trace that entered through a gateway or proxy (its entry span's `lookThrough`):
+ * the key of the first server span further in with a key of its own, the shallowest, then the
+ * earliest (then the smallest span id, so every process picks the same). With `same-request`, only
+ * when that span serves the request the entry received (a route-less service calling another is
+ * not a proxy). Undefined: the entry span's own key stands.
+ */
+function throughGateway(entry: TraceNode): string | undefined {
+  const mode = entry.span?.lookThrough;
+  if (mode === undefined) return undefined;
+  const request = entry.span!.endpoint!;
+  // Level by level: the shallowest server with a key of its own, and the shallowest serving the
+  // request the gateway received (a gateway's own calls, an auth check or a call it should not
+  // make, can sit above or beside the API it forwards to).
+  let first: AssembledSpan | undefined;
+  let level = entry.children;
+  while (level.length > 0) {
+    let serving: AssembledSpan | undefined;
+    let earliest: AssembledSpan | undefined;
+    const next: TraceNode[] = [];
+    for (const node of level) {
+      const s = node.span;
+      if (s?.endpoint !== undefined && s.lookThrough === undefined && s.parentSpanId !== '') {
+        if (earlier(s, earliest)) earliest = s;
+        if (servesSameRequest(request, s.endpoint) && earlier(s, serving)) serving = s;
+      }
+      for (const child of node.children) next.push(child);
+    }
+    if (serving !== undefined) return serving.endpoint;
+    first ??= earliest;
+    level = next;
+  }
+  return mode === 'always' ? first?.endpoint : undefined;
+}
+
+function earlier(s: AssembledSpan, than: AssembledSpan | undefined): boolean {
+  return (
+    than === undefined ||
+    s.startUs < than.startUs ||
+    (s.startUs === than.startUs && s.spanId < than.spanId)
+  );
 }
 
 function chooseEntry(candidates: TraceNode[]): TraceNode | undefined {

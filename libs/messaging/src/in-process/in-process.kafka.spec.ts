@@ -56,6 +56,44 @@ describe(InProcessKafka.name, () => {
     expect(offsets[0].partitions.every((p) => p.metadata === 'm' || p.offset === '-1')).toBe(true);
   });
 
+  it('keeps records a subscribed group has not read yet, however far another group has committed', async () => {
+    const kafka = new InProcessKafka();
+    await ensureTopics(kafka.admin(), [{ topic: 'events', partitions: 1 }]);
+    const consume = async (groupId: string, into: string[]) => {
+      const consumer = kafka.consumer({ groupId });
+      await consumer.subscribe({ topic: 'events', fromBeginning: true });
+      return {
+        consumer,
+        start: () =>
+          consumer.run({
+            eachBatch: async ({ batch }: EachBatchPayload) => {
+              for (const m of batch.messages) into.push(m.value!.toString());
+              await consumer.commitOffsets([
+                { topic: 'events', partition: 0, offset: String(Number(batch.lastOffset()) + 1) },
+              ]);
+            },
+          }),
+      };
+    };
+    const fast: string[] = [];
+    const slow: string[] = [];
+    // Both groups subscribe before anything is produced; only the fast one reads at first.
+    const a = await consume('fast', fast);
+    const b = await consume('slow', slow);
+    await a.start();
+    await kafka.producer().send({
+      topic: 'events',
+      messages: Array.from({ length: 50 }, (_, i) => ({ value: String(i) })),
+    });
+    await until(() => fast.length === 50);
+    // The fast group committed everything; the slow one starts now and still gets every record.
+    await b.start();
+    await until(() => slow.length === 50, 3000);
+    expect(slow).toEqual(fast);
+    await a.consumer.disconnect();
+    await b.consumer.disconnect();
+  });
+
   it('runs the PartitionBatchConsumer unchanged: plans, commits and redelivery of unresolved records', async () => {
     const kafka = new InProcessKafka();
     await ensureTopics(kafka.admin(), [{ topic: 'in', partitions: 1 }]);

@@ -19,7 +19,8 @@ import type {
  * partitions, consumer groups with committed offsets and metadata, `fromBeginning`, one member per
  * group owning every partition, redelivery of unresolved messages. Not durable: on a crash the
  * in-flight records are lost (everything written to ClickHouse stays); for durability run with
- * KAFKA_BROKERS. Records every group has committed past are dropped to bound memory.
+ * KAFKA_BROKERS. Records every group that reads the topic has committed past are dropped to bound
+ * memory; a group that subscribed but has not committed yet holds them (it has not read them).
  */
 
 interface StoredRecord {
@@ -76,6 +77,7 @@ function partitionOf(key: Buffer | null, count: number, roundRobin: () => number
 export class InProcessBroker {
   private readonly topics = new Map<string, Topic>();
   private readonly committed = new Map<string, Map<string, Committed>>(); // group → "topic/partition" → offset
+  private readonly subscribers = new Map<string, Set<string>>(); // topic → groups that read it
   private readonly waiters = new Set<() => void>();
   private rr = 0;
 
@@ -178,12 +180,25 @@ export class InProcessBroker {
     });
   }
 
-  /** Drops records every group that consumes the topic has committed past. */
+  /** Groups that subscribed to a topic: a topic's records are kept until all have read them. */
+  subscribe(group: string, topic: string): void {
+    let groups = this.subscribers.get(topic);
+    if (!groups) this.subscribers.set(topic, (groups = new Set()));
+    groups.add(group);
+  }
+
+  /**
+   * Drops records every group reading the topic has committed past. A subscribed group without a
+   * commit for the partition has read nothing there yet: nothing is dropped. (Counting only the
+   * groups that had committed dropped records a slower group had not read: the first cluster
+   * events, committed by modeling, were gone before the sink wrote them.)
+   */
   private trim(topic: string, partition: number): void {
     let min = Infinity;
-    for (const g of this.committed.values()) {
-      const c = g.get(`${topic}/${partition}`);
-      if (c) min = Math.min(min, c.offset);
+    for (const group of this.subscribers.get(topic) ?? []) {
+      const c = this.committed.get(group)?.get(`${topic}/${partition}`);
+      if (c === undefined) return;
+      min = Math.min(min, c.offset);
     }
     const p = this.topic(topic).partitions[partition];
     if (min !== Infinity && min > p.base) {
@@ -238,6 +253,7 @@ class InProcessConsumer {
 
   async subscribe(s: { topic: string; fromBeginning?: boolean }): Promise<void> {
     this.broker.topic(s.topic);
+    this.broker.subscribe(this.groupId, s.topic);
     this.topics.push({ topic: s.topic, fromBeginning: s.fromBeginning ?? false });
   }
 

@@ -1,3 +1,5 @@
+import { entryEndpointDetail } from '@t2t/fingerprint';
+import type { AnalysedSpan } from '../extract/analysed-trace.model';
 import { analyseEvidence } from '../extract/evidence.analyzer';
 import { parseEndpointKey } from '../extract/endpoint-key.parser';
 import { entityKey } from '../extract/entity.extractor';
@@ -93,6 +95,7 @@ export function buildSystemModel(
     serviceOf(endpoint.service).add(endpoint.key);
     endpoint.entry = true;
     endpoint.traces += e.traces;
+    endpoint.enteredVia ??= enteredVia(b.traces[0]?.entry, e.endpoint);
     // Behaviours are already ordered busiest first within their endpoint.
     endpoint.behaviours.push(e.fingerprint);
     const total = totals.get(e.endpoint)!;
@@ -119,4 +122,24 @@ export function buildSystemModel(
     behaviours,
     rules: mineAnalysedRules(analysed, ruleOptions),
   };
+}
+
+/**
+ * Why a trace entering at `entry` is named after `endpoint`: the gateway's catch-all route, a
+ * route-less proxy serving the same request, or an endpoint rule. Undefined when the entry span
+ * names the endpoint itself.
+ */
+function enteredVia(
+  entry: AnalysedSpan | undefined,
+  endpoint: string,
+): ModelEndpoint['enteredVia'] {
+  if (entry?.endpoint === undefined || entry.endpoint === endpoint) return undefined;
+  const detail = entryEndpointDetail(entry.facts);
+  const reason =
+    detail?.basis === 'catch-all'
+      ? 'the entry span is a gateway route that matches any path; named after the first server further in with a concrete route'
+      : detail?.basis === 'path'
+        ? 'the entry span reports no route and forwards the same request; named after the server that serves it'
+        : 'an endpoint rule (ENDPOINT_RULES) names these traces after another span';
+  return { endpoint: detail?.key ?? entry.endpoint, reason };
 }

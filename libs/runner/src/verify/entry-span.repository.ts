@@ -46,6 +46,11 @@ export class EntrySpanRepository {
     fromNs: bigint;
     toNs: bigint;
     perName: number;
+    /**
+     * Also the roots of any other service that received the request on a catch-all route (a
+     * gateway): the API behind it is only known from the whole trace.
+     */
+    throughGateways?: boolean;
   }): Promise<EntrySpanRow[]> {
     if (query.services.length === 0) return [];
     const rs = await this.client.query({
@@ -53,7 +58,8 @@ export class EntrySpanRepository {
         SELECT TraceId, ServiceName, SpanName, SpanKind, SpanAttributes,
                toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs
         FROM {db:Identifier}.spans
-        WHERE ServiceName IN {services:Array(String)}
+        WHERE (ServiceName IN {services:Array(String)}
+               OR ({gateways:UInt8} = 1 AND position(SpanAttributes['http.route'], '*') > 0))
           AND ParentSpanId = ''
           AND Timestamp >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
           AND Timestamp < fromUnixTimestamp64Nano(toInt64({toNs:String}))
@@ -62,6 +68,7 @@ export class EntrySpanRepository {
       query_params: {
         db: this.db,
         services: [...query.services],
+        gateways: query.throughGateways === true ? 1 : 0,
         fromNs: query.fromNs.toString(),
         toNs: query.toNs.toString(),
         perName: query.perName,
@@ -84,5 +91,52 @@ export class EntrySpanRepository {
       attributes: r.SpanAttributes,
       startNs: r.StartNs,
     }));
+  }
+
+  /**
+   * Traces clustering counted for the endpoints in a time range, newest first, at most
+   * `perEndpoint` each, with the endpoint and fingerprint clustering gave them (`trace_behaviours`):
+   * a trace that entered through a gateway is keyed by the API behind it, which no root span names.
+   * Only traces whose root span is stored (runner-started traces have none: their entry span has the
+   * runner's parent).
+   */
+  async findMembers(query: {
+    endpoints: readonly string[];
+    fromNs: bigint;
+    toNs: bigint;
+    perEndpoint: number;
+  }): Promise<{ traceId: string; endpoint: string; fingerprint: string }[]> {
+    if (query.endpoints.length === 0) return [];
+    const rs = await this.client.query({
+      query: `
+        SELECT trace_id AS traceId, ep AS endpoint, fp AS fingerprint
+        FROM (
+          SELECT trace_id, any(endpoint) AS ep, any(fingerprint) AS fp, max(start_time) AS start
+          FROM {db:Identifier}.trace_behaviours
+          WHERE endpoint IN {endpoints:Array(String)}
+            AND start_time >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
+            AND start_time < fromUnixTimestamp64Nano(toInt64({toNs:String}))
+          GROUP BY trace_id
+        )
+        WHERE trace_id IN (
+          SELECT TraceId FROM {db:Identifier}.spans
+          WHERE ParentSpanId = ''
+            AND Timestamp >= fromUnixTimestamp64Nano(toInt64({spansFromNs:String}))
+            AND Timestamp < fromUnixTimestamp64Nano(toInt64({spansToNs:String})))
+        ORDER BY start DESC, traceId
+        LIMIT {perEndpoint:UInt32} BY ep`,
+      query_params: {
+        db: this.db,
+        endpoints: [...query.endpoints],
+        fromNs: query.fromNs.toString(),
+        toNs: query.toNs.toString(),
+        // A root may start a little before the trace's recorded start (clock skew).
+        spansFromNs: (query.fromNs - 60_000_000_000n).toString(),
+        spansToNs: (query.toNs + 60_000_000_000n).toString(),
+        perEndpoint: query.perEndpoint,
+      },
+      format: 'JSONEachRow',
+    });
+    return rs.json<{ traceId: string; endpoint: string; fingerprint: string }>();
   }
 }

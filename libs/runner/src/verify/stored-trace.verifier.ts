@@ -1,4 +1,4 @@
-import { entryEndpoint } from '@t2t/fingerprint';
+import { spanEndpoint } from '@t2t/fingerprint';
 import type { ModelTrace } from '@t2t/model';
 import { type SpanRepository, type TestRepository, toModelSpan } from '@t2t/storage';
 import { type TestSpec, validateTestSpec } from '@t2t/testgen';
@@ -150,14 +150,17 @@ export class StoredTraceVerifier {
           ),
       );
     }
-    const traceIds = await this.tracesOf([...byEndpoint.keys()], options);
+    const picked = await this.tracesOf([...byEndpoint.keys()], options);
+    const traceIds = [...picked.keys()];
     const uncovered = new Map<string, { traces: number; exampleTraceId: string }>();
     const findings = new Map<string, VerifyResult['findings'][number]>();
     const judgements: TraceJudgement[] = [];
     let evaluated = 0;
     for (let i = 0; i < traceIds.length; i += TRACES_PER_QUERY) {
       for (const trace of await this.read(traceIds.slice(i, i + TRACES_PER_QUERY))) {
-        const { endpoint, hash } = fingerprintOf(trace);
+        // Clustering's own endpoint and fingerprint when it recorded them (its endpoint rules
+        // decided them); else computed here as clustering computes them by default.
+        const { endpoint, hash } = picked.get(trace.traceId) ?? fingerprintOf(trace);
         const candidates = byEndpoint.get(endpoint);
         if (candidates === undefined) continue;
         evaluated++;
@@ -214,28 +217,70 @@ export class StoredTraceVerifier {
     };
   }
 
-  /** Trace ids of the endpoints' stored traces in the period, newest first, capped per endpoint. */
-  private async tracesOf(endpoints: readonly string[], options: VerifyOptions): Promise<string[]> {
-    if (endpoints.length === 0) return [];
-    const wanted = new Set(endpoints);
-    const services = [...new Set(endpoints.map((e) => e.slice(0, e.indexOf('|'))))];
+  /**
+   * The endpoints' stored traces in the period, newest first, capped per endpoint: those clustering
+   * recorded (with their endpoint and fingerprint: a trace behind a gateway is keyed by its API),
+   * then, for endpoints it recorded fewer of, traces found by their root span (not yet clustered,
+   * or membership off), whose identity is computed here.
+   */
+  private async tracesOf(
+    endpoints: readonly string[],
+    options: VerifyOptions,
+  ): Promise<Map<string, { endpoint: string; hash: string } | undefined>> {
+    const out = new Map<string, { endpoint: string; hash: string } | undefined>();
+    if (endpoints.length === 0) return out;
+    const taken = new Map<string, number>();
+    for (const m of await this.deps.roots.findMembers({
+      endpoints,
+      fromNs: options.fromNs,
+      toNs: options.toNs,
+      perEndpoint: options.maxTracesPerEndpoint,
+    })) {
+      out.set(m.traceId, { endpoint: m.endpoint, hash: m.fingerprint });
+      taken.set(m.endpoint, (taken.get(m.endpoint) ?? 0) + 1);
+    }
+    for (const id of await this.unclusteredTracesOf(endpoints, options, taken)) {
+      if (!out.has(id)) out.set(id, undefined);
+    }
+    return out;
+  }
+
+  /** Trace ids by their root span, after the `taken` ones per endpoint. */
+  private async unclusteredTracesOf(
+    endpoints: readonly string[],
+    options: VerifyOptions,
+    taken: Map<string, number>,
+  ): Promise<string[]> {
+    const wanted = new Set(
+      endpoints.filter((e) => (taken.get(e) ?? 0) < options.maxTracesPerEndpoint),
+    );
+    if (wanted.size === 0) return [];
+    const services = [...new Set([...wanted].map((e) => e.slice(0, e.indexOf('|'))))];
     const rows = await this.deps.roots.findRoots({
       services,
+      // Gateways and proxies: their roots name no API; the trace read in full does.
+      throughGateways: true,
       fromNs: options.fromNs,
       toNs: options.toNs,
       // Span names may not separate endpoints (`POST` for every route): read more, cap below.
       perName: options.maxTracesPerEndpoint * 4,
     });
-    const taken = new Map<string, number>();
     const ids: string[] = [];
+    let gatewayTraces = 0;
     for (const r of rows) {
-      const endpoint = entryEndpoint({
+      const own = spanEndpoint({
         name: r.name,
         kind: r.kind,
         serviceName: r.service,
         parentSpanId: '',
         attributes: r.attributes,
       });
+      if (own?.lookThrough !== undefined) {
+        // Its API is known once the trace is read; bounded like one endpoint's share.
+        if (gatewayTraces++ < options.maxTracesPerEndpoint * wanted.size) ids.push(r.traceId);
+        continue;
+      }
+      const endpoint = own?.key;
       if (endpoint === undefined || !wanted.has(endpoint)) continue;
       const n = taken.get(endpoint) ?? 0;
       if (n >= options.maxTracesPerEndpoint) continue;

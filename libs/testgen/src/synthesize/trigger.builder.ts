@@ -1,3 +1,4 @@
+import { entryEndpoint, normalizeUrlPath } from '@t2t/fingerprint';
 import type { TraceIndex } from '../evaluate/trace.index';
 import { typedValue } from '../spec/trigger.resolver';
 import type { RequestAttribute, Trigger } from '../spec/test-spec.model';
@@ -20,11 +21,16 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * the request at the state it provisioned; everything else stays literal.
  */
 export function buildTrigger(
-  endpoint: string,
+  apiEndpoint: string,
   trace: TraceIndex,
   request: readonly RequestAttribute[],
   placeholders: ReadonlySet<string>,
 ): { trigger: Trigger; notes: string[] } {
+  // A trace that entered through a gateway is keyed by the API behind it; the request still goes
+  // where the trace entered (the gateway, with its method and path), as a user's would.
+  const own = trace.entry === undefined ? undefined : entryEndpoint(trace.entry.facts);
+  const throughGateway = own !== undefined && own !== apiEndpoint && own.includes('|HTTP ');
+  const endpoint = throughGateway ? gatewayKey(own, trace) : apiEndpoint;
   const rest = endpoint.slice(endpoint.indexOf('|') + 1);
   const service = endpointService(endpoint);
   const entry = trace.entry?.span.attributes ?? {};
@@ -66,7 +72,11 @@ export function buildTrigger(
     };
   }
 
-  const notes: string[] = [];
+  const notes: string[] = throughGateway
+    ? [
+        `Sent to ${service}, the gateway the recorded traces entered through; it serves ${apiEndpoint}.`,
+      ]
+    : [];
   let method = 'GET';
   let pathTemplate = '/';
   if (rest.startsWith('HTTP ')) {
@@ -98,6 +108,18 @@ export function buildTrigger(
     },
     notes,
   };
+}
+
+/**
+ * The gateway's key for the request it received: its method and its normalised request path
+ * (its own route is a catch-all, or absent).
+ */
+function gatewayKey(own: string, trace: TraceIndex): string {
+  const a = trace.entry!.span.attributes;
+  const path = a['url.path'] ?? a['http.target'];
+  if (path === undefined) return own;
+  const [method] = own.slice(own.indexOf('|HTTP ') + 6).split(' ');
+  return `${endpointService(own)}|HTTP ${method} ${normalizeUrlPath(path)}`;
 }
 
 /**
