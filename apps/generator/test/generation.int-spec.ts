@@ -3,7 +3,14 @@ import { Test } from '@nestjs/testing';
 import type { SystemModel } from '@t2t/model';
 import { modelHash } from '@t2t/model';
 import { ModelRepository, TestRepository } from '@t2t/storage';
-import { eventually, freshStorageConfig, testBrokers, uniqueTopic } from '@t2t/test-support';
+import { MetricsRegistry } from '@t2t/platform';
+import {
+  eventually,
+  freshStorageConfig,
+  testBrokers,
+  testKafka,
+  uniqueTopic,
+} from '@t2t/test-support';
 import { GenerationScheduler } from '../src/generation/generation.scheduler';
 import { TestGenerationService } from '../src/generation/test-generation.service';
 import { generatorEnv } from '../src/generator.env';
@@ -120,6 +127,56 @@ describe('test generation runs and their schedule', () => {
       ['manual', 'succeeded'],
       ['manual', 'skipped'],
     ]);
+  });
+
+  it('generates when modeling announces a new model version, once per burst of versions', async () => {
+    storage = freshStorageConfig();
+    const topic = uniqueTopic('model_events');
+    const app = await startGenerator({
+      KAFKA_BROKERS: testBrokers().join(','),
+      GENERATOR_SCHEDULE: 'off',
+      GENERATOR_LEADER_GROUP: uniqueTopic('generator-leader'),
+      GENERATOR_SESSION_TIMEOUT: '6s',
+      GENERATOR_MODEL_EVENTS_TOPIC: topic,
+      GENERATOR_MODEL_DEBOUNCE: '1s',
+    });
+    const models = app.get(ModelRepository);
+    const scheduler = app.get(GenerationScheduler);
+    await eventually(() => scheduler.isLeader, 'the generator leads');
+    const kafka = testKafka('model-events-test');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Three versions in quick succession, as a burst of traffic makes them.
+      for (const version of [1, 2, 3]) {
+        const routes = ['/a', '/b', '/c'].slice(0, version);
+        await saveModel(models, version, model(routes));
+        await producer.send({
+          topic,
+          messages: [
+            { key: 'model', value: JSON.stringify({ v: 1, type: 'model_version', version }) },
+          ],
+        });
+      }
+      const tests = app.get(TestRepository);
+      await eventually(
+        async () =>
+          (await tests.runs(10)).some((r) => r.trigger === 'model' && r.status === 'succeeded'),
+        'a generation run started by the model versions',
+        60_000,
+      );
+      // Debounced: one run for the burst, for the latest version.
+      await new Promise((r) => setTimeout(r, 2_000));
+      const runs = (await tests.runs(10)).filter((r) => r.trigger === 'model');
+      expect(runs.map((r) => [r.status, r.modelVersion])).toEqual([['succeeded', 3]]);
+      const metrics = await app.get(MetricsRegistry).text();
+      expect(metrics).toMatch(
+        /^t2t_generator_runs_total\{trigger="model",status="succeeded"[^}]*\} 1$/m,
+      );
+      expect(metrics).toMatch(/^t2t_generator_model_version\{[^}]*\} 3$/m);
+    } finally {
+      await producer.disconnect();
+    }
   });
 
   it('refuses a schedule that is not a cron expression', () => {

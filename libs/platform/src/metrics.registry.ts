@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -7,9 +8,34 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class MetricsRegistry {
   readonly registry = new Registry();
 
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry, prefix: 't2t_' });
+    // How long callbacks waited for the event loop since start: the receiver, health checks and
+    // everything else share it, so a stage that blocks it shows here (never reset, unlike the
+    // default metrics' per-scrape view).
+    this.loopDelay.enable();
+    const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    this.gauge(
+      't2t_event_loop_delay_p99_seconds',
+      '99th percentile of event-loop delay since the process started.',
+      [],
+      (g) => g.set(seconds(this.loopDelay.percentile(99))),
+    );
+    this.gauge(
+      't2t_event_loop_delay_p50_seconds',
+      'Median event-loop delay since the process started.',
+      [],
+      (g) => g.set(seconds(this.loopDelay.percentile(50))),
+    );
+    this.gauge(
+      't2t_event_loop_delay_max_seconds',
+      'Longest event-loop delay since the process started.',
+      [],
+      (g) => g.set(seconds(this.loopDelay.max)),
+    );
   }
 
   counter(name: string, help: string, labelNames: string[] = []): Counter {

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { bool, type ConfigOf, defineEnv, duration, type EnvProblem, int, str } from '@t2t/config';
+import { TOPICS } from '@t2t/messaging';
 
 /** Test generation and its schedule. */
 export const generationEnv = defineEnv('generation', {
@@ -12,6 +13,28 @@ export const generationEnv = defineEnv('generation', {
     key: 'GENERATOR_RUN_ON_START',
     default: true,
     doc: 'The leader runs once as soon as it is elected (then on the schedule).',
+  }),
+  onModelVersion: bool({
+    key: 'GENERATOR_ON_MODEL_VERSION',
+    default: true,
+    doc: 'Also generate when modeling announces a new model version (on `model_events`), for the endpoints it changed, after the debounce below.',
+  }),
+  modelEventsTopic: str({
+    key: 'GENERATOR_MODEL_EVENTS_TOPIC',
+    default: TOPICS.modelEvents,
+    doc: 'Where modeling announces new model versions (MODELING_OUTPUT_TOPIC).',
+  }),
+  modelDebounceMs: duration({
+    key: 'GENERATOR_MODEL_DEBOUNCE',
+    default: 5_000,
+    min: 0,
+    doc: 'New model versions within this long of each other lead to one generation run (during a burst of traffic the model changes often).',
+  }),
+  modelMaxDelayMs: duration({
+    key: 'GENERATOR_MODEL_MAX_DELAY',
+    default: 60_000,
+    min: 0,
+    doc: 'A run starts at the latest this long after the first unhandled model version, even while new versions keep coming.',
   }),
   leaderGroup: str({
     key: 'GENERATOR_LEADER_GROUP',

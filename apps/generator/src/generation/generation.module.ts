@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { MetricsRegistry } from '@t2t/platform';
 import { ClusterRepository, ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
 import { GenerationScheduler } from './generation.scheduler';
@@ -23,6 +24,7 @@ export class GenerationModule {
             SpanRepository,
             TestRepository,
             LLM_TEST_GENERATOR,
+            MetricsRegistry,
           ],
           useFactory: (
             models: ModelRepository,
@@ -30,15 +32,37 @@ export class GenerationModule {
             spans: SpanRepository,
             tests: TestRepository,
             llm: LlmTestGenerator | null,
-          ) =>
-            new TestGenerationService(
+            metrics: MetricsRegistry,
+          ) => {
+            const runs = metrics.counter(
+              't2t_generator_runs_total',
+              'Generation runs by what started them (schedule | startup | manual | model) and how they ended (succeeded | skipped | failed).',
+              ['trigger', 'status'],
+            );
+            const kept = metrics.gauge(
+              't2t_generator_tests_kept',
+              'Tests kept by the last successful generation run.',
+            );
+            const modelVersion = metrics.gauge(
+              't2t_generator_model_version',
+              'Model version the last successful generation run generated from.',
+            );
+            return new TestGenerationService(
               models,
               clusters,
               spans,
               tests,
               config.generation,
               llm ?? undefined,
-            ),
+              (run) => {
+                runs.inc({ trigger: run.trigger, status: run.status });
+                if (run.status === 'succeeded') {
+                  kept.set(run.testsKept);
+                  modelVersion.set(run.modelVersion);
+                }
+              },
+            );
+          },
         },
         GenerationScheduler,
       ],

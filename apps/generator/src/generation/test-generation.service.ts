@@ -31,7 +31,7 @@ export interface LlmTestGenerator {
 }
 
 export interface GenerationRequest {
-  trigger: 'schedule' | 'manual' | 'startup';
+  trigger: 'schedule' | 'manual' | 'startup' | 'model';
   /** Only these endpoints; default: the endpoints whose part of the model changed since the last run. */
   endpoints?: string[];
 }
@@ -58,6 +58,8 @@ export class TestGenerationService {
     private readonly tests: TestRepository,
     private readonly options: { samplesPerBehaviour: number; horizonMs: number },
     private readonly llm: LlmTestGenerator | undefined,
+    /** Called with every finished run (metrics). */
+    private readonly onFinished: (run: GenerationRun) => void = () => undefined,
   ) {}
 
   /** Runs are serialised: a request waits for the run in progress. */
@@ -187,6 +189,7 @@ export class TestGenerationService {
     run.error = error;
     run.finishedAt = nowText();
     await this.tests.saveRun(run);
+    this.onFinished(run);
     return run;
   }
 }

@@ -59,10 +59,12 @@ export enum GenerationTrigger {
   SCHEDULE = 'schedule',
   MANUAL = 'manual',
   STARTUP = 'startup',
+  MODEL = 'model',
 }
 registerEnumType(GenerationTrigger, {
   name: 'GenerationTrigger',
-  description: 'What started a generation run (MANUAL: the generateTests mutation).',
+  description:
+    'What started a generation run (MANUAL: the generateTests mutation; MODEL: a new model version).',
 });
 
 export enum GenerationStatus {
