@@ -217,8 +217,8 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
         { cwd: ROOT, env: { PATH: env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let sendOut = '';
-      sender.stdout!.on('data', (d: Buffer) => (sendOut += d.toString()));
-      sender.stderr!.on('data', (d: Buffer) => (sendOut += d.toString()));
+      sender.stdout.on('data', (d: Buffer) => (sendOut += d.toString()));
+      sender.stderr.on('data', (d: Buffer) => (sendOut += d.toString()));
       const sendCode = await new Promise<number>((r) => sender.once('exit', (c) => r(c ?? 1)));
       const sentAt = Date.now();
       if (sendCode !== 0) say(`${kind}: t2t send exited ${sendCode}: ${sendOut.slice(-2000)}`);
