@@ -29,15 +29,30 @@ interface StoredRecord {
   value: Buffer | null;
   headers: IHeaders;
   timestamp: string;
+  /** When it was appended (wall ms): how long it has waited for a consumer to take it. */
+  appendedAt: number;
+  /** Key and value bytes appended to the partition up to and including this record. */
+  cumulativeBytes: number;
 }
 
 class Partition {
   /** Offset of records[0]. */
   base = 0;
   records: StoredRecord[] = [];
+  /** Key and value bytes ever appended. */
+  bytes = 0;
 
   get end(): number {
     return this.base + this.records.length;
+  }
+
+  /** Bytes and arrival of the oldest record from `from` on, without copying anything. */
+  pending(from: number): { bytes: number; oldestAt: number } | undefined {
+    const first = Math.max(from, this.base);
+    if (first >= this.end) return undefined;
+    const r = this.records[first - this.base];
+    const before = r.cumulativeBytes - (r.value?.length ?? 0) - (r.key?.length ?? 0);
+    return { bytes: this.bytes - before, oldestAt: r.appendedAt };
   }
 }
 
@@ -122,12 +137,16 @@ export class InProcessBroker {
         headers[k] = Array.isArray(v)
           ? v.map((x) => toBuffer(x) ?? Buffer.alloc(0))
           : (toBuffer(v) ?? undefined);
+      const value = toBuffer(m.value);
+      partition.bytes += (value?.length ?? 0) + (key?.length ?? 0);
       partition.records.push({
         offset: partition.end,
         key,
-        value: toBuffer(m.value),
+        value,
         headers,
         timestamp: m.timestamp ?? now,
+        appendedAt: Number(now),
+        cumulativeBytes: partition.bytes,
       });
     }
     for (const w of [...this.waiters]) w();
@@ -144,6 +163,10 @@ export class InProcessBroker {
       out.push(r);
     }
     return out;
+  }
+
+  pending(topicName: string, partition: number, from: number) {
+    return this.topic(topicName).partitions[partition].pending(from);
   }
 
   highWatermark(topicName: string, partition: number): number {
@@ -240,6 +263,13 @@ class InProcessConsumer {
     private readonly groupId: string,
     private readonly maxBytesPerPartition: number,
     private readonly maxWaitMs: number,
+    /**
+     * Like a broker's fetch: records of a partition are handed over once they add up to this many
+     * bytes, or once the oldest has waited `lingerMs`. Small appends (one trace per OTLP request)
+     * then reach the consumer as batches, and its writes stay large.
+     */
+    private readonly minBytes: number = 1,
+    private readonly lingerMs: number = 0,
   ) {}
 
   on(event: string, listener: Listener): () => void {
@@ -309,11 +339,20 @@ class InProcessConsumer {
   private async fetchLoop(config: Parameters<InProcessConsumer['run']>[0]): Promise<void> {
     while (this.running) {
       let delivered = false;
+      let lingering = false;
       for (const { topic } of this.topics) {
         const t = this.broker.topic(topic);
         for (let partition = 0; partition < t.partitions.length && this.running; partition++) {
           const key = `${topic}/${partition}`;
           const from = this.positions.get(key) ?? 0;
+          if (this.minBytes > 1) {
+            const waiting = this.broker.pending(topic, partition, from);
+            if (waiting === undefined) continue;
+            if (waiting.bytes < this.minBytes && Date.now() - waiting.oldestAt < this.lingerMs) {
+              lingering = true;
+              continue;
+            }
+          }
           const records = this.broker.read(topic, partition, from, this.maxBytesPerPartition);
           if (records.length === 0) continue;
           delivered = true;
@@ -326,7 +365,10 @@ class InProcessConsumer {
           }
         }
       }
-      if (!delivered && this.running) await this.broker.waitForData(this.maxWaitMs);
+      if (!delivered && this.running) {
+        // Records waiting to make up a fetch: look again soon rather than on the next append.
+        await this.broker.waitForData(lingering ? Math.min(this.maxWaitMs, 20) : this.maxWaitMs);
+      }
     }
   }
 
@@ -464,12 +506,15 @@ export class InProcessKafka {
     groupId: string;
     maxBytesPerPartition?: number;
     maxWaitTimeInMs?: number;
+    minBytes?: number;
   }): Consumer {
     return new InProcessConsumer(
       this.broker,
       config.groupId,
       config.maxBytesPerPartition ?? 1024 * 1024,
       Math.min(config.maxWaitTimeInMs ?? 500, 500),
+      config.minBytes ?? 1,
+      config.maxWaitTimeInMs ?? 500,
     ) as unknown as Consumer;
   }
 

@@ -39,7 +39,9 @@ export class EntrySpanRepository {
   /**
    * Newest first, at most `perName` per (service, span name): a busy endpoint cannot crowd out a
    * quiet one of the same service (span names separate most endpoints; the caller caps per
-   * endpoint key after computing it). Bounds compared as DateTime64(9) (see SpanRepository).
+   * endpoint key after computing it). One row per trace: a root span stored twice (an
+   * at-least-once delivery) must not have its trace verified twice. Bounds compared as
+   * DateTime64(9) (see SpanRepository).
    */
   async findRoots(query: {
     services: readonly string[];
@@ -55,14 +57,17 @@ export class EntrySpanRepository {
     if (query.services.length === 0) return [];
     const rs = await this.client.query({
       query: `
-        SELECT TraceId, ServiceName, SpanName, SpanKind, SpanAttributes,
-               toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs
-        FROM {db:Identifier}.spans
-        WHERE (ServiceName IN {services:Array(String)}
-               OR ({gateways:UInt8} = 1 AND position(SpanAttributes['http.route'], '*') > 0))
-          AND ParentSpanId = ''
-          AND Timestamp >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
-          AND Timestamp < fromUnixTimestamp64Nano(toInt64({toNs:String}))
+        SELECT * FROM (
+          SELECT TraceId, ServiceName, SpanName, SpanKind, SpanAttributes, Timestamp,
+                 toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs
+          FROM {db:Identifier}.spans
+          WHERE (ServiceName IN {services:Array(String)}
+                 OR ({gateways:UInt8} = 1 AND position(SpanAttributes['http.route'], '*') > 0))
+            AND ParentSpanId = ''
+            AND Timestamp >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
+            AND Timestamp < fromUnixTimestamp64Nano(toInt64({toNs:String}))
+          ORDER BY Timestamp DESC, TraceId
+          LIMIT 1 BY TraceId)
         ORDER BY Timestamp DESC, TraceId
         LIMIT {perName:UInt32} BY ServiceName, SpanName`,
       query_params: {
