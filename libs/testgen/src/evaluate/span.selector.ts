@@ -5,6 +5,7 @@ import {
   labelOf,
   operationOf,
   semanticOf,
+  spansOf,
   type IndexedSpan,
   type TraceIndex,
 } from './trace.index';
@@ -46,7 +47,11 @@ export function semanticMatches(key: string, pattern: string): boolean {
 
 /** The selected spans, in start order. */
 export function selectSpans(index: TraceIndex, sel: SpanSelector): IndexedSpan[] {
-  return index.spans.filter((s) => matchesSelector(s, sel, index));
+  const pool =
+    sel.service !== undefined && sel.kind !== undefined
+      ? spansOf(index, sel.service, sel.kind)
+      : index.spans;
+  return pool.filter((s) => matchesSelector(s, sel, index));
 }
 
 /** `service=potato-handler kind=server endpoint="potato-handler|HTTP POST /potatoes"`. */

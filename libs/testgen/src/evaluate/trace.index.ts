@@ -34,6 +34,23 @@ export interface TraceIndex {
   readonly byId: ReadonlyMap<string, IndexedSpan>;
   /** The span the trace enters through; undefined for an empty trace. */
   readonly entry: IndexedSpan | undefined;
+  /** `service\0kind` → spans in start order, built on first use (see spansOf). */
+  byServiceKind?: Map<string, IndexedSpan[]>;
+}
+
+/** The spans of one service and kind, in start order: what most selectors narrow to first. */
+export function spansOf(index: TraceIndex, service: string, kind: string): readonly IndexedSpan[] {
+  if (index.byServiceKind === undefined) {
+    const groups = new Map<string, IndexedSpan[]>();
+    for (const s of index.spans) {
+      const key = `${s.span.service}\u0000${s.kind}`;
+      const list = groups.get(key);
+      if (list === undefined) groups.set(key, [s]);
+      else list.push(s);
+    }
+    index.byServiceKind = groups;
+  }
+  return index.byServiceKind.get(`${service}\u0000${kind}`) ?? [];
 }
 
 const cache = new WeakMap<ModelTrace, TraceIndex>();

@@ -1,7 +1,6 @@
 import { describeEffect, type BehaviourEvidence, type ModelEdge } from '@t2t/model';
 import type { TestSpec } from '../spec/test-spec.model';
 import { TEST_SPEC_VERSION } from '../spec/test-spec.model';
-import { profileBehaviour } from './behaviour.profile';
 import { isClosed } from './matcher.learner';
 import { fixtureIdAttributes, fixturesOf } from './request.analyzer';
 import { applicabilityOf, requestAttributesFor, stateRequirementsFor } from './setup.builder';
@@ -21,9 +20,8 @@ export function synthesizeBehaviourSpec(
   ctx: SynthesisContext,
   evidence: BehaviourEvidence,
 ): TestSpec | undefined {
-  const traces = tracesOf(evidence);
-  if (traces.length === 0) return undefined;
-  const profile = profileBehaviour(traces);
+  if (tracesOf(evidence).length === 0) return undefined;
+  const profile = ctx.behaviourProfile(evidence);
   const representative = profile.traces[0];
   const behaviour = ctx.behaviours.get(behaviourKey(evidence.endpoint, evidence.fingerprint));
   const errorFree =

@@ -82,7 +82,8 @@ export function profileBehaviour(
   });
   const shapes = [...byLabel.values()];
   if (options.selectors !== false) {
-    for (const shape of shapes) shape.selector = uniqueSelector(shape, indexed);
+    const groups = spanGroups(indexed);
+    for (const shape of shapes) shape.selector = uniqueSelector(shape, groups);
   }
   return { traces: indexed, shapes, byLabel };
 }
@@ -92,12 +93,46 @@ function dedupeTraces(traces: readonly ModelTrace[]): ModelTrace[] {
   return traces.filter((t) => !seen.has(t.traceId) && seen.add(t.traceId) !== undefined);
 }
 
+/** A span with the trace it belongs to (selectors may ask whether it is the trace's entry). */
+interface PlacedSpan {
+  span: IndexedSpan;
+  index: TraceIndex;
+}
+
+/** Every profiled span, grouped by kind and by service and kind: the sets a selector can pick from. */
+interface SpanGroups {
+  byKind: Map<string, PlacedSpan[]>;
+  byServiceKind: Map<string, PlacedSpan[]>;
+}
+
+function spanGroups(traces: readonly TraceIndex[]): SpanGroups {
+  const byKind = new Map<string, PlacedSpan[]>();
+  const byServiceKind = new Map<string, PlacedSpan[]>();
+  const add = (map: Map<string, PlacedSpan[]>, key: string, placed: PlacedSpan): void => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [placed]);
+    else list.push(placed);
+  };
+  for (const index of traces) {
+    for (const span of index.spans) {
+      const placed = { span, index };
+      add(byKind, span.kind, placed);
+      add(byServiceKind, `${span.span.service}\u0000${span.kind}`, placed);
+    }
+  }
+  return { byKind, byServiceKind };
+}
+
 /**
  * The most readable selector that picks exactly this shape's spans in every profiled trace:
  * service + kind + (endpoint | semantic key | operation), adding the operation, and as a last
  * resort the full label, when a looser one would also pick spans of another shape.
+ *
+ * Every candidate names a kind (and most a service), so only spans of that kind (and service) can
+ * match it: those are the only ones checked, and a count makes sure all of the shape's spans were
+ * among them.
  */
-function uniqueSelector(shape: ShapeProfile, traces: readonly TraceIndex[]): SpanSelector {
+function uniqueSelector(shape: ShapeProfile, groups: SpanGroups): SpanSelector {
   const kind = shape.kind as SpanKindName;
   const base: SpanSelector = { service: shape.service, kind };
   const candidates: SpanSelector[] = [];
@@ -115,11 +150,23 @@ function uniqueSelector(shape: ShapeProfile, traces: readonly TraceIndex[]): Spa
   } else {
     candidates.push({ ...base, operation: shape.operation });
   }
+  const instances = shape.perTrace.reduce((n, spans) => n + spans.length, 0);
   for (const sel of candidates) {
-    const exact = traces.every((index) =>
-      index.spans.every((s) => matchesSelector(s, sel, index) === (labelOf(s) === shape.label)),
-    );
-    if (exact) return sel;
+    const group =
+      (sel.service !== undefined
+        ? groups.byServiceKind.get(`${sel.service}\u0000${kind}`)
+        : groups.byKind.get(kind)) ?? [];
+    let picked = 0;
+    let exact = true;
+    for (const { span, index } of group) {
+      const ofShape = labelOf(span) === shape.label;
+      if (matchesSelector(span, sel, index) !== ofShape) {
+        exact = false;
+        break;
+      }
+      if (ofShape) picked++;
+    }
+    if (exact && picked === instances) return sel;
   }
   return { label: shape.label };
 }

@@ -3,13 +3,13 @@ import { placeholdersIn } from '../spec/trigger.resolver';
 import type { Assertion, Capture, JourneyStep, TestSpec, Trigger } from '../spec/test-spec.model';
 import { TEST_SPEC_VERSION } from '../spec/test-spec.model';
 import { DETERMINISTIC_GENERATOR } from './behaviour-spec.synthesizer';
-import { describeShape, profileBehaviour, type BehaviourProfile } from './behaviour.profile';
+import { describeShape, type BehaviourProfile } from './behaviour.profile';
 import { spanRealisesEdge } from './edge-span.matcher';
 import { fixtureIdAttributes, fixturesOf } from './request.analyzer';
 import { applicabilityOf, requestAttributesFor, stateRequirementsFor } from './setup.builder';
 import { endpointDisplay, specId } from './spec-naming.format';
 import { AssertionIds } from './structure-assertions.builder';
-import { behaviourKey, tracesOf, type SynthesisContext } from './synthesis.context';
+import { behaviourKey, type SynthesisContext } from './synthesis.context';
 import { buildTrigger } from './trigger.builder';
 
 /**
@@ -56,8 +56,8 @@ function journeySpec(
   const writeEvidence = busiestWith(ctx, writer, write);
   const readEvidence = busiestWith(ctx, reader, read);
   if (writeEvidence === undefined || readEvidence === undefined) return undefined;
-  const writeProfile = profileBehaviour(tracesOf(writeEvidence));
-  const readProfile = profileBehaviour(tracesOf(readEvidence));
+  const writeProfile = ctx.behaviourProfile(writeEvidence);
+  const readProfile = ctx.behaviourProfile(readEvidence);
   const ids = new AssertionIds();
   const writeAssertions = stepAssertions(writeProfile, write, ids);
   const readAssertions = stepAssertions(readProfile, read, ids);

@@ -4,12 +4,12 @@ import type { TraceIndex } from '../evaluate/trace.index';
 import type { Condition, TestSpec } from '../spec/test-spec.model';
 import { TEST_SPEC_VERSION } from '../spec/test-spec.model';
 import { DETERMINISTIC_GENERATOR } from './behaviour-spec.synthesizer';
-import { profileBehaviour, type ShapeProfile } from './behaviour.profile';
+import type { ShapeProfile } from './behaviour.profile';
 import { spanRealisesEdge } from './edge-span.matcher';
 import { fixtureIdAttributes, fixturesOf, requestAttributesOf } from './request.analyzer';
 import { requestAttributesFor } from './setup.builder';
 import { endpointDisplay, negateEffect, specId } from './spec-naming.format';
-import { tracesOf, type SynthesisContext } from './synthesis.context';
+import type { SynthesisContext } from './synthesis.context';
 import { buildTrigger } from './trigger.builder';
 
 /**
@@ -22,9 +22,8 @@ import { buildTrigger } from './trigger.builder';
  */
 export function synthesizeRuleSpec(ctx: SynthesisContext, rule: ModelRule): TestSpec | undefined {
   const evidence = ctx.evidenceByEndpoint.get(rule.endpoint) ?? [];
-  const traces = evidence.flatMap(tracesOf);
-  if (traces.length === 0) return undefined;
-  const profile = profileBehaviour(traces);
+  const profile = ctx.ruleProfile(rule.endpoint);
+  if (profile === undefined) return undefined;
   const condition: Condition = { all: rule.atoms, at: rule.at };
   const holds = new Map<TraceIndex, boolean>(
     profile.traces.map((t) => [t, evaluateConditionOn(condition, t, undefined).holds]),

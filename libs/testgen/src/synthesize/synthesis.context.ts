@@ -30,6 +30,10 @@ export interface SynthesisContext {
   readonly rulesByEndpoint: ReadonlyMap<string, ModelRule[]>;
   /** Every sampled trace of an endpoint profiled together (without selectors), on first use. */
   endpointProfile(endpoint: string): BehaviourProfile;
+  /** One behaviour's traces profiled with selectors, on first use (journeys reuse them). */
+  behaviourProfile(evidence: BehaviourEvidence): BehaviourProfile;
+  /** Every sampled trace of an endpoint profiled with selectors, on first use (for its rules). */
+  ruleProfile(endpoint: string): BehaviourProfile | undefined;
 }
 
 export const behaviourKey = (endpoint: string, fingerprint: string): string =>
@@ -58,6 +62,8 @@ export function createSynthesisContext(
     list.sort((a, b) => b.traces - a.traces || (a.fingerprint < b.fingerprint ? -1 : 1));
   }
   const profiles = new Map<string, BehaviourProfile>();
+  const behaviourProfiles = new Map<BehaviourEvidence, BehaviourProfile>();
+  const ruleProfiles = new Map<string, BehaviourProfile | undefined>();
   const rules = new Map<string, ModelRule[]>();
   for (const r of model.rules) rules.set(r.endpoint, [...(rules.get(r.endpoint) ?? []), r]);
   return {
@@ -79,6 +85,21 @@ export function createSynthesisContext(
         profiles.set(endpoint, profile);
       }
       return profile;
+    },
+    behaviourProfile(e) {
+      let profile = behaviourProfiles.get(e);
+      if (profile === undefined) {
+        profile = profileBehaviour(tracesOf(e));
+        behaviourProfiles.set(e, profile);
+      }
+      return profile;
+    },
+    ruleProfile(endpoint) {
+      if (!ruleProfiles.has(endpoint)) {
+        const traces = (byEndpoint.get(endpoint) ?? []).flatMap(tracesOf);
+        ruleProfiles.set(endpoint, traces.length === 0 ? undefined : profileBehaviour(traces));
+      }
+      return ruleProfiles.get(endpoint);
     },
   };
 }
