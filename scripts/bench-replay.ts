@@ -11,7 +11,8 @@
  *      tests, the product's peak RSS and event-loop delay p99, traces counted late, spans lost and
  *      duplicated; ends with one line of JSON.
  *
- * Options: --traces <n> (27700: about 1.05 million spans), --runs sdk,collector, --timeout <s> (900).
+ * Options: --traces <n> (27700: about 1.05 million spans), --runs sdk,collector, --timeout <s> (900),
+ * --profile <dir> (write the product's CPU profile there, one file per run, for chrome://inspect).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,7 @@ interface Args {
   traces: number;
   runs: ('sdk' | 'collector')[];
   timeoutS: number;
+  profileDir: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     traces: int('traces', 27_700),
     runs: runs as Args['runs'],
     timeoutS: int('timeout', 900),
+    profileDir: argv.includes('--profile') ? value('profile', '') || undefined : undefined,
   };
 }
 
@@ -163,7 +166,20 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
     const env = readProcessEnv();
     const product: ChildProcess = spawn(
       process.execPath,
-      ['-r', '@swc-node/register', join(ROOT, 'apps/server/src/main.ts')],
+      [
+        ...(args.profileDir === undefined
+          ? []
+          : [
+              '--cpu-prof',
+              '--cpu-prof-dir',
+              args.profileDir,
+              '--cpu-prof-name',
+              `${kind}.cpuprofile`,
+            ]),
+        '-r',
+        '@swc-node/register',
+        join(ROOT, 'apps/server/src/main.ts'),
+      ],
       {
         cwd: ROOT,
         env: {

@@ -140,9 +140,9 @@ describe('trace-based tests of a live instrumented service (issue 7, Show)', () 
             CLUSTERING_ALLOWED_LATENESS: '2s',
             CLUSTERING_IDLE_ADVANCE_AFTER: '500ms',
             CLUSTERING_SAMPLE_SIZE: '50',
-            // Three live sources take turns: a short bound keeps a quiet one from holding
-            // event time (and this test) back for the default 30 s.
-            CLUSTERING_MAX_SOURCE_LAG: '5s',
+            // Three live sources take turns: a source quiet for 5 s stops holding event time
+            // (and this test) back, instead of the default 30 s.
+            CLUSTERING_SOURCE_IDLE: '5s',
           }),
         ),
       );

@@ -59,11 +59,17 @@ export const clusteringOptions = defineEnv('clustering', {
     min: 100,
     doc: 'A trace closes this long (event time) after its last span ended.',
   }),
-  maxSourceLagMs: duration({
-    key: 'CLUSTERING_MAX_SOURCE_LAG',
+  sourceIdleMs: duration({
+    key: 'CLUSTERING_SOURCE_IDLE',
     default: 30_000,
     min: 0,
-    doc: 'Event time waits for the slowest ingest source partition (records carry how far ingest has read each), so a trace whose spans ingest writes from several source partitions at different speeds is not split; but it never lags the newest span end by more than this, so a quiet source delays closing by at most this much. 0 turns alignment off.',
+    doc: 'Event time waits for the slowest ingest source partition still sending (records carry how far ingest has read each), however far behind it is, so a trace whose spans arrive through several source partitions at different speeds is never split, and a replay at any speed makes no trace late; a source that has sent nothing for this long (wall clock) stops holding event time back. 0 turns alignment off.',
+  }),
+  maxSourceLagMs: duration({
+    key: 'CLUSTERING_MAX_SOURCE_LAG',
+    default: 0,
+    min: 0,
+    doc: 'Optional bound on how far alignment holds event time behind the newest span end: bounded closing latency (and open-trace memory) at the price of late traces when a source lags further. 0: no bound.',
   }),
   maxTraceDurationMs: duration({
     key: 'CLUSTERING_MAX_TRACE_DURATION',

@@ -72,7 +72,7 @@ describe('clustering: event time aligned across ingest sources (real broker, emb
     storage?.cleanup();
   });
 
-  async function cluster(maxSourceLag: string) {
+  async function cluster(sourceIdle: string) {
     storage = freshStorageConfig();
     const input = uniqueTopic('spans_by_trace');
     await createTopics(kafka, { [input]: 1 });
@@ -90,7 +90,7 @@ describe('clustering: event time aligned across ingest sources (real broker, emb
       CLUSTERING_GROUP_ID: uniqueTopic('clustering'),
       CLUSTERING_SINK_GROUP_ID: uniqueTopic('sink'),
       ...FAST_CLUSTERING_ENV,
-      CLUSTERING_MAX_SOURCE_LAG: maxSourceLag,
+      CLUSTERING_SOURCE_IDLE: sourceIdle,
     });
     const ref = await Test.createTestingModule({
       imports: [ClusteringModule.forRoot(config)],

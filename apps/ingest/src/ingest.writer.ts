@@ -100,22 +100,35 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
       }
     }
 
-    // How far this source has got in event time, for clustering's alignment across sources.
+    // How far this source has got in event time, for clustering's alignment across sources:
+    // records go out in order of their traces' first span start, each stamped with the largest
+    // start so far, so every record that follows from this source starts at or after its stamp
+    // (a stamp of the chunk's largest time would let event time run past the chunk's own rest).
     const source = `${chunk.topic}/${chunk.partition}`;
+    const ordered: { traceId: string; spans: RecordSpan[]; startNs: bigint }[] = [];
+    for (const [traceId, spans] of traces) {
+      let startNs = spans[0].startTimeUnixNano;
+      for (const s of spans) if (s.startTimeUnixNano < startNs) startNs = s.startTimeUnixNano;
+      ordered.push({ traceId, spans, startNs });
+    }
+    ordered.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
     let reached = this.sourceTimes.get(source) ?? 0n;
-    for (const spans of traces.values())
-      for (const s of spans) {
-        const end = s.startTimeUnixNano + BigInt(s.durationNano);
-        if (end > reached) reached = end;
-      }
-    this.sourceTimes.set(source, reached);
-    const headers: IHeaders = {
-      [HEADERS.source]: source,
-      [HEADERS.sourceTime]: reached.toString(),
-    };
     const rekeyed: Message[] = [];
-    for (const [traceId, spans] of traces)
-      rekeyed.push({ key: traceId, value: encodeTraceRecord({ traceId, spans }), headers });
+    for (const { traceId, spans, startNs } of ordered) {
+      if (startNs > reached) reached = startNs;
+      rekeyed.push({
+        key: traceId,
+        value: encodeTraceRecord({ traceId, spans }),
+        headers: {
+          [HEADERS.source]: source,
+          [HEADERS.sourceTime]: reached.toString(),
+          ...(chunk.topicPartitions === undefined
+            ? {}
+            : { [HEADERS.sourcePartitions]: String(chunk.topicPartitions) }),
+        },
+      });
+    }
+    this.sourceTimes.set(source, reached);
 
     await Promise.all([
       this.insert(rows, chunk.token),

@@ -15,11 +15,18 @@ export const HEADERS = {
   dlqTruncated: 'x-t2t-dlq-truncated',
   /**
    * Re-keyed trace records: the ingest source (`topic/partition`) and how far in event time ingest
-   * has read that source (largest span end so far, Unix ns, decimal). Clustering aligns its event
-   * time to the slowest source with them.
+   * has read that source (the largest trace start it has sent so far, Unix ns, decimal; records of
+   * a chunk go out in start order, so what follows from the source starts at or after it).
+   * Clustering aligns its event time to the slowest source with them.
    */
   source: 'x-t2t-source',
   sourceTime: 'x-t2t-source-time',
+  /**
+   * How many partitions the source's topic has (`otlp_spans/0` … `/n-1`): clustering then expects
+   * every one of them as a source from the start, instead of learning them one by one while event
+   * time runs ahead of the ones not heard from yet.
+   */
+  sourcePartitions: 'x-t2t-source-partitions',
   /** Cluster events: `window`, `late_trace` or `members`, so a reader can skip what it ignores. */
   eventType: 'x-t2t-event-type',
 } as const;

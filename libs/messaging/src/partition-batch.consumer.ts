@@ -25,6 +25,8 @@ export interface Chunk<P> {
    */
   token: string;
   items: { record: SourceRecord; prepared: P }[];
+  /** Partitions of the topic (from the broker's metadata; undefined when it could not be read). */
+  topicPartitions?: number;
 }
 
 /** What a pipeline stage plugs into the consumer. */
@@ -129,6 +131,8 @@ export class PartitionBatchConsumer<P> {
   private admin?: Admin;
   /** Plans read from the group's committed offsets, per partition, for the current assignment. */
   private plans = new Map<number, ChunkPlan | undefined>();
+  /** Partition count per topic, read once per assignment. */
+  private partitionCounts = new Map<string, Promise<number | undefined>>();
   private failing = 0;
 
   constructor(
@@ -162,6 +166,7 @@ export class PartitionBatchConsumer<P> {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       // A new assignment: plans must be read again from the committed offsets.
       this.plans = new Map();
+      this.partitionCounts = new Map();
       this.log.log(
         `joined group ${o.groupId}: assigned ${JSON.stringify(e.payload.memberAssignment)}`,
       );
@@ -200,6 +205,19 @@ export class PartitionBatchConsumer<P> {
     return plan;
   }
 
+  /** The topic's partition count; undefined (and asked again next assignment) if metadata fails. */
+  private partitionCount(topic: string): Promise<number | undefined> {
+    let count = this.partitionCounts.get(topic);
+    if (count === undefined) {
+      count = this.admin!.fetchTopicMetadata({ topics: [topic] }).then(
+        (m) => m.topics.find((t) => t.name === topic)?.partitions.length,
+        () => undefined,
+      );
+      this.partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const resolveOffset = (offset: string) => payload.resolveOffset(offset);
@@ -211,6 +229,7 @@ export class PartitionBatchConsumer<P> {
     const alive = () => isRunning() && !isStale();
 
     let plan = await this.planFor(topic, partition);
+    const topicPartitions = await this.partitionCount(topic);
     if (plan && BigInt(batch.messages[0].offset) > BigInt(plan.first)) {
       // The planned records are gone (retention) or were committed by someone else: nothing to re-form.
       plan = undefined;
@@ -264,6 +283,7 @@ export class PartitionBatchConsumer<P> {
         lastOffset: last,
         token: `${this.options.groupId}/${topic}/${partition}/${first}-${last}`,
         items: slice,
+        topicPartitions,
       };
       try {
         await this.process(chunk, heartbeat, alive);

@@ -71,7 +71,7 @@ export class ClusteringMetrics {
     );
     gauge(
       't2t_clustering_event_time_hold_seconds',
-      'Largest hold of event time behind the newest span end, waiting for slower ingest sources (bounded by CLUSTERING_MAX_SOURCE_LAG).',
+      'Largest hold of event time behind the newest span end, waiting for slower ingest sources still sending (see CLUSTERING_SOURCE_IDLE).',
       () =>
         [...states().values()].reduce(
           (m, s) => Math.max(m, Number(s.pipeline.stats().assembler.sourceHoldNs) / 1e9),

@@ -150,6 +150,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     return {
       assembler: {
         idleGapMs: c.idleGapMs,
+        sourceIdleMs: c.sourceIdleMs,
         maxSourceLagMs: c.maxSourceLagMs,
         maxTraceDurationMs: c.maxTraceDurationMs,
         maxOpenTraces: c.maxOpenTraces,

@@ -18,4 +18,25 @@ describe(sourceOf.name, () => {
       sourceOf({ [HEADERS.source]: 'otlp_spans/3', [HEADERS.sourceTime]: '-5' }),
     ).toBeUndefined();
   });
+
+  it('names the other partitions of the source topic as peers when the count is given', () => {
+    expect(
+      sourceOf({
+        [HEADERS.source]: 'otlp_spans/1',
+        [HEADERS.sourceTime]: '5',
+        [HEADERS.sourcePartitions]: '3',
+      }),
+    ).toEqual({
+      source: 'otlp_spans/1',
+      timeNs: 5n,
+      peers: ['otlp_spans/0', 'otlp_spans/1', 'otlp_spans/2'],
+    });
+    expect(
+      sourceOf({
+        [HEADERS.source]: 'otlp_spans/1',
+        [HEADERS.sourceTime]: '5',
+        [HEADERS.sourcePartitions]: 'many',
+      })?.peers,
+    ).toBeUndefined();
+  });
 });

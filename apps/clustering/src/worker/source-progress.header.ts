@@ -2,12 +2,32 @@ import type { IHeaders } from 'kafkajs';
 import type { SourceProgress } from '@t2t/fingerprint';
 import { HEADERS } from '@t2t/messaging';
 
-/** The ingest source and its progress from a record's headers; undefined when absent or unreadable. */
+/** Peer lists by `topic/count`: records repeat the same few. */
+const peerLists = new Map<string, readonly string[]>();
+
+/**
+ * The ingest source and its progress from a record's headers; undefined when absent or unreadable.
+ * With the source topic's partition count (`x-t2t-source-partitions`), its peers are the topic's
+ * other partitions.
+ */
 export function sourceOf(headers: IHeaders | undefined): SourceProgress | undefined {
   const source = headerText(headers?.[HEADERS.source]);
   const time = headerText(headers?.[HEADERS.sourceTime]);
   if (source === undefined || time === undefined || !/^\d{1,20}$/.test(time)) return undefined;
-  return { source, timeNs: BigInt(time) };
+  const progress: SourceProgress = { source, timeNs: BigInt(time) };
+  const count = Number(headerText(headers?.[HEADERS.sourcePartitions]));
+  const slash = source.lastIndexOf('/');
+  if (Number.isInteger(count) && count > 0 && count <= 10_000 && slash > 0) {
+    const key = `${source.slice(0, slash)}/${count}`;
+    let peers = peerLists.get(key);
+    if (peers === undefined) {
+      const topic = source.slice(0, slash);
+      peers = Array.from({ length: count }, (_, i) => `${topic}/${i}`);
+      if (peerLists.size < 1000) peerLists.set(key, peers);
+    }
+    progress.peers = peers;
+  }
+  return progress;
 }
 
 function headerText(v: IHeaders[string]): string | undefined {

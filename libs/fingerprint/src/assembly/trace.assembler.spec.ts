@@ -150,7 +150,17 @@ describe(TraceAssembler.name, () => {
   });
 
   describe('event time aligned across sources', () => {
-    const aligned: AssemblerOptions = { ...options, idleGapMs: 2_000, maxSourceLagMs: 30_000 };
+    /** Wall clock for source idleness, moved by the tests. */
+    let clockMs = 0;
+    const aligned: AssemblerOptions = {
+      ...options,
+      idleGapMs: 2_000,
+      sourceIdleMs: 30_000,
+      now: () => clockMs,
+    };
+    beforeEach(() => {
+      clockMs = 1_000_000;
+    });
     /** One trace whose root comes from source a, and whose late child comes from source b. */
     const root = () => span({ startTimeUnixNano: T0 });
     const child = (parent: ArrivingSpan) =>
@@ -180,7 +190,7 @@ describe(TraceAssembler.name, () => {
     });
 
     it('without alignment the same arrival splits the trace: the child is late', () => {
-      const sut = new TraceAssembler({ ...aligned, maxSourceLagMs: 0 });
+      const sut = new TraceAssembler({ ...aligned, sourceIdleMs: 0 });
       const r = root();
       sut.add(trace(1), [r], 0, { source: 'a', timeNs: T0 + S });
       const closed = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 10n * S })], 2, {
@@ -192,22 +202,112 @@ describe(TraceAssembler.name, () => {
       expect(sut.stats().lateSpans).toBe(1);
     });
 
-    it('holds event time back by at most the lag bound for a source that went quiet', () => {
+    it('waits for a source far behind in event time while it keeps sending: a fast replay closes nothing early', () => {
+      const sut = new TraceAssembler(aligned);
+      const r = root();
+      sut.add(trace(1), [r], 0, { source: 'slow', timeNs: T0 });
+      // Source fast is ten minutes of event time ahead, delivered within one second of wall clock.
+      for (let i = 0; i < 10; i++) {
+        clockMs += 100;
+        const t = T0 + BigInt(i + 1) * 60n * S;
+        expect(
+          sut.add(trace(100 + i), [span({ startTimeUnixNano: t })], 1 + i, {
+            source: 'fast',
+            timeNs: t,
+          }),
+        ).toEqual([]);
+      }
+      expect(sut.stats().sourceHoldNs).toBeGreaterThanOrEqual(600n * S);
+      // The slow source delivers the child, then moves on: trace 1 closes whole.
+      sut.add(trace(1), [child(r)], 20, { source: 'slow', timeNs: T0 + S });
+      const closed = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 5n * S })], 21, {
+        source: 'slow',
+        timeNs: T0 + 5n * S,
+      });
+      expect(closed.find((c) => c.traceId === trace(1))?.spans).toHaveLength(2);
+      expect(sut.stats().lateSpans).toBe(0);
+    });
+
+    it('stops waiting for a source that has sent nothing for the idle time (wall clock)', () => {
       const sut = new TraceAssembler(aligned);
       sut.add(trace(1), [root()], 0, { source: 'quiet', timeNs: T0 });
-      // Only source a from here on; trace 1 closes once a is 30 s (bound) + 2 s (gap) ahead.
+      clockMs += 29_000;
+      expect(
+        sut.add(trace(2), [span({ startTimeUnixNano: T0 + 60n * S })], 1, {
+          source: 'a',
+          timeNs: T0 + 60n * S,
+        }),
+      ).toEqual([]);
+      clockMs += 2_000;
+      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 61n * S })], 2, {
+        source: 'a',
+        timeNs: T0 + 61n * S,
+      });
+      expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
+      expect(sut.stats().sourceHoldNs).toBeLessThan(S);
+    });
+
+    it('holds event time back by at most the optional lag bound', () => {
+      const sut = new TraceAssembler({ ...aligned, maxSourceLagMs: 30_000 });
+      sut.add(trace(1), [root()], 0, { source: 'behind', timeNs: T0 });
+      // Source behind keeps sending but stays at T0; trace 1 closes once a is 30 s (bound) + 2 s (gap) ahead.
       expect(
         sut.add(trace(2), [span({ startTimeUnixNano: T0 + 31n * S })], 1, {
           source: 'a',
           timeNs: T0 + 31n * S,
         }),
       ).toEqual([]);
-      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 33n * S })], 2, {
+      sut.add(trace(4), [span({ startTimeUnixNano: T0 })], 2, { source: 'behind', timeNs: T0 });
+      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 33n * S })], 3, {
         source: 'a',
         timeNs: T0 + 33n * S,
       });
-      expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
+      expect(closed.map((c) => c.traceId)).toEqual([trace(1), trace(4)]);
       expect(sut.stats().sourceHoldNs).toBe(30n * S);
+    });
+
+    it('expects the peers a source names from the start: a peer’s first records are not late', () => {
+      const sut = new TraceAssembler(aligned);
+      const peers = ['spans/0', 'spans/1'];
+      // Source 0 delivers ten minutes of traffic before source 1 has sent anything.
+      for (let i = 0; i < 10; i++) {
+        const t = T0 + BigInt(i) * 60n * S;
+        expect(
+          sut.add(trace(100 + i), [span({ startTimeUnixNano: t })], i, {
+            source: 'spans/0',
+            timeNs: t,
+            peers,
+          }),
+        ).toEqual([]);
+      }
+      sut.add(trace(1), [root()], 20, { source: 'spans/1', timeNs: T0, peers });
+      const closed = sut.add(trace(2), [span({ startTimeUnixNano: T0 + 600n * S })], 21, {
+        source: 'spans/1',
+        timeNs: T0 + 600n * S,
+        peers,
+      });
+      expect(closed.map((c) => c.traceId)).toContain(trace(1));
+      expect(sut.stats().lateSpans).toBe(0);
+    });
+
+    it('waits for an expected peer that never sends only for the idle time', () => {
+      const sut = new TraceAssembler(aligned);
+      const peers = ['spans/0', 'spans/1'];
+      sut.add(trace(1), [root()], 0, { source: 'spans/0', timeNs: T0, peers });
+      expect(
+        sut.add(trace(2), [span({ startTimeUnixNano: T0 + 60n * S })], 1, {
+          source: 'spans/0',
+          timeNs: T0 + 60n * S,
+          peers,
+        }),
+      ).toEqual([]);
+      clockMs += 31_000;
+      const closed = sut.add(trace(3), [span({ startTimeUnixNano: T0 + 61n * S })], 2, {
+        source: 'spans/0',
+        timeNs: T0 + 61n * S,
+        peers,
+      });
+      expect(closed.map((c) => c.traceId)).toEqual([trace(1)]);
     });
 
     it('records without a source count as before', () => {

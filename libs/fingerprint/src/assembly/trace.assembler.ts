@@ -28,9 +28,20 @@ export interface AssemblerOptions {
   /**
    * Event-time alignment across sources (0 or absent: off). Records may say which upstream source
    * they come from and how far in event time that source has got (`SourceProgress`); event time
-   * then waits for the slowest source, but never lags the largest span end seen by more than this.
+   * then waits for the slowest source that has sent a record within this long (wall clock). A
+   * source further behind in event time but still sending holds event time back however far
+   * behind it is, so a replay at any speed closes no trace early; a source that went quiet stops
+   * counting after this long.
+   */
+  sourceIdleMs?: number;
+  /**
+   * Optional hard bound (0 or absent: none) on how far alignment may hold event time behind the
+   * largest span end seen: bounded closing latency, at the price of late traces when a source lags
+   * further than this.
    */
   maxSourceLagMs?: number;
+  /** Wall clock for source idleness, ms (tests); default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -40,6 +51,12 @@ export interface AssemblerOptions {
 export interface SourceProgress {
   source: string;
   timeNs: bigint;
+  /**
+   * The other sources that exist beside this one (the other partitions of its topic). The first
+   * time a source names them, those not heard from yet are expected: they hold event time back
+   * until they send or stay quiet for `sourceIdleMs`.
+   */
+  peers?: readonly string[];
 }
 
 /** Sources remembered for alignment; sources are upstream partitions, so this is never reached in practice. */
@@ -112,7 +129,9 @@ const NS_PER_US = 1000n;
  * hands it over closed. Event time is the largest span end seen on the partition (the watermark),
  * so the same record sequence closes the same traces at the same points: a replay after a crash
  * rebuilds exactly the same traces. `advanceTo(ns)` lets the caller move event time on when the
- * partition is idle (processing-time fallback at the tail of a stream).
+ * partition is idle (processing-time fallback at the tail of a stream). With source alignment on,
+ * the one other input is when each source last sent (wall clock), which only decides when a quiet
+ * source stops holding event time back.
  *
  * Memory is bounded: open traces, spans per trace and remembered closed trace ids all have caps,
  * and what is dropped because of a cap is counted. Per open span only an `AssembledSpan` is kept
@@ -130,10 +149,14 @@ export class TraceAssembler {
   private watermark: bigint;
   /** Largest span end seen (the watermark without alignment). */
   private maxSeen: bigint;
+  private readonly sourceIdleMs: number;
   private readonly maxSourceLagNs: bigint;
+  private readonly now: () => number;
   private readonly endpointRules: EndpointRules;
-  /** Per source, the event time it has reached (only with alignment on). */
-  private readonly sources = new Map<string, bigint>();
+  /** Per source, the event time it has reached and when it last sent (only with alignment on). */
+  private readonly sources = new Map<string, { timeNs: bigint; seenAt: number }>();
+  /** Every source ever noted or expected (bounded like `sources`), so peers are expected once. */
+  private readonly knownSources = new Set<string>();
   private counters = { lateSpans: 0, duplicateSpans: 0, truncatedSpans: 0, evictedTraces: 0 };
 
   constructor(
@@ -145,7 +168,9 @@ export class TraceAssembler {
     this.maxDurationNs = BigInt(options.maxTraceDurationMs) * NS_PER_MS;
     this.watermark = initialWatermarkNs;
     this.maxSeen = initialWatermarkNs;
+    this.sourceIdleMs = options.sourceIdleMs ?? 0;
     this.maxSourceLagNs = BigInt(options.maxSourceLagMs ?? 0) * NS_PER_MS;
+    this.now = options.now ?? Date.now;
     this.endpointRules = options.endpointRules ?? NO_ENDPOINT_RULES;
   }
 
@@ -159,7 +184,7 @@ export class TraceAssembler {
     offset: number,
     source?: SourceProgress,
   ): ClosedTrace[] {
-    if (source !== undefined && this.maxSourceLagNs > 0n) this.noteSource(source);
+    if (source !== undefined && this.sourceIdleMs > 0) this.noteSource(source);
     if (spans.length === 0) return [];
     if (this.recentlyClosed.has(traceId)) {
       this.counters.lateSpans += spans.length;
@@ -203,30 +228,54 @@ export class TraceAssembler {
     return closed;
   }
 
-  private noteSource({ source, timeNs }: SourceProgress): void {
+  private noteSource({ source, timeNs, peers }: SourceProgress): void {
+    const seenAt = this.now();
     const known = this.sources.get(source);
-    if (known !== undefined && known >= timeNs) return;
-    if (known === undefined && this.sources.size >= MAX_SOURCES) {
-      // Forget the source furthest behind: the lag bound already stops it from holding time back.
+    if (known !== undefined) {
+      known.seenAt = seenAt;
+      if (timeNs > known.timeNs) known.timeNs = timeNs;
+      return;
+    }
+    if (peers !== undefined && !this.knownSources.has(source)) {
+      // Peers not heard from yet have reached nothing: event time waits for them (bounded by
+      // sourceIdleMs), so records they deliver later are not late.
+      for (const peer of peers)
+        if (peer !== source && !this.knownSources.has(peer)) this.addSource(peer, 0n, seenAt);
+    }
+    this.addSource(source, timeNs, seenAt);
+  }
+
+  private addSource(source: string, timeNs: bigint, seenAt: number): void {
+    if (this.knownSources.size >= MAX_SOURCES) this.knownSources.clear();
+    this.knownSources.add(source);
+    if (this.sources.size >= MAX_SOURCES) {
+      // Forget the source quiet for longest.
       let oldest: string | undefined;
       for (const [k, v] of this.sources)
-        if (oldest === undefined || v < this.sources.get(oldest)!) oldest = k;
+        if (oldest === undefined || v.seenAt < this.sources.get(oldest)!.seenAt) oldest = k;
       this.sources.delete(oldest!);
     }
-    this.sources.set(source, timeNs);
+    this.sources.set(source, { timeNs, seenAt });
   }
 
   /**
-   * The largest span end seen, held back to the slowest source when alignment is on, but never
-   * by more than `maxSourceLagMs`. A source that has sent nothing for longer than that (in event
-   * time) stops counting: a quiet or vanished source delays the partition by at most the bound.
+   * The largest span end seen, held back to the slowest source still sending when alignment is
+   * on (and by at most `maxSourceLagMs` when that is set). A source that has sent nothing for
+   * `sourceIdleMs` is forgotten: a quiet or vanished source holds event time back that long at most.
    */
   private alignedWatermark(): bigint {
     if (this.sources.size === 0) return this.maxSeen;
-    const floor = this.maxSeen - this.maxSourceLagNs;
+    const quietBefore = this.now() - this.sourceIdleMs;
     let slowest = this.maxSeen;
-    for (const t of this.sources.values()) if (t < slowest) slowest = t;
-    return slowest > floor ? slowest : floor;
+    for (const [k, v] of this.sources) {
+      if (v.seenAt < quietBefore) this.sources.delete(k);
+      else if (v.timeNs < slowest) slowest = v.timeNs;
+    }
+    if (this.maxSourceLagNs > 0n) {
+      const floor = this.maxSeen - this.maxSourceLagNs;
+      if (slowest < floor) return floor;
+    }
+    return slowest;
   }
 
   /** Moves event time forward (never back) and returns the traces that closed. */
