@@ -41,6 +41,11 @@ export const generationEnv = defineEnv('generation', {
     default: 'generator-leader',
     doc: 'Election among generator replicas (group on the single-partition topic `<name>.leader`): only the leader runs the schedule. Without KAFKA_BROKERS this process runs it.',
   }),
+  synthesisThread: bool({
+    key: 'GENERATOR_SYNTHESIS_THREAD',
+    default: true,
+    doc: 'Synthesize and verify tests on a worker thread of their own, so a generation run never holds up the event loop that receives spans and answers health checks (false: on the main thread).',
+  }),
   samplesPerBehaviour: int({
     key: 'GENERATOR_SAMPLES_PER_BEHAVIOUR',
     default: 200,

@@ -1,5 +1,6 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { MetricsRegistry } from '@t2t/platform';
+import { SynthesisThread } from '@t2t/testgen';
 import { ClusterRepository, ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
 import { GenerationScheduler } from './generation.scheduler';
@@ -9,13 +10,23 @@ import { type LlmTestGenerator, TestGenerationService } from './test-generation.
 
 /** Test generation (deterministic + optional LLM), its schedule and leader election. */
 @Module({})
-export class GenerationModule {
+export class GenerationModule implements OnModuleDestroy {
+  constructor(@Inject(SynthesisThread) private readonly thread: SynthesisThread | null) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.thread?.close();
+  }
+
   static forRoot(config: GeneratorConfig): DynamicModule {
     return {
       module: GenerationModule,
       providers: [
         { provide: GENERATOR_CONFIG, useValue: config },
         { provide: LLM_TEST_GENERATOR, useFactory: () => llmTestGenerator(config.llm) },
+        {
+          provide: SynthesisThread,
+          useFactory: () => (config.generation.synthesisThread ? new SynthesisThread() : null),
+        },
         {
           provide: TestGenerationService,
           inject: [
@@ -25,6 +36,7 @@ export class GenerationModule {
             TestRepository,
             LLM_TEST_GENERATOR,
             MetricsRegistry,
+            SynthesisThread,
           ],
           useFactory: (
             models: ModelRepository,
@@ -33,6 +45,7 @@ export class GenerationModule {
             tests: TestRepository,
             llm: LlmTestGenerator | null,
             metrics: MetricsRegistry,
+            thread: SynthesisThread | null,
           ) => {
             const runs = metrics.counter(
               't2t_generator_runs_total',
@@ -61,6 +74,7 @@ export class GenerationModule {
                   modelVersion.set(run.modelVersion);
                 }
               },
+              thread === null ? undefined : (model, evidence) => thread.run(model, evidence),
             );
           },
         },

@@ -60,6 +60,11 @@ export class TestGenerationService {
     private readonly llm: LlmTestGenerator | undefined,
     /** Called with every finished run (metrics). */
     private readonly onFinished: (run: GenerationRun) => void = () => undefined,
+    /** Where synthesis and verification run; default: here, on the caller's event loop. */
+    private readonly synthesize: (
+      model: SystemModel,
+      evidence: BehaviourEvidence[],
+    ) => Promise<TestSpec[]> = async (model, evidence) => synthesizeVerifiedTests(model, evidence),
   ) {}
 
   /** Runs are serialised: a request waits for the run in progress. */
@@ -116,7 +121,7 @@ export class TestGenerationService {
       const evidence = (await loadEvidence(this.models, this.spans, this.options, reps)).filter(
         (e) => wanted.has(e.endpoint),
       );
-      const specs = synthesizeVerifiedTests(model, evidence).filter((s) => wanted.has(s.endpoint));
+      const specs = (await this.synthesize(model, evidence)).filter((s) => wanted.has(s.endpoint));
       let rejected = specs.filter((s) => s.verification?.status !== 'verified').length;
       const kept = specs.filter((s) => s.verification?.status === 'verified');
       if (this.llm) {

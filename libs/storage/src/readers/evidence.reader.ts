@@ -29,10 +29,14 @@ export function toModelSpan(r: SpanRow): ModelSpan {
   };
 }
 
+/** Trace ids per span query when loading evidence. */
+const EVIDENCE_PAGE_TRACES = 1000;
+
 /**
  * Reads what modeling builds from: per behaviour its totals and merged duration sketch, a uniform
- * sample of its traces with every span, and its representative. Three queries in all (stats,
- * sample ids, spans of every sampled trace at once), whatever the number of behaviours.
+ * sample of its traces with every span, and its representative. Two queries for stats and sample
+ * ids, then the spans of the sampled traces a page (EVIDENCE_PAGE_TRACES traces) at a time,
+ * whatever the number of behaviours.
  */
 export async function loadEvidence(
   models: ModelRepository,
@@ -47,15 +51,20 @@ export async function loadEvidence(
   const wanted = new Set<string>();
   for (const ids of samples.values()) for (const id of ids) wanted.add(id);
   for (const id of representatives.values()) wanted.add(id);
-  const rows = await spans.findByTraceIds([...wanted]);
+  // Read in pages: a page's rows (and the response text behind them) are garbage once turned into
+  // model spans, so memory holds the model traces plus one page instead of every row twice.
+  const ids = [...wanted];
   const traces = new Map<string, ModelTrace>();
-  for (const row of rows) {
-    let t = traces.get(row.TraceId);
-    if (!t) {
-      t = { traceId: row.TraceId, spans: [] };
-      traces.set(row.TraceId, t);
+  for (let i = 0; i < ids.length; i += EVIDENCE_PAGE_TRACES) {
+    const rows = await spans.findByTraceIds(ids.slice(i, i + EVIDENCE_PAGE_TRACES));
+    for (const row of rows) {
+      let t = traces.get(row.TraceId);
+      if (!t) {
+        t = { traceId: row.TraceId, spans: [] };
+        traces.set(row.TraceId, t);
+      }
+      t.spans.push(toModelSpan(row));
     }
-    t.spans.push(toModelSpan(row));
   }
   return stats.map((s) => {
     const key = `${s.endpoint}\u0000${s.fingerprint}`;
