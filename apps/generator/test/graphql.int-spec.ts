@@ -627,6 +627,29 @@ describe('GraphQL API over HTTP', () => {
       });
     });
 
+    it('serves current statistics beside those a model version was built with', async () => {
+      // Version 1 was built when every order was plain; clustering has since counted 600 plain
+      // and 400 potato orders (the windows seeded for the latest version).
+      const data = await query(
+        `query ($endpoint: String) {
+          modelVersion(version: 1) {
+            behaviours(endpoint: $endpoint, first: 5) {
+              edges { node { fingerprint traces share current { traces share errorRate p50Us } } }
+            }
+          }
+        }`,
+        { endpoint: ORDERS_POST },
+      );
+      expect(data.modelVersion.behaviours.edges.map((e: any) => e.node)).toEqual([
+        {
+          fingerprint: 'fp-plain',
+          traces: 1000,
+          share: 1,
+          current: { traces: 600, share: 0.6, errorRate: 0, p50Us: expect.any(Number) },
+        },
+      ]);
+    });
+
     it('reads the spans of many representative traces with one ClickHouse query (no N+1)', async () => {
       const spans = service.app.get(SpanRepository);
       const batched = jest.spyOn(spans, 'findByTraceIds');

@@ -3,6 +3,7 @@ import { ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { Request } from 'express';
 import type { ApiContext } from './api.context';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { createBehaviourStatsLoader } from './loaders/behaviour-stats.loader';
 import { createEndpointTestsLoader } from './loaders/endpoint-tests.loader';
 import { createGenerationRunLoader } from './loaders/generation-run.loader';
 import { createModelDiffLoader } from './loaders/model-diff.loader';
@@ -35,6 +36,7 @@ export class ApiContextFactory {
         testExecutions: createTestExecutionLoader(this.tests),
         endpointTests: createEndpointTestsLoader(this.tests),
         generationRuns: createGenerationRunLoader(this.tests),
+        behaviourStats: createBehaviourStatsLoader(this.models),
       },
     };
   }

@@ -7,6 +7,7 @@ import type {
   TestExecution,
 } from '@t2t/storage';
 import type { Request } from 'express';
+import type { CurrentBehaviourStats } from './loaders/behaviour-stats.loader';
 import type { EndpointTestsKey } from './loaders/endpoint-tests.loader';
 import type { ModelSnapshot } from './model/model.snapshot';
 
@@ -18,6 +19,8 @@ export interface ApiLoaders {
   testExecutions: DataLoader<string, TestExecution[]>;
   endpointTests: DataLoader<EndpointTestsKey, StoredTest[], string>;
   generationRuns: DataLoader<string, GenerationRun | null>;
+  /** `endpoint\0fingerprint` → statistics counted up to now. */
+  behaviourStats: DataLoader<string, CurrentBehaviourStats | null>;
 }
 
 /** The GraphQL context of one request (`@Context()` in resolvers). */

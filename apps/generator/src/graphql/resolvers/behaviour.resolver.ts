@@ -1,8 +1,9 @@
 import { UseFilters } from '@nestjs/common';
-import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Context, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import type { ModelEdge } from '@t2t/model';
 import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
-import { BehaviourType } from '../types/behaviour.type';
+import type { ApiContext } from '../api.context';
+import { BehaviourStatisticsType, BehaviourType } from '../types/behaviour.type';
 import { EndpointType, toEndpointType } from '../types/endpoint.type';
 import { ModelEdgeType, toModelEdgeType } from '../types/model-edge.type';
 import { TraceType } from '../types/trace.type';
@@ -21,6 +22,18 @@ export class BehaviourResolver {
   })
   representativeTrace(@Parent() b: BehaviourType): TraceType | null {
     return b.representativeTraceId ? { traceId: b.representativeTraceId } : null;
+  }
+
+  @ResolveField(() => BehaviourStatisticsType, {
+    nullable: true,
+    description:
+      'Statistics counted up to now (a model version keeps the counts it was built with until the structure changes); null when clustering no longer counts it within 24 hours.',
+  })
+  current(
+    @Parent() b: BehaviourType,
+    @Context() ctx: ApiContext,
+  ): Promise<BehaviourStatisticsType | null> {
+    return ctx.loaders.behaviourStats.load(`${b.endpoint}\u0000${b.fingerprint}`);
   }
 
   @ResolveField(() => EndpointType, { nullable: true, description: 'The entry endpoint.' })

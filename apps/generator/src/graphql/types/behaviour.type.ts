@@ -53,5 +53,26 @@ export function toBehaviourType(b: ModelBehaviour, snapshot: ModelSnapshot): Beh
   };
 }
 
+@ObjectType('BehaviourStatistics', {
+  description:
+    'A behaviour’s statistics as counted up to now over the last 24 hours of event time; the fields of Behaviour itself are those its model version was built with.',
+})
+export class BehaviourStatisticsType {
+  @Field(() => Float)
+  traces!: number;
+
+  @Field(() => Float, { description: 'Fraction of the endpoint’s traces (0..1).' })
+  share!: number;
+
+  @Field(() => Float, { description: 'Fraction of its traces with an error (0..1).' })
+  errorRate!: number;
+
+  @Field(() => Float, { description: 'Median duration, microseconds.' })
+  p50Us!: number;
+
+  @Field(() => Float, { description: '95th percentile duration, microseconds.' })
+  p95Us!: number;
+}
+
 @ObjectType('BehaviourConnection')
 export class BehaviourConnection extends ConnectionType(BehaviourType, 'Behaviour') {}
