@@ -6,6 +6,7 @@ import {
   measureRules,
   type ModelChange,
   modelHash,
+  type BehaviourEvidence,
   type SystemModel,
 } from '@t2t/model';
 import {
@@ -82,6 +83,10 @@ export class ModelBuilder {
       undefined,
     /** Measures mined rules over all stored traces; without it rules keep their sampled figures. */
     private readonly ruleStats?: RuleStatsRepository,
+    /** Where the pure build runs; default: here, on the caller's event loop. */
+    private readonly build: (evidence: BehaviourEvidence[]) => Promise<SystemModel> = async (
+      evidence,
+    ) => buildSystemModel(evidence),
   ) {}
 
   /** A rebuild that starts after this call (shared with other requests within the debounce). */
@@ -136,7 +141,7 @@ export class ModelBuilder {
         ]),
       );
       const evidence = await loadEvidence(this.models, this.spans, this.options, reps);
-      const model = buildSystemModel(evidence);
+      const model = await this.build(evidence);
       await this.measureRules(model);
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();

@@ -50,6 +50,11 @@ export const modelingOptions = defineEnv('modeling', {
     min: 1000,
     doc: 'The model covers behaviours seen within this much event time before the newest data; older ones drop out (drift).',
   }),
+  buildThread: bool({
+    key: 'MODELING_BUILD_THREAD',
+    default: true,
+    doc: 'Build the model on a worker thread of its own, so a rebuild never holds up the event loop that receives spans (false: on the main thread).',
+  }),
   samplesPerBehaviour: int({
     key: 'MODELING_SAMPLES_PER_BEHAVIOUR',
     default: 300,

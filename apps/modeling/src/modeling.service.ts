@@ -13,7 +13,8 @@ import {
   LeaderElection,
   PartitionBatchConsumer,
 } from '@t2t/messaging';
-import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
+import type { SystemModel } from '@t2t/model';
+import { HealthRegistry, MetricsRegistry, WorkerThread, workerFile } from '@t2t/platform';
 import {
   ClusterRepository,
   ModelRepository,
@@ -40,6 +41,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private timer?: NodeJS.Timeout;
   private started = false;
   readonly builder: ModelBuilder;
+  private readonly buildThread: WorkerThread | undefined;
 
   constructor(
     @Inject(MODELING_CONFIG) private readonly config: ModelingConfig,
@@ -51,6 +53,10 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly health: HealthRegistry,
   ) {
     const m = this.metricsRegistry;
+    const thread = config.modeling.buildThread
+      ? new WorkerThread(workerFile(__filename, 'model-build.worker'), 'model build')
+      : undefined;
+    this.buildThread = thread;
     const builds = m.counter(
       't2t_modeling_builds_total',
       'Model rebuilds by outcome (new_version | unchanged | failed).',
@@ -84,6 +90,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
         }
       },
       ruleStats,
+      thread === undefined ? undefined : (evidence) => thread.run<SystemModel>('build', evidence),
     );
   }
 
@@ -136,6 +143,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     await this.election?.stop();
     await this.standDown();
     await this.producer?.disconnect();
+    await this.buildThread?.close();
   }
 
   get isLeader(): boolean {

@@ -3,3 +3,4 @@ export * from './health.registry';
 export * from './metrics.registry';
 export * from './platform.env';
 export * from './platform.module';
+export * from './offload/worker-thread';

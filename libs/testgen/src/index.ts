@@ -67,6 +67,3 @@ export {
   type JestEmitOptions,
 } from './emit/jest-file.emitter';
 export { emitTracetestYaml } from './emit/tracetest-yaml.emitter';
-
-// Synthesis off the caller's event loop
-export { SynthesisThread } from './worker/synthesis.thread';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
-import { MetricsRegistry } from '@t2t/platform';
-import { SynthesisThread } from '@t2t/testgen';
+import type { BehaviourEvidence, SystemModel } from '@t2t/model';
+import { MetricsRegistry, WorkerThread, workerFile } from '@t2t/platform';
+import type { TestSpec } from '@t2t/testgen';
 import { ClusterRepository, ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
 import { GenerationScheduler } from './generation.scheduler';
@@ -8,10 +9,13 @@ import { GENERATOR_CONFIG } from './generation.tokens';
 import { LLM_TEST_GENERATOR, llmTestGenerator } from './llm.provider';
 import { type LlmTestGenerator, TestGenerationService } from './test-generation.service';
 
+/** The thread synthesis and verification run on (GENERATOR_SYNTHESIS_THREAD); null: inline. */
+export const SYNTHESIS_THREAD = Symbol('SYNTHESIS_THREAD');
+
 /** Test generation (deterministic + optional LLM), its schedule and leader election. */
 @Module({})
 export class GenerationModule implements OnModuleDestroy {
-  constructor(@Inject(SynthesisThread) private readonly thread: SynthesisThread | null) {}
+  constructor(@Inject(SYNTHESIS_THREAD) private readonly thread: WorkerThread | null) {}
 
   async onModuleDestroy(): Promise<void> {
     await this.thread?.close();
@@ -24,8 +28,11 @@ export class GenerationModule implements OnModuleDestroy {
         { provide: GENERATOR_CONFIG, useValue: config },
         { provide: LLM_TEST_GENERATOR, useFactory: () => llmTestGenerator(config.llm) },
         {
-          provide: SynthesisThread,
-          useFactory: () => (config.generation.synthesisThread ? new SynthesisThread() : null),
+          provide: SYNTHESIS_THREAD,
+          useFactory: () =>
+            config.generation.synthesisThread
+              ? new WorkerThread(workerFile(__filename, 'synthesis.worker'), 'synthesis')
+              : null,
         },
         {
           provide: TestGenerationService,
@@ -36,7 +43,7 @@ export class GenerationModule implements OnModuleDestroy {
             TestRepository,
             LLM_TEST_GENERATOR,
             MetricsRegistry,
-            SynthesisThread,
+            SYNTHESIS_THREAD,
           ],
           useFactory: (
             models: ModelRepository,
@@ -45,7 +52,7 @@ export class GenerationModule implements OnModuleDestroy {
             tests: TestRepository,
             llm: LlmTestGenerator | null,
             metrics: MetricsRegistry,
-            thread: SynthesisThread | null,
+            thread: WorkerThread | null,
           ) => {
             const runs = metrics.counter(
               't2t_generator_runs_total',
@@ -74,7 +81,10 @@ export class GenerationModule implements OnModuleDestroy {
                   modelVersion.set(run.modelVersion);
                 }
               },
-              thread === null ? undefined : (model, evidence) => thread.run(model, evidence),
+              thread === null
+                ? undefined
+                : (model: SystemModel, evidence: BehaviourEvidence[]) =>
+                    thread.run<TestSpec[]>('synthesize', { model, evidence }),
             );
           },
         },

@@ -1,0 +1,18 @@
+import { buildSystemModel, type SystemModel } from '@t2t/model';
+import { WorkerThread, workerFile } from '@t2t/platform';
+import { exampleEvidence } from '../../../libs/testgen/test/example-evidence.fixture';
+
+describe('model build worker', () => {
+  const thread = new WorkerThread(
+    workerFile(require.resolve('./modeling.service'), 'model-build.worker'),
+    'model build',
+  );
+  afterAll(() => thread.close());
+
+  it('builds on its thread exactly the model modeling would build inline', async () => {
+    const { evidence } = exampleEvidence('checkout');
+    const model = await thread.run<SystemModel>('build', evidence);
+    expect(model.endpoints.length).toBeGreaterThan(0);
+    expect(model).toEqual(buildSystemModel(evidence));
+  });
+});

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { WorkerThread, workerFile } from './worker-thread';
+
+const FIXTURE = join(__dirname, '../../test/arithmetic.worker.ts');
+
+describe(WorkerThread.name, () => {
+  const thread = new WorkerThread(FIXTURE, 'arithmetic');
+  afterAll(() => thread.close());
+
+  it('runs a task on another thread, input and output by structured clone (bigints too)', async () => {
+    const out = await thread.run<{ total: bigint; threadId: number }>('sum', {
+      values: [1n, 2n, 40n],
+    });
+    expect(out.total).toBe(43n);
+    expect(out.threadId).not.toBe(threadId);
+    expect(out.threadId).toBe(thread.threadId);
+  });
+
+  it('fails a request whose task throws or does not exist, and answers the next one', async () => {
+    await expect(thread.run('fail', {})).rejects.toThrow(/arithmetic failed: .*refused on purpose/);
+    await expect(thread.run('nope', {})).rejects.toThrow(/unknown task nope/);
+    await expect(thread.run('sum', { values: [1n] })).resolves.toMatchObject({ total: 1n });
+  });
+
+  it('starts a new worker after it was closed', async () => {
+    await thread.close();
+    expect(thread.threadId).toBeUndefined();
+    await expect(thread.run('sum', { values: [2n] })).resolves.toMatchObject({ total: 2n });
+  });
+
+  it('says which worker file is missing', () => {
+    expect(() => new WorkerThread('/nowhere/x.worker.js', 'lost').run('sum', {})).toThrow(
+      'lost worker not found at /nowhere/x.worker.js',
+    );
+  });
+
+  it('finds the worker module next to its caller with the caller’s extension', () => {
+    expect(workerFile('/app/dist/gen/generation.module.js', 'synthesis.worker')).toBe(
+      '/app/dist/gen/synthesis.worker.js',
+    );
+    expect(workerFile('/repo/src/gen/generation.module.ts', 'synthesis.worker')).toBe(
+      '/repo/src/gen/synthesis.worker.ts',
+    );
+  });
+});
