@@ -8,11 +8,12 @@
  *   2. for each: starts the product (`npm start`: every role in one process, embedded ClickHouse,
  *      in-process transport) on a fresh data directory and replays the file with `t2t send`;
  *   3. prints spans/s until stored, seconds from the last span to a settled model and to generated
- *      tests, the product's peak RSS and event-loop delay p99, traces counted late, spans lost and
- *      duplicated; ends with one line of JSON.
+ *      tests, the product's peak RSS, event-loop delay p99 and max, requests the receiver took over
+ *      1 s to answer, traces counted late, spans lost and duplicated; ends with one line of JSON.
  *
  * Options: --traces <n> (27700: about 1.05 million spans), --runs sdk,collector, --timeout <s> (900),
- * --profile <dir> (write the product's CPU profile there, one file per run, for chrome://inspect).
+ * --profile <dir> (write the product's CPU profile there, one file per run, for chrome://inspect),
+ * --set KEY=VALUE (repeatable: an option for the product, e.g. --set INGEST_TOPIC_PARTITIONS=4).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +33,8 @@ interface Args {
   runs: ('sdk' | 'collector')[];
   timeoutS: number;
   profileDir: string | undefined;
+  /** Options passed to the product's environment. */
+  set: Record<string, string>;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,6 +60,18 @@ function parseArgs(argv: string[]): Args {
     runs: runs as Args['runs'],
     timeoutS: int('timeout', 900),
     profileDir: argv.includes('--profile') ? value('profile', '') || undefined : undefined,
+    set: Object.fromEntries(
+      argv
+        .flatMap((a, i) => (a === '--set' ? [argv[i + 1] ?? ''] : []))
+        .map((kv) => {
+          const eq = kv.indexOf('=');
+          if (eq < 1) {
+            process.stderr.write(`bench:replay: --set takes KEY=VALUE, got "${kv}"\n`);
+            process.exit(2);
+          }
+          return [kv.slice(0, eq), kv.slice(eq + 1)];
+        }),
+    ),
   };
 }
 
@@ -146,6 +161,9 @@ interface RunResult {
   testsAfterLastSpanS: number;
   peakRssMb: number;
   eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  /** OTLP requests the receiver took longer than 1 s to answer (its latency histogram). */
+  slowRequests: number;
   lateTraces: number;
   lostSpans: number;
   duplicatedSpans: number;
@@ -189,6 +207,7 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
           OTLP_HTTP_PORT: String(otlpPort),
           GRAPHQL_AUTH: 'off',
           LOG_LEVEL: 'warn',
+          ...args.set,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -279,6 +298,10 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
         testsAfterLastSpanS: Math.max(0, (testsAt - storedAt) / 1000),
         peakRssMb: peakRssMb(product.pid!),
         eventLoopP99Ms: m('t2t_event_loop_delay_p99_seconds') * 1000,
+        eventLoopMaxMs: m('t2t_event_loop_delay_max_seconds') * 1000,
+        slowRequests:
+          m('t2t_otlp_http_request_seconds_count') -
+          m('t2t_otlp_http_request_seconds_bucket', 'le="1"'),
         lateTraces: m('t2t_clustering_late_trace_events_total'),
         lostSpans: 0,
         duplicatedSpans: 0,
@@ -315,7 +338,7 @@ async function main(): Promise<void> {
     const r = await replay(run, args);
     results.push(r);
     say(
-      `${run}: ${r.spansPerS.toLocaleString('en')} spans/s until stored; model ${r.modelAfterLastSpanS.toFixed(1)} s and tests ${r.testsAfterLastSpanS.toFixed(1)} s after the last span; peak RSS ${r.peakRssMb.toFixed(0)} MB; event-loop delay p99 ${r.eventLoopP99Ms.toFixed(0)} ms; late ${r.lateTraces}, lost ${r.lostSpans}, duplicated ${r.duplicatedSpans}`,
+      `${run}: ${r.spansPerS.toLocaleString('en')} spans/s until stored; model ${r.modelAfterLastSpanS.toFixed(1)} s and tests ${r.testsAfterLastSpanS.toFixed(1)} s after the last span; peak RSS ${r.peakRssMb.toFixed(0)} MB; event-loop delay p99 ${r.eventLoopP99Ms.toFixed(0)} ms, max ${r.eventLoopMaxMs.toFixed(0)} ms; ${r.slowRequests} request(s) answered after more than 1 s; late ${r.lateTraces}, lost ${r.lostSpans}, duplicated ${r.duplicatedSpans}`,
     );
   }
   say(
@@ -332,6 +355,8 @@ async function main(): Promise<void> {
         tests_after_last_span_s: Number(r.testsAfterLastSpanS.toFixed(1)),
         peak_rss_mb: Math.round(r.peakRssMb),
         event_loop_delay_p99_ms: Math.round(r.eventLoopP99Ms),
+        event_loop_delay_max_ms: Math.round(r.eventLoopMaxMs),
+        requests_over_1s: r.slowRequests,
         late_traces: r.lateTraces,
         lost_spans: r.lostSpans,
         duplicated_spans: r.duplicatedSpans,

@@ -29,6 +29,19 @@ describe(WorkerThread.name, () => {
     await expect(thread.run('sum', { values: [2n] })).resolves.toMatchObject({ total: 2n });
   });
 
+  it('stops an idle worker (giving its heap back) and starts another for the next request', async () => {
+    const idle = new WorkerThread(FIXTURE, 'arithmetic', 10);
+    try {
+      await idle.run('sum', { values: [1n] });
+      for (let i = 0; i < 3000 && idle.threadId !== undefined; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(idle.threadId).toBeUndefined();
+      await expect(idle.run('sum', { values: [5n] })).resolves.toMatchObject({ total: 5n });
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('says which worker file is missing', () => {
     expect(() => new WorkerThread('/nowhere/x.worker.js', 'lost').run('sum', {})).toThrow(
       'lost worker not found at /nowhere/x.worker.js',

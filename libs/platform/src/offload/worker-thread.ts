@@ -18,13 +18,16 @@ export type TaskTable = Record<string, (input: never) => unknown>;
  * own, so seconds of computation never hold up the event loop that receives spans and answers
  * health checks: in the one-process default every stage shares that loop. One worker, started on
  * first use and kept; requests are answered in order. A worker that dies fails the requests in
- * flight and is replaced by the next request. The worker file is a sibling module that calls
+ * flight and is replaced by the next request. A worker idle for `idleMs` is stopped, which gives its
+ * heap (the inputs it was sent are copies) back; the next request starts a new one. The worker
+ * file is a sibling module that calls
  * `serveTasks`; from TypeScript sources (npm start, tests) it is loaded through
  * @swc-node/register, from a build as compiled JavaScript.
  */
 export class WorkerThread {
   private worker: Worker | undefined;
   private nextId = 1;
+  private idleTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<
     number,
     { resolve: (output: unknown) => void; reject: (e: Error) => void }
@@ -34,10 +37,12 @@ export class WorkerThread {
   constructor(
     private readonly file: string,
     private readonly name: string,
+    private readonly idleMs = 30_000,
   ) {}
 
   run<O>(task: string, input: unknown): Promise<O> {
     const worker = this.started();
+    clearTimeout(this.idleTimer);
     const id = this.nextId++;
     return new Promise<O>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
@@ -53,6 +58,7 @@ export class WorkerThread {
 
   /** Stops the worker; requests in flight fail. */
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     if (worker !== undefined) await worker.terminate();
@@ -71,17 +77,31 @@ export class WorkerThread {
       const waiting = this.pending.get(m.id);
       if (waiting === undefined) return;
       this.pending.delete(m.id);
+      if (this.pending.size === 0) this.stopWhenIdle(worker);
       if ('error' in m) waiting.reject(new Error(`${this.name} failed: ${m.error}`));
       else waiting.resolve(m.output);
     });
+    // Only the current worker's loss fails requests: one stopped on purpose (idle, close) has
+    // been let go already, and what is pending then belongs to its successor.
     const lost = (e: Error) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       this.failAll(e);
     };
     worker.on('error', (e) => lost(e));
     worker.on('exit', (code) => lost(new Error(`${this.name} thread exited with code ${code}`)));
     this.worker = worker;
     return worker;
+  }
+
+  private stopWhenIdle(worker: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker || this.pending.size > 0) return;
+      this.worker = undefined;
+      void worker.terminate();
+    }, this.idleMs);
+    this.idleTimer.unref();
   }
 
   private failAll(e: Error): void {
