@@ -78,6 +78,8 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       name: 'kafka-consumer',
       check: async () => {
         if (!this.running) throw new Error('the ingest consumer is not running');
+        const problem = this.consumer?.problem();
+        if (problem !== undefined) throw new Error(problem);
       },
     });
     await this.consumer.start();

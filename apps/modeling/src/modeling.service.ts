@@ -131,6 +131,8 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
       name: 'modeling',
       check: async () => {
         if (!this.started) throw new Error('modeling has not joined its leader election');
+        const problem = this.consumer?.problem();
+        if (problem !== undefined) throw new Error(problem);
       },
     });
     await this.election.start();

@@ -1,3 +1,4 @@
+export * from './compression.codecs';
 export * from './headers';
 export * from './in-process/in-process.kafka';
 export * from './kafka.env';

@@ -9,6 +9,7 @@ import {
 } from 'kafkajs';
 import type { ConfigOf } from '@t2t/config';
 import type { kafkaEnv } from './kafka.env';
+import { registerCompressionCodecs } from './compression.codecs';
 import { InProcessKafka } from './in-process/in-process.kafka';
 import { assertTopicName } from './topics';
 
@@ -59,6 +60,7 @@ export function clearInProcessTransport(): void {
 
 export function createKafka(config: KafkaConfig, clientSuffix?: string): Kafka {
   if (!config.brokers && inProcess) return inProcess.asKafka();
+  registerCompressionCodecs();
   if (!config.brokers)
     throw new KafkaConfigError('KAFKA_BROKERS is not set: this service needs a Kafka cluster');
   let sasl: SASLOptions | undefined;

@@ -134,6 +134,10 @@ export class PartitionBatchConsumer<P> {
   /** Partition count per topic, read once per assignment. */
   private partitionCounts = new Map<string, Promise<number | undefined>>();
   private failing = 0;
+  /** The consumer's last crash, until a chunk is written again (see problem()). */
+  private crash: { error: Error; restarting: boolean } | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -171,6 +175,18 @@ export class PartitionBatchConsumer<P> {
         `joined group ${o.groupId}: assigned ${JSON.stringify(e.payload.memberAssignment)}`,
       );
     });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload as { error: Error; restart: boolean };
+      this.crash = { error, restarting: restart };
+      this.log.error(
+        `consumer crashed (${restart ? 'the client restarts it' : 'restarting it in 5 s'}): ${error.message}`,
+      );
+      // kafkajs gives up on errors it does not consider retriable: start over rather than idle.
+      if (!restart && !this.stopped) {
+        clearTimeout(this.restartTimer);
+        this.restartTimer = setTimeout(() => void this.restart(), 5000);
+      }
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
     await this.consumer.run({
@@ -181,8 +197,31 @@ export class PartitionBatchConsumer<P> {
     });
   }
 
+  /**
+   * Why this consumer is not consuming, or undefined while it is: a crash (an undecodable record
+   * batch, a lost broker) counts until a chunk is written again. Services turn it into not-ready.
+   */
+  problem(): string | undefined {
+    if (this.crash === undefined) return undefined;
+    return `consumer of ${this.options.topic} crashed: ${this.crash.error.message}`;
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.consumer?.disconnect();
+      await this.admin?.disconnect();
+      if (!this.stopped) await this.start();
+    } catch (e) {
+      this.log.error(`consumer restart failed, trying again in 5 s: ${(e as Error).message}`);
+      this.restartTimer = setTimeout(() => void this.restart(), 5000);
+    }
+  }
+
   /** Stops fetching, lets the chunk in progress finish or abandons it (uncommitted), disconnects. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
     await this.consumer?.disconnect();
     await this.admin?.disconnect();
     this.consumer = undefined;
@@ -292,6 +331,7 @@ export class PartitionBatchConsumer<P> {
         throw e;
       }
       resolveOffset(last);
+      this.crash = undefined;
       this.observer.lag?.(
         partition,
         Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),

@@ -81,6 +81,8 @@ export class ClusterEventsSink implements OnApplicationBootstrap, OnModuleDestro
       name: 'clustering-sink',
       check: async () => {
         if (!this.running) throw new Error('the clustering sink is not running');
+        const problem = this.consumer?.problem();
+        if (problem !== undefined) throw new Error(problem);
       },
     });
     await this.consumer.start();

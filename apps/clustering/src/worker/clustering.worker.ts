@@ -57,6 +57,8 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private readonly log = new Logger('clustering');
   private kafka?: Kafka;
   private consumer?: Consumer;
+  /** Set by a consumer crash until the consumer joins its group again. */
+  private crash: string | undefined;
   private producer?: Producer;
   private admin?: Admin;
   private readonly states = new Map<number, PartitionState>();
@@ -95,9 +97,16 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       maxWaitTimeInMs: 500,
       maxBytesPerPartition: 8 * 1024 * 1024,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) =>
-      this.onAssignment(e.payload.memberAssignment[c.inputTopic] ?? []),
-    );
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // A (re)join after a crash means the client consumes again.
+      this.crash = undefined;
+      this.onAssignment(e.payload.memberAssignment[c.inputTopic] ?? []);
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload as { error: Error; restart: boolean };
+      this.crash = `consumer of ${c.inputTopic} crashed${restart ? ' (restarting)' : ''}: ${error.message}`;
+      this.log.error(this.crash);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: c.inputTopic, fromBeginning: true });
     await this.consumer.run({
@@ -111,6 +120,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       name: 'clustering-worker',
       check: async () => {
         if (!this.running) throw new Error('the clustering worker is not running');
+        if (this.crash !== undefined) throw new Error(this.crash);
       },
     });
     this.running = true;

@@ -1,0 +1,167 @@
+import { CompressionCodecs, CompressionTypes, type Kafka } from 'kafkajs';
+import { CONTENT_TYPES, HEADERS, registerCompressionCodecs, snappyEncode } from '@t2t/messaging';
+import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
+import { HealthRegistry } from '@t2t/platform';
+import { eventually, testKafka } from '@t2t/test-support';
+import { collectorMessages, startIngest, storedRows } from './ingest.fixture';
+
+/** zstd as the Collector writes it (real compressed blocks), from the zstd reference library. */
+async function zstdCompressor(): Promise<(b: Buffer) => Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ZstdCodec } = require('zstd-codec') as {
+    ZstdCodec: {
+      run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
+    };
+  };
+  return new Promise((resolve) =>
+    ZstdCodec.run((z) => {
+      const simple = new z.Simple();
+      resolve((b) => Buffer.from(simple.compress(b)));
+    }),
+  );
+}
+
+/** Snappy in the xerial framing Java producers use: magic, versions, then length-prefixed blocks. */
+function xerialSnappy(b: Buffer): Buffer {
+  const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const blocks: Buffer[] = [header];
+  for (let i = 0; i < b.length; i += 32 * 1024) {
+    const block = snappyEncode(b.subarray(i, i + 32 * 1024));
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(block.length);
+    blocks.push(size, block);
+  }
+  return Buffer.concat(blocks);
+}
+
+type Codec = 'gzip' | 'snappy' | 'snappy (xerial)' | 'lz4' | 'zstd';
+
+/**
+ * Produces with a codec as a Collector would: one record batch per message. The record's
+ * compression is what the producer's codec writes; for xerial snappy and zstd the test plugs in
+ * its own compressor for the duration of the send (the product only reads those).
+ */
+async function produceWith(
+  kafka: Kafka,
+  topic: string,
+  codec: Codec,
+  messages: { value: Buffer; headers?: Record<string, string> }[],
+): Promise<void> {
+  const type = (
+    {
+      gzip: CompressionTypes.GZIP,
+      snappy: CompressionTypes.Snappy,
+      'snappy (xerial)': CompressionTypes.Snappy,
+      lz4: CompressionTypes.LZ4,
+      zstd: CompressionTypes.ZSTD,
+    } as const
+  )[codec];
+  const original = CompressionCodecs[type];
+  if (codec === 'snappy (xerial)' || codec === 'zstd') {
+    const compress = codec === 'zstd' ? await zstdCompressor() : xerialSnappy;
+    const reader = original();
+    CompressionCodecs[type] = () => ({
+      compress: async (encoder: { buffer: Buffer }) => compress(encoder.buffer),
+      decompress: reader.decompress,
+    });
+  }
+  const p = kafka.producer();
+  try {
+    await p.connect();
+    for (const m of messages) await p.send({ topic, messages: [m], acks: -1, compression: type });
+  } finally {
+    await p.disconnect();
+    CompressionCodecs[type] = original;
+  }
+}
+
+describe('ingest reads every Kafka compression codec (real broker, embedded ClickHouse)', () => {
+  const kafka = testKafka('ingest-codecs');
+  beforeAll(() => registerCompressionCodecs());
+
+  it('stores every span of proto and JSON Collector messages compressed with gzip, snappy (raw and xerial), lz4 and zstd', async () => {
+    const ingest = await startIngest();
+    try {
+      const codecs: Codec[] = ['gzip', 'snappy', 'snappy (xerial)', 'lz4', 'zstd'];
+      const expected = new Set<string>();
+      for (const codec of codecs) {
+        const { messages, all } = collectorMessages();
+        for (const s of all) expected.add(`${s.traceId}/${s.spanId}`);
+        await produceWith(
+          kafka,
+          ingest.topics.input,
+          codec,
+          messages.map((spans, i) =>
+            i % 2 === 0
+              ? { value: Buffer.from(encodeTraceRequestProto(spans)) }
+              : {
+                  value: Buffer.from(encodeTraceRequestJson(spans)),
+                  headers: { [HEADERS.contentType]: CONTENT_TYPES.otlpJson },
+                },
+          ),
+        );
+      }
+      await eventually(
+        async () => (await storedRows(ingest.ch)).length >= expected.size,
+        'every span of every codec stored',
+      );
+      const rows = await storedRows(ingest.ch);
+      expect(new Set(rows.map((r) => `${r.TraceId}/${r.SpanId}`))).toEqual(expected);
+      expect(rows).toHaveLength(expected.size);
+      expect((await ingest.app.get(HealthRegistry).report()).status).toBe('ok');
+    } finally {
+      await ingest.close();
+    }
+  });
+
+  it('turns not ready, instead of idling while healthy, while a record batch cannot be decompressed, and recovers', async () => {
+    const ingest = await startIngest();
+    const zstd = await zstdCompressor();
+    const original = CompressionCodecs[CompressionTypes.ZSTD];
+    try {
+      const health = ingest.app.get(HealthRegistry);
+      await eventually(async () => (await health.report()).status === 'ok', 'ingest ready');
+      // The client before this product's codecs: a zstd batch (valid, the broker checks) that the
+      // consumer cannot read.
+      CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+        compress: async (encoder: { buffer: Buffer }) => zstd(encoder.buffer),
+        decompress: async () => {
+          throw new Error('ZSTD compression not implemented');
+        },
+      });
+      const { all } = collectorMessages();
+      const p = kafka.producer();
+      try {
+        await p.connect();
+        await p.send({
+          topic: ingest.topics.input,
+          messages: [{ value: Buffer.from(encodeTraceRequestProto(all)) }],
+          compression: CompressionTypes.ZSTD,
+          acks: -1,
+        });
+      } finally {
+        await p.disconnect();
+      }
+      await eventually(async () => {
+        const report = await health.report();
+        return (
+          report.status === 'unavailable' &&
+          /consumer of .* crashed: ZSTD compression not implemented/.test(
+            report.checks['kafka-consumer']?.error ?? '',
+          )
+        );
+      }, 'ingest reports the crashed consumer as not ready');
+
+      // Readable again: the consumer restarts, stores the spans and is ready.
+      CompressionCodecs[CompressionTypes.ZSTD] = original;
+      await eventually(
+        async () => (await storedRows(ingest.ch)).length >= all.length,
+        'the spans stored after the consumer recovered',
+      );
+      await eventually(async () => (await health.report()).status === 'ok', 'ready again');
+    } finally {
+      CompressionCodecs[CompressionTypes.ZSTD] = original;
+      await ingest.close();
+    }
+  });
+});
