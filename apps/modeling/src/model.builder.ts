@@ -11,7 +11,8 @@ import {
 } from '@t2t/model';
 import {
   type ClusterRepository,
-  loadEvidence,
+  loadPlannedEvidence,
+  planEvidence,
   type ModelRepository,
   type RuleStatsRepository,
   type SpanRepository,
@@ -19,6 +20,8 @@ import {
 
 export interface ModelBuildResult {
   changed: boolean;
+  /** The sampled traces were those of the last build: nothing was read or built. */
+  skipped?: boolean;
   version: number;
   modelHash: string;
   changes: ModelChange[];
@@ -62,12 +65,19 @@ export function endpointsOf(changes: readonly ModelChange[]): string[] {
  * Rebuilds the model from what clustering stored and records a new version when it changed.
  * Versions are content-addressed (model hash), so rebuilding an unchanged model writes nothing and
  * two builders arriving at the same model write the same row. Requests are debounced: a burst of
- * cluster events costs one rebuild.
+ * cluster events costs one rebuild. A rebuild whose inputs (every behaviour's sampled and
+ * representative traces) are those of the last build is skipped before any span is read: only
+ * counts changed, and counts are not part of a version. `full` requests (the periodic rebuild)
+ * build anyway, so rule figures measured over all traffic stay current.
  */
 export class ModelBuilder {
   private readonly log = new Logger('modeling');
   private scheduled: Promise<ModelBuildResult> | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  /** Signature of the evidence the last successful build read. */
+  private lastInputs: string | undefined;
+  /** The next scheduled rebuild must not be skipped. */
+  private fullNext = false;
 
   constructor(
     private readonly clusters: ClusterRepository,
@@ -89,13 +99,19 @@ export class ModelBuilder {
     ) => buildSystemModel(evidence),
   ) {}
 
-  /** A rebuild that starts after this call (shared with other requests within the debounce). */
-  requestRebuild(): Promise<ModelBuildResult> {
+  /**
+   * A rebuild that starts after this call (shared with other requests within the debounce);
+   * `full`: even if its inputs did not change.
+   */
+  requestRebuild(options: { full?: boolean } = {}): Promise<ModelBuildResult> {
+    if (options.full === true) this.fullNext = true;
     if (!this.scheduled) {
       const scheduled = new Promise<void>((r) => setTimeout(r, this.options.debounceMs)).then(
         () => {
           this.scheduled = undefined;
-          return this.rebuildNow();
+          const full = this.fullNext;
+          this.fullNext = false;
+          return this.rebuildNow({ full });
         },
       );
       this.scheduled = scheduled;
@@ -103,9 +119,9 @@ export class ModelBuilder {
     return this.scheduled;
   }
 
-  /** Rebuilds now (after any rebuild in progress). */
-  rebuildNow(): Promise<ModelBuildResult> {
-    const next = this.running.then(() => this.rebuild());
+  /** Rebuilds now (after any rebuild in progress); by default even if its inputs did not change. */
+  rebuildNow(options: { full?: boolean } = { full: true }): Promise<ModelBuildResult> {
+    const next = this.running.then(() => this.rebuild(options.full === true));
     this.running = next.catch(() => undefined);
     return next;
   }
@@ -131,7 +147,7 @@ export class ModelBuilder {
     model.rules = measured.rules;
   }
 
-  private async rebuild(): Promise<ModelBuildResult> {
+  private async rebuild(full: boolean): Promise<ModelBuildResult> {
     const t0 = Date.now();
     try {
       const reps = new Map(
@@ -140,7 +156,22 @@ export class ModelBuilder {
           r.traceId,
         ]),
       );
-      const evidence = await loadEvidence(this.models, this.spans, this.options, reps);
+      const plan = await planEvidence(this.models, this.options, reps);
+      if (!full && plan.signature === this.lastInputs) {
+        const latest = await this.models.latestVersion();
+        if (latest) {
+          const result = {
+            changed: false,
+            skipped: true,
+            version: latest.version,
+            modelHash: latest.modelHash,
+            changes: [],
+          };
+          this.observe(result, Date.now() - t0);
+          return result;
+        }
+      }
+      const evidence = await loadPlannedEvidence(plan, this.spans);
       const model = await this.build(evidence);
       await this.measureRules(model);
       const hash = modelHash(model);
@@ -152,6 +183,7 @@ export class ModelBuilder {
         return result;
       }
       if (latest?.modelHash === hash) {
+        this.lastInputs = plan.signature;
         const result = { changed: false, version: latest.version, modelHash: hash, changes: [] };
         this.observe(result, Date.now() - t0);
         return result;
@@ -197,6 +229,7 @@ export class ModelBuilder {
       this.log.log(
         `model version ${version} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
+      this.lastInputs = plan.signature;
       const result = { changed: true, version, modelHash: hash, changes };
       this.observe(result, Date.now() - t0);
       return result;

@@ -59,7 +59,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     this.buildThread = thread;
     const builds = m.counter(
       't2t_modeling_builds_total',
-      'Model rebuilds by outcome (new_version | unchanged | failed).',
+      'Model rebuilds by outcome (new_version | unchanged | inputs_unchanged: skipped, the sampled traces were those of the last build | failed).',
       ['outcome'],
     );
     const seconds = m.histogram(
@@ -85,7 +85,13 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
         seconds.observe(ms / 1000);
         if (result instanceof Error) builds.inc({ outcome: 'failed' });
         else {
-          builds.inc({ outcome: result.changed ? 'new_version' : 'unchanged' });
+          builds.inc({
+            outcome: result.skipped
+              ? 'inputs_unchanged'
+              : result.changed
+                ? 'new_version'
+                : 'unchanged',
+          });
           version.set(result.version);
         }
       },
@@ -191,7 +197,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     this.timer = setInterval(
       () =>
         void this.builder
-          .requestRebuild()
+          .requestRebuild({ full: true })
           .catch((e: unknown) => this.log.warn(`periodic rebuild failed: ${(e as Error).message}`)),
       c.rebuildIntervalMs,
     );

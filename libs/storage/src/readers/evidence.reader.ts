@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { QuantileSketch } from '@t2t/fingerprint';
 import type { BehaviourEvidence, ModelSpan, ModelTrace } from '@t2t/model';
-import type { ModelRepository } from '../repositories/model.repository';
+import type { BehaviourStatsRow, ModelRepository } from '../repositories/model.repository';
 import type { SpanRepository, SpanRow } from '../repositories/span.repository';
 
 const KIND: Record<string, number> = {
@@ -32,6 +33,42 @@ export function toModelSpan(r: SpanRow): ModelSpan {
 /** Trace ids per span query when loading evidence. */
 const EVIDENCE_PAGE_TRACES = 1000;
 
+/** What evidence a build would read: per behaviour its totals, sample ids and representative. */
+export interface EvidencePlan {
+  stats: BehaviourStatsRow[];
+  samples: Map<string, string[]>;
+  representatives: Map<string, string>;
+  /**
+   * Identifies the traces the evidence is made of (every behaviour, its sampled trace ids and its
+   * representative): equal signatures mean the samples, hence the structure built from them, are
+   * the same; only counts may differ.
+   */
+  signature: string;
+}
+
+/** The two cheap queries of loadEvidence, without reading any span. */
+export async function planEvidence(
+  models: ModelRepository,
+  options: { samplesPerBehaviour: number; horizonMs: number },
+  representatives: Map<string, string>,
+): Promise<EvidencePlan> {
+  const [stats, samples] = await Promise.all([
+    models.behaviourStats(options.horizonMs),
+    models.sampleTraceIds(options.samplesPerBehaviour, options.horizonMs),
+  ]);
+  const hash = createHash('sha256');
+  for (const s of stats) {
+    const key = `${s.endpoint}\u0000${s.fingerprint}`;
+    hash
+      .update(key)
+      .update('\u0001')
+      .update(representatives.get(key) ?? '');
+    for (const id of samples.get(key) ?? []) hash.update('\u0002').update(id);
+    hash.update('\n');
+  }
+  return { stats, samples, representatives, signature: hash.digest('hex') };
+}
+
 /**
  * Reads what modeling builds from: per behaviour its totals and merged duration sketch, a uniform
  * sample of its traces with every span, and its representative. Two queries for stats and sample
@@ -44,10 +81,15 @@ export async function loadEvidence(
   options: { samplesPerBehaviour: number; horizonMs: number },
   representatives: Map<string, string>,
 ): Promise<BehaviourEvidence[]> {
-  const [stats, samples] = await Promise.all([
-    models.behaviourStats(options.horizonMs),
-    models.sampleTraceIds(options.samplesPerBehaviour, options.horizonMs),
-  ]);
+  return loadPlannedEvidence(await planEvidence(models, options, representatives), spans);
+}
+
+/** The spans of a plan's traces, as evidence. */
+export async function loadPlannedEvidence(
+  plan: EvidencePlan,
+  spans: SpanRepository,
+): Promise<BehaviourEvidence[]> {
+  const { stats, samples, representatives } = plan;
   const wanted = new Set<string>();
   for (const ids of samples.values()) for (const id of ids) wanted.add(id);
   for (const id of representatives.values()) wanted.add(id);

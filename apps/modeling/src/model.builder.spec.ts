@@ -1,0 +1,96 @@
+import type { BehaviourEvidence, SystemModel } from '@t2t/model';
+import type {
+  BehaviourStatsRow,
+  ClusterRepository,
+  ModelRepository,
+  SpanRepository,
+  StoredModelVersion,
+} from '@t2t/storage';
+import { ModelBuilder } from './model.builder';
+
+const ENDPOINT = 'orders|HTTP POST /orders';
+
+function stats(traces: number): BehaviourStatsRow {
+  return {
+    endpoint: ENDPOINT,
+    fingerprint: 'fp-1',
+    traces,
+    errors: 0,
+    sketch: { gamma: 0, zeroCount: 0, indexes: [], counts: [] },
+    lateDurationsUs: [],
+  };
+}
+
+const MODEL: SystemModel = {
+  services: [{ name: 'orders' } as SystemModel['services'][number]],
+  endpoints: [{ key: ENDPOINT } as SystemModel['endpoints'][number]],
+  entities: [],
+  edges: [],
+  behaviours: [],
+  rules: [],
+};
+
+/** A builder over in-memory repositories; what the tests change between rebuilds. */
+function setUp() {
+  const state = { traces: 10, samples: ['t1', 't2'] };
+  const versions: StoredModelVersion[] = [];
+  const spanReads = jest.fn(async () => []);
+  const built = jest.fn(async (_evidence: BehaviourEvidence[]) => MODEL);
+  const models = {
+    behaviourStats: async () => [stats(state.traces)],
+    sampleTraceIds: async () => new Map([[`${ENDPOINT}\u0000fp-1`, state.samples]]),
+    latestVersion: async () => versions[versions.length - 1],
+    saveVersion: async (v: StoredModelVersion) => {
+      versions.push(v);
+    },
+  } as unknown as ModelRepository;
+  const clusters = { representatives: async () => [] } as unknown as ClusterRepository;
+  const spans = { findByTraceIds: spanReads } as unknown as SpanRepository;
+  const builder = new ModelBuilder(
+    clusters,
+    models,
+    spans,
+    { samplesPerBehaviour: 20, debounceMs: 0, horizonMs: 86_400_000 },
+    async () => undefined,
+    undefined,
+    undefined,
+    built,
+  );
+  return { builder, state, versions, spanReads, built };
+}
+
+describe(ModelBuilder.name, () => {
+  it('skips a requested rebuild whose sampled traces are those of the last build, reading no span', async () => {
+    const { builder, state, versions, spanReads, built } = setUp();
+    expect(await builder.requestRebuild()).toMatchObject({ changed: true, version: 1 });
+    expect(built).toHaveBeenCalledTimes(1);
+    const reads = spanReads.mock.calls.length;
+
+    // More traffic of the same behaviour, the same sample: only counts changed.
+    state.traces = 500;
+    expect(await builder.requestRebuild()).toMatchObject({
+      changed: false,
+      skipped: true,
+      version: 1,
+    });
+    expect(built).toHaveBeenCalledTimes(1);
+    expect(spanReads.mock.calls.length).toBe(reads);
+
+    // A new trace in the sample: the inputs changed, so it builds (the same model: no new version).
+    state.samples = ['t0', 't1'];
+    const rebuilt = await builder.requestRebuild();
+    expect(rebuilt.skipped).toBeUndefined();
+    expect(rebuilt).toMatchObject({ changed: false, version: 1 });
+    expect(built).toHaveBeenCalledTimes(2);
+    expect(versions).toHaveLength(1);
+  });
+
+  it('builds anyway when asked for a full rebuild (the periodic one) or directly', async () => {
+    const { builder, built } = setUp();
+    await builder.requestRebuild();
+    await builder.requestRebuild({ full: true });
+    expect(built).toHaveBeenCalledTimes(2);
+    await builder.rebuildNow();
+    expect(built).toHaveBeenCalledTimes(3);
+  });
+});
