@@ -1,8 +1,9 @@
 import { CompressionCodecs, CompressionTypes, type Kafka } from 'kafkajs';
 import { CONTENT_TYPES, HEADERS, registerCompressionCodecs, snappyEncode } from '@t2t/messaging';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
-import { HealthRegistry } from '@t2t/platform';
-import { eventually, testKafka } from '@t2t/test-support';
+import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
+import { consumeUntil, eventually, testKafka } from '@t2t/test-support';
+import { decodeTraceRecord } from '@t2t/wire';
 import { collectorMessages, startIngest, storedRows } from './ingest.fixture';
 
 /** zstd as the Collector writes it (real compressed blocks), from the zstd reference library. */
@@ -112,6 +113,68 @@ describe('ingest reads every Kafka compression codec (real broker, embedded Clic
     } finally {
       await ingest.close();
     }
+  });
+
+  it('takes every Collector kafka exporter setting: encoding × compression × partition_traces_by_id', async () => {
+    const codecs: Codec[] = ['gzip', 'snappy', 'snappy (xerial)', 'lz4', 'zstd'];
+    const table: string[] = [];
+    for (const encoding of ['otlp_proto', 'otlp_json'] as const) {
+      // The exporter sets no content-type header: ingest is told the encoding, as the receiver is.
+      const ingest = await startIngest({ INGEST_ENCODING: encoding });
+      try {
+        const encode = (spans: Parameters<typeof encodeTraceRequestProto>[0]) =>
+          Buffer.from(
+            encoding === 'otlp_proto'
+              ? encodeTraceRequestProto(spans)
+              : encodeTraceRequestJson(spans),
+          );
+        let expected = 0;
+        const ids = new Set<string>();
+        for (const codec of codecs) {
+          for (const byTrace of [false, true]) {
+            const { messages, all } = collectorMessages();
+            for (const span of all) ids.add(`${span.traceId}/${span.spanId}`);
+            // partition_traces_by_id: one message per trace, keyed by its id; otherwise batches.
+            const records = byTrace
+              ? [...new Set(all.map((x) => x.traceId))].map((traceId) => ({
+                  key: traceId,
+                  value: encode(all.filter((x) => x.traceId === traceId)),
+                }))
+              : messages.map((spans) => ({ value: encode(spans) }));
+            await produceWith(kafka, ingest.topics.input, codec, records);
+            expected += all.length;
+            await eventually(
+              async () => (await storedRows(ingest.ch)).length >= expected,
+              `${encoding} ${codec} ${byTrace ? 'by trace id' : 'batched'} stored`,
+            );
+            const rows = await storedRows(ingest.ch);
+            const rekeyed = await consumeUntil(
+              kafka,
+              ingest.topics.output,
+              (rs) =>
+                rs.reduce((n, r) => n + decodeTraceRecord(r.value).spans.length, 0) >= expected,
+            );
+            const metrics = await ingest.app.get(MetricsRegistry).text();
+            const dead = [
+              ...metrics.matchAll(
+                /^t2t_ingest_messages_total\{outcome="dead_letter"[^}]*\} (\d+)$/gm,
+              ),
+            ].reduce((n, m) => n + Number(m[1]), 0);
+            table.push(
+              `${encoding.padEnd(10)} ${codec.padEnd(15)} ${(byTrace ? 'true' : 'false').padEnd(22)} ${String(rows.length).padStart(6)} stored ${String(rekeyed.reduce((n, r) => n + decodeTraceRecord(r.value).spans.length, 0)).padStart(6)} re-keyed ${dead} dead letters`,
+            );
+            expect(rows).toHaveLength(expected);
+            expect(new Set(rows.map((r) => `${r.TraceId}/${r.SpanId}`))).toEqual(ids);
+            expect(dead).toBe(0);
+          }
+        }
+      } finally {
+        await ingest.close();
+      }
+    }
+    console.log(
+      `Collector kafka exporter settings (cumulative per encoding)\n${'encoding'.padEnd(10)} ${'compression'.padEnd(15)} partition_traces_by_id\n${table.join('\n')}`,
+    );
   });
 
   it('turns not ready, instead of idling while healthy, while a record batch cannot be decompressed, and recovers', async () => {
