@@ -21,6 +21,22 @@ async function failure(p: Promise<unknown>): Promise<BodyReadError> {
   throw new Error('expected the read to fail');
 }
 
+/** zstd as senders write it, from the reference library (dev only). */
+async function zstdCompressor(): Promise<(b: Buffer) => Buffer> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ZstdCodec } = require('zstd-codec') as {
+    ZstdCodec: {
+      run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
+    };
+  };
+  return new Promise((resolve) =>
+    ZstdCodec.run((z) => {
+      const simple = new z.Simple();
+      resolve((b) => Buffer.from(simple.compress(b)));
+    }),
+  );
+}
+
 describe(readBody.name, () => {
   const payload = Buffer.from('x'.repeat(50_000) + 'the end');
 
@@ -36,6 +52,23 @@ describe(readBody.name, () => {
     expect((await readBody(chunked(deflateRawSync(payload)), 'deflate', limits)).body).toEqual(
       payload,
     );
+  });
+
+  it('reads zstd bodies, and stops decompressing one that expands past the body limit', async () => {
+    const zstd = await zstdCompressor();
+    const compressed = zstd(payload);
+    const read = await readBody(chunked(compressed, 5), 'zstd', limits);
+    expect(read.body).toEqual(payload);
+    expect(read.wireBytes).toBe(compressed.length);
+    // 2 MB of zeros (8 times the limit) in a few hundred bytes.
+    const bomb = zstd(Buffer.alloc(2_000_000));
+    expect(bomb.length).toBeLessThan(limits.maxWireBytes);
+    const e = await failure(readBody(chunked(bomb, 256), 'zstd', limits));
+    expect(e.reason).toBe('body_too_large');
+    expect(e.message).toContain('after zstd decompression');
+    expect(e.bodyBytes).toBeLessThan(limits.maxBodyBytes + 2 * 128 * 1024);
+    const bad = await failure(readBody(chunked(Buffer.from('not zstd at all')), 'zstd', limits));
+    expect(bad.reason).toBe('malformed');
   });
 
   it('reads an empty identity body as empty', async () => {
@@ -119,7 +152,7 @@ describe(parseContentEncoding.name, () => {
     [' gzip , identity', 'gzip'],
     ['deflate', 'deflate'],
     ['br', undefined],
-    ['zstd', undefined],
+    ['zstd', 'zstd'],
     ['gzip, gzip', undefined],
   ])('%s → %s', (header, coding) => {
     expect(parseContentEncoding(header)).toBe(coding);

@@ -1,8 +1,9 @@
-import type { Readable, Transform } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { Decompress } from 'fzstd';
 
-/** Content codings the receiver decompresses (what OTLP exporters send: gzip, rarely deflate). */
-export type ContentCoding = 'identity' | 'gzip' | 'deflate';
+/** Content codings the receiver decompresses (what OTLP exporters send: gzip, rarely deflate or zstd). */
+export type ContentCoding = 'identity' | 'gzip' | 'deflate' | 'zstd';
 
 /**
  * Reads a `Content-Encoding` header; undefined means unsupported (415). Codings applied in
@@ -18,6 +19,7 @@ export function parseContentEncoding(header: string | undefined): ContentCoding 
   if (codings.length > 1) return undefined;
   if (codings[0] === 'gzip' || codings[0] === 'x-gzip') return 'gzip';
   if (codings[0] === 'deflate') return 'deflate';
+  if (codings[0] === 'zstd') return 'zstd';
   return undefined;
 }
 
@@ -99,12 +101,60 @@ const INFLATE_CHUNK = 64 * 1024;
  * HTTP "deflate" is the zlib format (RFC 9110), but some senders use raw deflate; the first two
  * bytes tell them apart (a zlib header has compression method 8 and is a multiple of 31).
  */
-function createInflater(coding: 'gzip' | 'deflate', first: Buffer): Transform {
+function createInflater(
+  coding: 'gzip' | 'deflate' | 'zstd',
+  first: Buffer,
+  maxBodyBytes: number,
+): Transform {
+  if (coding === 'zstd') return new ZstdInflater(maxBodyBytes);
   const options = { chunkSize: INFLATE_CHUNK };
   if (coding === 'gzip') return createGunzip(options);
   const zlibHeader =
     first.length >= 2 && (first[0] & 0x0f) === 8 && ((first[0] << 8) | first[1]) % 31 === 0;
   return zlibHeader ? createInflate(options) : createInflateRaw(options);
+}
+
+/**
+ * zstd as a stream (fzstd: plain JavaScript, every platform). The decoder produces a whole input
+ * chunk's output at once, so it stops itself once the output passes the body limit: a small
+ * request cannot make it decode gigabytes.
+ */
+class ZstdInflater extends Transform {
+  private readonly decoder: Decompress;
+  private produced = 0;
+  private overLimit = false;
+
+  constructor(private readonly maxBodyBytes: number) {
+    super();
+    this.decoder = new Decompress((data) => {
+      if (this.overLimit) return;
+      this.produced += data.length;
+      // One byte past the limit is enough for the reader to refuse the body.
+      if (this.produced > this.maxBodyBytes) this.overLimit = true;
+      this.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+      if (this.overLimit) throw new Error('decompressed body over the limit');
+    });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (this.overLimit) return done();
+    try {
+      this.decoder.push(chunk);
+      done();
+    } catch (e) {
+      done(this.overLimit ? null : (e as Error));
+    }
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.overLimit) return done();
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
+  }
 }
 
 /**
@@ -176,7 +226,7 @@ export function readBody(
         return;
       }
       if (!inflater) {
-        inflater = createInflater(coding, chunk);
+        inflater = createInflater(coding, chunk, limits.maxBodyBytes);
         inflater.on('data', onBody);
         inflater.on('error', onInflateError);
         inflater.on('end', onInflateEnd);

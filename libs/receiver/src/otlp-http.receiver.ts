@@ -282,7 +282,7 @@ export class OtlpHttpReceiver {
         x,
         415,
         RPC_CODES.invalidArgument,
-        `unsupported Content-Encoding "${header(req.headers['content-encoding'])}": send gzip, deflate or identity`,
+        `unsupported Content-Encoding "${header(req.headers['content-encoding'])}": send gzip, deflate, zstd or identity`,
       );
       return;
     }

@@ -130,6 +130,24 @@ describe('OTLP/HTTP receiver', () => {
       expect(intake.requests[0].body.equals(protoBody)).toBe(true);
     });
 
+    it('decompresses Content-Encoding zstd', async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ZstdCodec } = require('zstd-codec') as {
+        ZstdCodec: {
+          run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
+        };
+      };
+      const body = await new Promise<Buffer>((resolve) =>
+        ZstdCodec.run((z) => resolve(Buffer.from(new z.Simple().compress(protoBody)))),
+      );
+      const res = await post(receiver.url, body, {
+        'content-type': PROTO,
+        'content-encoding': 'zstd',
+      });
+      expect(res.status).toBe(200);
+      expect(intake.requests[0].body.equals(protoBody)).toBe(true);
+    });
+
     it('reads a chunked body without Content-Length, and ignores a query string', async () => {
       const res = await post(
         `${receiver.url}?tenant=a`,
@@ -228,7 +246,7 @@ describe('OTLP/HTTP receiver', () => {
       });
       expect(res.status).toBe(415);
       expect(readProtoStatus(res.body).message).toBe(
-        'unsupported Content-Encoding "br": send gzip, deflate or identity',
+        'unsupported Content-Encoding "br": send gzip, deflate, zstd or identity',
       );
     });
 
