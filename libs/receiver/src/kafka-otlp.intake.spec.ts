@@ -74,6 +74,25 @@ describe(KafkaOtlpIntake.name, () => {
     expect(sends).toHaveLength(0);
   });
 
+  it('validates large bodies on its worker thread, with the same verdicts', async () => {
+    const { producer, sends } = stubProducer();
+    const sut = new KafkaOtlpIntake({ producer, offloadBytes: 0 });
+    try {
+      const accepted = sut.submit(proto);
+      while (sends.length === 0) await new Promise((r) => setTimeout(r, 5));
+      sends[0].settle();
+      expect(await accepted).toEqual({ kind: 'accepted', rejectedSpans: 0, acceptedSpans: 3 });
+      expect(sends[0].record.messages[0].value).toBe(proto.body);
+      expect(await sut.submit({ ...proto, body: Buffer.from([0x0a, 0x05, 0x01]) })).toEqual({
+        kind: 'invalid',
+        message: expect.stringMatching(/^cannot decode the body as OTLP protobuf: .*byte/),
+      });
+      expect(sends).toHaveLength(1);
+    } finally {
+      await sut.onApplicationShutdown();
+    }
+  });
+
   it('accepts a request without spans without producing anything', async () => {
     const { producer, sends } = stubProducer();
     const sut = new KafkaOtlpIntake({ producer });

@@ -8,6 +8,7 @@ import {
   type KafkaConfig,
   TOPICS,
 } from '@t2t/messaging';
+import { WorkerThread, workerFile } from '@t2t/platform';
 import type { IntakeRequest, IntakeResult, OtlpIntake } from './otlp-intake.port';
 import { validateOtlpPayload } from './otlp-payload.validator';
 import type { KafkaIntakeConfig } from './receiver.env';
@@ -32,9 +33,18 @@ export interface KafkaOtlpIntakeOptions {
   retryAfterMs?: number;
   /** Acknowledgements to wait for; default -1 (all in-sync replicas), so "accepted" survives a broker loss. */
   acks?: -1 | 1;
+  /**
+   * Bodies of at least this many bytes are validated on a worker thread, so decoding a
+   * Collector-sized batch (hundreds of milliseconds) does not hold up other requests and the rest
+   * of the process. Default: off (everything on the caller's thread).
+   */
+  offloadBytes?: number;
 }
 
 const MiB = 1024 * 1024;
+
+/** From this size on, the service's intake validates on its worker thread. */
+const OFFLOAD_BYTES = 256 * 1024;
 
 /** Broker answers that mean "this record can never fit", as opposed to "try again later". */
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -80,10 +90,16 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   private connecting: Promise<void> | undefined;
   private unavailableUntil = 0;
   private stopping: Promise<void> | undefined;
+  private readonly offloadBytes: number;
+  private validation: WorkerThread | undefined;
 
   /** From the service's options: a client of its own, named `<client id>-otlp-http`. */
   static fromConfig(kafka: KafkaConfig, options: KafkaIntakeConfig): KafkaOtlpIntake {
-    return new KafkaOtlpIntake({ kafka: createKafka(kafka, 'otlp-http'), ...options });
+    return new KafkaOtlpIntake({
+      kafka: createKafka(kafka, 'otlp-http'),
+      offloadBytes: OFFLOAD_BYTES,
+      ...options,
+    });
   }
 
   constructor(options: KafkaOtlpIntakeOptions) {
@@ -97,6 +113,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
       (options.compression ?? 'gzip') === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     this.retryAfterMs = options.retryAfterMs ?? 2000;
     this.acks = options.acks ?? -1;
+    this.offloadBytes = options.offloadBytes ?? Infinity;
     this.ownsProducer = !options.producer;
     this.producer =
       options.producer ??
@@ -132,9 +149,9 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
         kind: 'invalid',
         message: `request of ${body.length} bytes exceeds the ${this.maxMessageBytes}-byte limit of a pipeline message: send smaller batches`,
       };
-    const check = validateOtlpPayload(request);
+    const check = await this.validate(request);
     if (!check.ok) return { kind: 'invalid', message: check.message };
-    const spans = check.spans.length;
+    const spans = check.spans;
     // Nothing to store, and an empty record would only be dead-lettered by ingest.
     if (spans === 0) return { kind: 'accepted', rejectedSpans: 0, acceptedSpans: 0 };
 
@@ -172,10 +189,26 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   /** Waits for sends in flight, then disconnects the producer it owns. Idempotent. */
   onApplicationShutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      await this.validation?.close();
       await Promise.allSettled([...this.pending]);
       if (this.ownsProducer) await this.producer.disconnect();
     })();
     return this.stopping;
+  }
+
+  /** Decodes the body (see validateOtlpPayload); large ones on the validation thread. */
+  private async validate(
+    request: IntakeRequest,
+  ): Promise<{ ok: true; spans: number } | { ok: false; message: string }> {
+    if (request.body.length >= this.offloadBytes) {
+      this.validation ??= new WorkerThread(
+        workerFile(__filename, 'validation.worker'),
+        'otlp validation',
+      );
+      return this.validation.run('validate', { body: request.body, encoding: request.encoding });
+    }
+    const check = validateOtlpPayload(request);
+    return check.ok ? { ok: true, spans: check.spans.length } : check;
   }
 
   private async send(request: IntakeRequest): Promise<void> {
