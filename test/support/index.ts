@@ -5,3 +5,4 @@ export * from './spans';
 export * from './process';
 export * from './trace-records';
 export * from './broker';
+export * from './zstd';

@@ -2,25 +2,9 @@ import { CompressionCodecs, CompressionTypes, type Kafka } from 'kafkajs';
 import { CONTENT_TYPES, HEADERS, registerCompressionCodecs, snappyEncode } from '@t2t/messaging';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
-import { consumeUntil, eventually, testKafka } from '@t2t/test-support';
+import { consumeUntil, eventually, testKafka, zstdCompressor } from '@t2t/test-support';
 import { decodeTraceRecord } from '@t2t/wire';
 import { collectorMessages, startIngest, storedRows } from './ingest.fixture';
-
-/** zstd as the Collector writes it (real compressed blocks), from the zstd reference library. */
-async function zstdCompressor(): Promise<(b: Buffer) => Buffer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ZstdCodec } = require('zstd-codec') as {
-    ZstdCodec: {
-      run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
-    };
-  };
-  return new Promise((resolve) =>
-    ZstdCodec.run((z) => {
-      const simple = new z.Simple();
-      resolve((b) => Buffer.from(simple.compress(b)));
-    }),
-  );
-}
 
 /** Snappy in the xerial framing Java producers use: magic, versions, then length-prefixed blocks. */
 function xerialSnappy(b: Buffer): Buffer {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { zstdCompressor } from '@t2t/test-support';
 import { BodyReadError, ByteBudget, parseContentEncoding, readBody } from './body.reader';
 
 const limits = { maxWireBytes: 64 * 1024, maxBodyBytes: 256 * 1024 };
@@ -19,22 +20,6 @@ async function failure(p: Promise<unknown>): Promise<BodyReadError> {
     return e as BodyReadError;
   }
   throw new Error('expected the read to fail');
-}
-
-/** zstd as senders write it, from the reference library (dev only). */
-async function zstdCompressor(): Promise<(b: Buffer) => Buffer> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { ZstdCodec } = require('zstd-codec') as {
-    ZstdCodec: {
-      run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
-    };
-  };
-  return new Promise((resolve) =>
-    ZstdCodec.run((z) => {
-      const simple = new z.Simple();
-      resolve((b) => Buffer.from(simple.compress(b)));
-    }),
-  );
 }
 
 describe(readBody.name, () => {

@@ -3,7 +3,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { deflateSync, gzipSync } from 'node:zlib';
-import { makeResource, makeScope, makeTrace } from '@t2t/test-support';
+import { makeResource, makeScope, makeTrace, zstdCompressor } from '@t2t/test-support';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import type { IntakeResult } from '@t2t/receiver';
 import { metric, RecordingIntake, type RunningReceiver, startReceiver } from './receiver.harness';
@@ -131,15 +131,7 @@ describe('OTLP/HTTP receiver', () => {
     });
 
     it('decompresses Content-Encoding zstd', async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { ZstdCodec } = require('zstd-codec') as {
-        ZstdCodec: {
-          run(f: (z: { Simple: new () => { compress(b: Uint8Array): Uint8Array } }) => void): void;
-        };
-      };
-      const body = await new Promise<Buffer>((resolve) =>
-        ZstdCodec.run((z) => resolve(Buffer.from(new z.Simple().compress(protoBody)))),
-      );
+      const body = (await zstdCompressor())(protoBody);
       const res = await post(receiver.url, body, {
         'content-type': PROTO,
         'content-encoding': 'zstd',
