@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ensureBuilt,
   expectHealthAndMetrics,
   type NodeProcess,
   repoRoot as root,
@@ -54,14 +54,8 @@ function start(app: string, env: Record<string, string>): NodeProcess {
 }
 
 describe('built services (node dist/...)', () => {
-  beforeAll(() => {
-    // The same build users run (`npm run build`); nest build compiles each app with its libs.
-    for (const app of [...APPS, 'server'])
-      execFileSync(join(root, 'node_modules/.bin/nest'), ['build', app], {
-        cwd: root,
-        stdio: 'pipe',
-      });
-  }, 240_000);
+  // The same build users run (`npm run build`); nest build compiles each app with its libs.
+  beforeAll(() => ensureBuilt([...APPS, 'server']), 600_000);
 
   it.each(APPS)(
     '%s boots from dist, serves health and metrics, and shuts down on SIGTERM',

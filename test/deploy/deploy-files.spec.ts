@@ -106,10 +106,10 @@ describe('deploy/collector/otelcol.yaml', () => {
   });
 });
 
-describe('deploy/k8s/trace2test.yaml', () => {
-  const docs = loadAll(read('deploy/k8s/trace2test.yaml')) as Json[];
+describe('deploy/k8s/base/trace2test.yaml', () => {
+  const docs = loadAll(read('deploy/k8s/base/trace2test.yaml')) as Json[];
   const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
-  const secret = docs.find((d) => d.kind === 'Secret')!;
+  const secrets = docs.filter((d) => d.kind === 'Secret');
 
   it('has one Deployment per service', () => {
     expect(
@@ -121,7 +121,10 @@ describe('deploy/k8s/trace2test.yaml', () => {
   });
 
   it('declares only options the services know', () => {
-    const keys = [...Object.keys(configMap.data), ...Object.keys(secret.stringData)];
+    const keys = [
+      ...Object.keys(configMap.data),
+      ...secrets.flatMap((s) => Object.keys(s.stringData)),
+    ];
     expect(keys.filter((k) => !declaredKeys.has(k))).toEqual([]);
   });
 

@@ -6,3 +6,4 @@ export * from './process';
 export * from './trace-records';
 export * from './broker';
 export * from './zstd';
+export * from './build';
