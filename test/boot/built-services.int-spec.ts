@@ -11,6 +11,12 @@ import {
   uniqueTopic,
   waitForMatch as waitFor,
 } from '@t2t/test-support';
+import {
+  dashboardQueries,
+  exportedMetrics,
+  loadDashboard,
+  metricsOf,
+} from '../deploy/grafana-dashboard';
 
 const APPS = ['ingest', 'clustering', 'modeling', 'generator'] as const;
 /** The readiness checks each service registers. */
@@ -161,6 +167,13 @@ describe('built services (node dist/...)', () => {
       expect(all.output()).toMatch(
         /OTLP\/HTTP receiver listening on http:\/\/0\.0\.0\.0:\d+\/v1\/traces/,
       );
+      // The shipped Grafana dashboard queries only metrics the services export (the all-in-one
+      // process registers every role's metrics under the same names the services use).
+      const exported = exportedMetrics(
+        await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+      );
+      const queried = [...new Set(dashboardQueries(loadDashboard(root)).flatMap(metricsOf))];
+      expect(queried.filter((m) => !exported.has(m))).toEqual([]);
       all.child.kill('SIGTERM');
       await all.exited;
     } finally {

@@ -45,6 +45,6 @@ export async function expectHealthAndMetrics(
   expect(metrics.headers.get('content-type')).toContain('text/plain');
   const text = await metrics.text();
   expect(text).toMatch(
-    new RegExp(`^t2t_process_resident_memory_bytes\\{service="${service}"\\} \\d+`, 'm'),
+    new RegExp(`^process_resident_memory_bytes\\{service="${service}"\\} \\d+`, 'm'),
   );
 }

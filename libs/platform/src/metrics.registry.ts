@@ -12,7 +12,8 @@ export class MetricsRegistry {
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry, prefix: 't2t_' });
+    // Standard names (process_*, nodejs_*) without a prefix, so stock Node.js dashboards find them.
+    collectDefaultMetrics({ register: this.registry });
     // How long callbacks waited for the event loop since start: the receiver, health checks and
     // everything else share it, so a stage that blocks it shows here (never reset, unlike the
     // default metrics' per-scrape view).
