@@ -9,6 +9,7 @@ import {
   int,
   oneOf,
   optionalStr,
+  retention,
   str,
   url,
 } from './env';
@@ -117,6 +118,50 @@ describe('defineEnv', () => {
     const required = defineEnv('req', { name: str({ key: 'REQ_NAME', doc: 'name' }) });
     expect(() => required.parse({})).toThrow('REQ_NAME: is required but not set');
     expect(() => required.parse({ REQ_NAME: '   ' })).toThrow('REQ_NAME: is required but not set');
+  });
+
+  describe('retention', () => {
+    const keep = defineEnv('keep', {
+      ttl: retention({ key: 'KEEP_TTL', min: 3600, doc: 'retention' }),
+      name: optionalStr({
+        key: 'KEEP_NAME',
+        pattern: /^[a-z]+$/,
+        patternHint: 'must be lower-case letters',
+        doc: 'name',
+      }),
+    });
+
+    it.each([
+      ['30d', 30 * 86_400],
+      ['12h', 43_200],
+      ['90m', 5400],
+      ['3600s', 3600],
+      ['0', 0],
+      ['0d', 0],
+    ])('reads %s as %d seconds', (raw, seconds) => {
+      expect(keep.parse({ KEEP_TTL: raw }).ttl).toBe(seconds);
+    });
+
+    it('is undefined when unset, so a caller can fall back to another option', () => {
+      expect(keep.parse({}).ttl).toBeUndefined();
+    });
+
+    it.each([
+      ['30', 'KEEP_TTL: "30" is not a retention'],
+      ['1.5d', 'KEEP_TTL: "1.5d" is not a retention'],
+      ['2w', 'KEEP_TTL: "2w" is not a retention'],
+      ['30m', 'KEEP_TTL: 30m is below the minimum 1h (0 keeps forever)'],
+    ])('refuses %s', (raw, message) => {
+      expect(() => keep.parse({ KEEP_TTL: raw })).toThrow(message);
+    });
+
+    it('checks an optional string against its pattern only when set', () => {
+      expect(keep.parse({}).name).toBeUndefined();
+      expect(keep.parse({ KEEP_NAME: ' abc ' }).name).toBe('abc');
+      expect(() => keep.parse({ KEEP_NAME: 'A-1' })).toThrow(
+        'KEEP_NAME: "A-1" must be lower-case letters',
+      );
+    });
   });
 
   it('refuses a schema that declares one key twice', () => {

@@ -89,18 +89,29 @@ export function str(
   });
 }
 
-/** A string that may be absent; absent means undefined, not "". */
+/** A string that may be absent; absent means undefined, not "". `pattern` rejects values that do not match. */
 export function optionalStr(spec: {
   key: string;
   doc: string;
   secret?: boolean;
+  pattern?: RegExp;
+  patternHint?: string;
 }): Option<string | undefined> {
   return {
     key: spec.key,
     doc: spec.doc,
     type: spec.secret ? 'string (secret)' : 'string',
     defaultText: '(unset)',
-    parse: (raw) => (isSet(raw) ? raw.trim() : undefined),
+    parse(raw) {
+      if (!isSet(raw)) return undefined;
+      const value = raw.trim();
+      if (spec.pattern && !spec.pattern.test(value)) {
+        throw new OptionError(
+          `"${value}" ${spec.patternHint ?? `does not match ${String(spec.pattern)}`}`,
+        );
+      }
+      return value;
+    },
   };
 }
 
@@ -157,6 +168,51 @@ export function duration(spec: Base<number> & { min?: number }): Option<number> 
     },
     showMs,
   );
+}
+
+const RETENTION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * How long data is kept: `30d`, `12h`, `90m`, parsed to whole seconds; `0` means keep forever
+ * (parsed as 0), unset is undefined so the caller can fall back to another option. Unlike
+ * `duration`, a unit is required: a misread retention deletes data, and a bare `30` could mean
+ * days as easily as milliseconds. `min` (seconds) bounds values other than 0.
+ */
+export function retention(spec: {
+  key: string;
+  doc: string;
+  min?: number;
+}): Option<number | undefined> {
+  const show = (s: number) => {
+    for (const unit of ['d', 'h', 'm'] as const) {
+      if (s % RETENTION_UNITS[unit] === 0) return `${s / RETENTION_UNITS[unit]}${unit}`;
+    }
+    return `${s}s`;
+  };
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type: 'duration (s, m, h, d)',
+    defaultText: '(unset)',
+    parse(raw) {
+      if (!isSet(raw)) return undefined;
+      const value = raw.trim();
+      if (value === '0') return 0;
+      const m = /^(\d+)(s|m|h|d)$/.exec(value);
+      if (!m) {
+        throw new OptionError(
+          `"${value}" is not a retention (whole number with unit s, m, h or d, e.g. 30d; 0 keeps forever)`,
+        );
+      }
+      const seconds = Number(m[1]) * RETENTION_UNITS[m[2]];
+      if (!Number.isSafeInteger(seconds)) throw new OptionError(`"${value}" is out of range`);
+      if (seconds === 0) return 0;
+      if (spec.min !== undefined && seconds < spec.min) {
+        throw new OptionError(`${value} is below the minimum ${show(spec.min)} (0 keeps forever)`);
+      }
+      return seconds;
+    },
+  };
 }
 
 /** An http(s) URL, kept as a string (the clients want strings). */

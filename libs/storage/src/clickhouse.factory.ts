@@ -73,6 +73,15 @@ const SETTINGS: ClickHouseSettings = {
 };
 
 /**
+ * Added on a cluster. Rule statistics read spans whose trace id is `IN` a subquery on
+ * trace_behaviours: both Distributed, which ClickHouse refuses by default. Both are sharded by
+ * the trace id (table.catalogue.ts), so each shard can answer with its local tables.
+ */
+const CLUSTER_SETTINGS: ClickHouseSettings = {
+  distributed_product_mode: 'local',
+};
+
+/**
  * One `@clickhouse/client` for either a ClickHouse server or the in-process engine. Callers do not
  * care which: the same SQL and the same client API run against both. The client's default database
  * is NOT switched to `config.database` here, because the database may not exist yet; repositories
@@ -86,7 +95,7 @@ export async function createClickHouse(config: StorageConfig): Promise<ClickHous
       username: config.user,
       password: config.password ?? '',
       request_timeout: config.requestTimeoutMs,
-      clickhouse_settings: SETTINGS,
+      clickhouse_settings: config.cluster ? { ...SETTINGS, ...CLUSTER_SETTINGS } : SETTINGS,
       application: 'trace2test',
     });
     return {
@@ -98,6 +107,11 @@ export async function createClickHouse(config: StorageConfig): Promise<ClickHous
         insertCompactViaClient(client, table, columns, body, settings),
       close: () => client.close(),
     };
+  }
+  if (config.cluster) {
+    throw new Error(
+      `CLICKHOUSE_CLUSTER (${config.cluster}) needs a ClickHouse server: set CLICKHOUSE_URL, or unset CLICKHOUSE_CLUSTER for the embedded engine`,
+    );
   }
   const path = resolve(config.dataPath);
   mkdirSync(path, { recursive: true });

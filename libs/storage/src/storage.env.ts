@@ -1,4 +1,4 @@
-import { defineEnv, duration, optionalStr, str, url } from '@t2t/config';
+import { defineEnv, duration, optionalStr, retention, str, url } from '@t2t/config';
 
 /** ClickHouse connection options, shared by every service. */
 export const storageEnv = defineEnv('storage', {
@@ -30,4 +30,37 @@ export const storageEnv = defineEnv('storage', {
     min: 100,
     doc: 'Per-request timeout (server mode).',
   }),
+  cluster: optionalStr({
+    key: 'CLICKHOUSE_CLUSTER',
+    pattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/,
+    patternHint: "must be a cluster name from the server's remote_servers (letters, digits, _ . -)",
+    doc: 'Server mode: run the schema on this cluster (`ON CLUSTER`, Replicated engines, per-trace tables sharded behind Distributed tables; needs ClickHouse Keeper). Unset: one node. Choose it before the first start: tables are not converted.',
+  }),
+  spansTtlSeconds: retention({
+    key: 'SPANS_TTL',
+    min: 3600,
+    doc: 'Keep spans (and the trace-id lookup) this long after their start, e.g. `30d`; unset or `0` keeps them forever. Whole days are dropped as partitions expire. Keep it above MODELING_HORIZON. Applied at start-up, also to existing tables.',
+  }),
+  derivedTtlSeconds: retention({
+    key: 'DERIVED_TTL',
+    min: 3600,
+    doc: 'Keep what clustering derives from traffic (cluster_windows, cluster_late_traces, trace_behaviours, clusters, representatives) this long; unset: as SPANS_TTL, `0`: forever. Models and tests never expire.',
+  }),
 });
+
+/** How long each kind of data is kept, in seconds; undefined keeps it forever. */
+export interface Retention {
+  spansSeconds: number | undefined;
+  derivedSeconds: number | undefined;
+}
+
+/** SPANS_TTL and DERIVED_TTL as they apply: `0` is forever, and unset DERIVED_TTL follows SPANS_TTL. */
+export function retentionOf(config: {
+  spansTtlSeconds: number | undefined;
+  derivedTtlSeconds: number | undefined;
+}): Retention {
+  const spans = config.spansTtlSeconds || undefined;
+  const derived =
+    config.derivedTtlSeconds === undefined ? spans : config.derivedTtlSeconds || undefined;
+  return { spansSeconds: spans, derivedSeconds: derived };
+}

@@ -21,6 +21,7 @@ import { ModelRepository } from './repositories/model.repository';
 import { SpanRepository } from './repositories/span.repository';
 import { RuleStatsRepository } from './repositories/rule-stats.repository';
 import { TestRepository } from './repositories/test.repository';
+import { retentionOf } from './storage.env';
 
 export const CLICKHOUSE = Symbol('CLICKHOUSE');
 
@@ -59,11 +60,15 @@ export async function openStorage(
   try {
     await waitForServer(handle, log);
     const migrations = loadMigrations(defaultMigrationsDir());
-    const report = await new Migrator(handle.client, handle.database, migrations).migrate();
+    const report = await new Migrator(handle.client, handle.database, migrations, {
+      layout: { cluster: config.cluster, retention: retentionOf(config) },
+    }).migrate();
     log.log(
-      `ClickHouse ${handle.mode} (${handle.location}), database ${handle.database}: ` +
-        `${report.applied.length} migration(s) applied, ${report.alreadyApplied.length} already present`,
+      `ClickHouse ${handle.mode} (${handle.location}${config.cluster ? `, cluster ${config.cluster}` : ''}), ` +
+        `database ${handle.database}: ${report.applied.length} migration(s) applied, ` +
+        `${report.alreadyApplied.length} already present`,
     );
+    for (const change of report.retentionChanged) log.log(`retention changed: ${change}`);
     return handle;
   } catch (e) {
     await handle.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import type { ClusterWindowEvent } from '@t2t/fingerprint';
 import { ClusterRepository, type ClickHouseHandle, openStorage } from '@t2t/storage';
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 
 const WINDOW_MS = 60_000;
 const T0_MS = 1_767_225_600_000;
@@ -45,12 +45,12 @@ function windowEvent(
 }
 
 describe(`${ClusterRepository.name}.statsPage`, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: ClusterRepository;
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new ClusterRepository(handle);
     await sut.write([
@@ -65,7 +65,7 @@ describe(`${ClusterRepository.name}.statsPage`, () => {
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('pages in (endpoint, fingerprint) order after a keyset position, with totals', async () => {

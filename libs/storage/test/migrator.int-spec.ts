@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 import {
   type ClickHouseHandle,
   createClickHouse,
@@ -8,6 +10,7 @@ import {
   type Migration,
   MigrationChecksumError,
   Migrator,
+  parseMigration,
 } from '@t2t/storage';
 
 /** Everything that defines a database's schema, with the database name taken out so two can be compared. */
@@ -20,6 +23,17 @@ async function schemaOf(client: ClickHouseClient, db: string): Promise<string[]>
   });
   const rows = await rs.json<{ name: string; engine: string; ddl: string }>();
   return rows.map((r) => `${r.name} [${r.engine}] ${r.ddl}`);
+}
+
+/** Columns and their types (not codecs) of one table. */
+async function columnsOf(client: ClickHouseClient, db: string, table: string): Promise<string[]> {
+  const rs = await client.query({
+    query: `SELECT name, type FROM system.columns
+            WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+    query_params: { db, table },
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<{ name: string; type: string }>()).map((c) => `${c.name} ${c.type}`);
 }
 
 async function recordCount(
@@ -56,24 +70,30 @@ function withExtraMigration(): Migration[] {
 }
 
 describe(Migrator.name, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let client: ClickHouseClient;
   let reference: string[];
+  let dbReference: string;
+  let dbConcurrent: string;
+  let dbResumed: string;
   const migrations = withExtraMigration();
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
+    dbReference = storage.database('db_reference');
+    dbConcurrent = storage.database('db_concurrent');
+    dbResumed = storage.database('db_resumed');
     handle = await createClickHouse(storage.config);
     client = handle.client;
-    const report = await new Migrator(client, 'db_reference', migrations).migrate();
+    const report = await new Migrator(client, dbReference, migrations).migrate();
     expect(report.applied).toEqual(migrations.map((m) => m.version));
-    reference = await schemaOf(client, 'db_reference');
+    reference = await schemaOf(client, dbReference);
   });
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('creates the spans table with the exporter-compatible columns', () => {
@@ -95,11 +115,11 @@ describe(Migrator.name, () => {
   });
 
   it('is a no-op the second time', async () => {
-    const report = await new Migrator(client, 'db_reference', migrations).migrate();
+    const report = await new Migrator(client, dbReference, migrations).migrate();
     expect(report.applied).toEqual([]);
     expect(report.alreadyApplied).toEqual(migrations.map((m) => m.version));
-    expect(await schemaOf(client, 'db_reference')).toEqual(reference);
-    expect(await recordCount(client, 'db_reference')).toEqual({
+    expect(await schemaOf(client, dbReference)).toEqual(reference);
+    expect(await recordCount(client, dbReference)).toEqual({
       rows: migrations.length,
       versions: migrations.length,
     });
@@ -108,7 +128,7 @@ describe(Migrator.name, () => {
   it('converges when several replicas migrate the same database at once', async () => {
     const replicas = Array.from(
       { length: 4 },
-      () => new Migrator(client, 'db_concurrent', migrations),
+      () => new Migrator(client, dbConcurrent, migrations),
     );
     const reports = await Promise.all(replicas.map((r) => r.migrate()));
     // Every replica either applied or found each migration; none failed.
@@ -117,8 +137,8 @@ describe(Migrator.name, () => {
         migrations.map((m) => m.version),
       );
     }
-    expect(await schemaOf(client, 'db_concurrent')).toEqual(reference);
-    expect(await recordCount(client, 'db_concurrent')).toEqual({
+    expect(await schemaOf(client, dbConcurrent)).toEqual(reference);
+    expect(await recordCount(client, dbConcurrent)).toEqual({
       rows: migrations.length,
       versions: migrations.length,
     });
@@ -126,7 +146,7 @@ describe(Migrator.name, () => {
 
   it('resumes a migration that died half-way and ends with the same schema', async () => {
     const last = migrations[migrations.length - 1];
-    const crashing = new Migrator(client, 'db_resumed', migrations, {
+    const crashing = new Migrator(client, dbResumed, migrations, {
       onStatement: (m, index) => {
         if (m.version === last.version && index === 2)
           throw new Error('simulated crash after 2 of 4 statements');
@@ -134,24 +154,58 @@ describe(Migrator.name, () => {
     });
     await expect(crashing.migrate()).rejects.toThrow('simulated crash');
     // Half-applied: the first table exists with its added column, the second does not, nothing recorded.
-    const partial = await schemaOf(client, 'db_resumed');
+    const partial = await schemaOf(client, dbResumed);
     expect(partial.some((r) => r.startsWith('extra_a ') && r.includes('`w` UInt8'))).toBe(true);
     expect(partial.some((r) => r.startsWith('extra_b '))).toBe(false);
-    expect(
-      (await new Migrator(client, 'db_resumed', migrations).recorded()).has(last.version),
-    ).toBe(false);
+    expect((await new Migrator(client, dbResumed, migrations).recorded()).has(last.version)).toBe(
+      false,
+    );
 
-    const report = await new Migrator(client, 'db_resumed', migrations).migrate();
+    const report = await new Migrator(client, dbResumed, migrations).migrate();
     expect(report.applied).toEqual([last.version]);
-    expect(await schemaOf(client, 'db_resumed')).toEqual(reference);
+    expect(await schemaOf(client, dbResumed)).toEqual(reference);
+  });
+
+  it("gives a new install the Collector exporter's sort key and codecs", () => {
+    const spans = reference.find((r) => r.startsWith('spans '));
+    expect(spans).toContain('PRIMARY KEY (ServiceName, SpanName, toDateTime(Timestamp))');
+    expect(spans).toContain('ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp)');
+    expect(spans).toContain('`Timestamp` DateTime64(9) CODEC(Delta(8), ZSTD(1))');
+    expect(spans).toContain('`Duration` UInt64 CODEC(T64, ZSTD(1))');
+  });
+
+  it('accepts a database migrated with the first text of 001-spans and leaves its table as it was', async () => {
+    const firstText = readFileSync(
+      join(__dirname, 'fixtures', '001-spans.first-release.sql'),
+      'utf8',
+    );
+    const firstRelease = parseMigration('001-spans.sql', firstText);
+    expect(migrations[0].earlierChecksums).toContain(firstRelease.checksum);
+
+    const db = storage.database('db_first_release');
+    await new Migrator(client, db, [firstRelease, ...migrations.slice(1)]).migrate();
+    const report = await new Migrator(client, db, migrations).migrate();
+    expect(report.applied).toEqual([]);
+    expect(report.alreadyApplied).toEqual(migrations.map((m) => m.version));
+
+    // The existing table keeps its sort key (ClickHouse cannot change it) and has the same columns.
+    const schema = await schemaOf(client, db);
+    const spans = schema.find((r) => r.startsWith('spans '));
+    expect(spans).toContain('ORDER BY (ServiceName, SpanName, toDateTime(Timestamp)) SETTINGS');
+    expect(spans).not.toContain('PRIMARY KEY');
+    expect(await columnsOf(client, db, 'spans')).toEqual(
+      await columnsOf(client, dbReference, 'spans'),
+    );
+    const others = (rows: string[]) => rows.filter((r) => !r.startsWith('spans '));
+    expect(others(schema)).toEqual(others(reference));
   });
 
   it('refuses to start when an applied migration was edited afterwards', async () => {
     const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'e'.repeat(64) } : m));
-    await expect(new Migrator(client, 'db_reference', edited).migrate()).rejects.toThrow(
+    await expect(new Migrator(client, dbReference, edited).migrate()).rejects.toThrow(
       MigrationChecksumError,
     );
-    await expect(new Migrator(client, 'db_reference', edited).migrate()).rejects.toThrow(
+    await expect(new Migrator(client, dbReference, edited).migrate()).rejects.toThrow(
       /migration 1-spans was applied with checksum .* add a new numbered migration instead/,
     );
   });

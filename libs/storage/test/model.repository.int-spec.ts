@@ -6,7 +6,7 @@ import {
   openStorage,
   type StoredModelVersion,
 } from '@t2t/storage';
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 
 function version(n: number): StoredModelVersion {
   return {
@@ -19,12 +19,12 @@ function version(n: number): StoredModelVersion {
 }
 
 describe(`${ModelRepository.name} listings`, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: ModelRepository;
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new ModelRepository(handle);
     for (const n of [1, 2, 3]) await sut.saveVersion(version(n), undefined);
@@ -32,7 +32,7 @@ describe(`${ModelRepository.name} listings`, () => {
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('lists versions newest first without their documents, paged by version', async () => {
@@ -51,7 +51,7 @@ describe(`${ModelRepository.name} listings`, () => {
 });
 
 describe(`${ModelRepository.name} behaviour evidence`, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: ModelRepository;
   const T0 = 1_767_225_600_000_000_000n;
@@ -68,7 +68,7 @@ describe(`${ModelRepository.name} behaviour evidence`, () => {
   });
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new ModelRepository(handle);
     const aggregator = new WindowAggregator({ windowMs: 60_000, allowedLatenessMs: 0 });
@@ -97,7 +97,7 @@ describe(`${ModelRepository.name} behaviour evidence`, () => {
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('includes behaviours seen only in late traces, with their counts, durations and samples', async () => {

@@ -1,4 +1,4 @@
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 import {
   type ClickHouseHandle,
   openStorage,
@@ -85,7 +85,7 @@ function spansOf(t: TraceSpec): SpanRow[] {
 }
 
 describe(RuleStatsRepository.name, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: RuleStatsRepository;
 
@@ -114,7 +114,7 @@ describe(RuleStatsRepository.name, () => {
   ];
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new RuleStatsRepository(handle);
     await new SpanRepository(handle).insert(traces.flatMap(spansOf));
@@ -140,7 +140,7 @@ describe(RuleStatsRepository.name, () => {
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('dates the period from the newest window', async () => {

@@ -1,4 +1,4 @@
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 import {
   type ClickHouseHandle,
   insertCompactViaClient,
@@ -52,19 +52,19 @@ function span(overrides: Partial<SpanRow> = {}): SpanRow {
 }
 
 describe(SpanRepository.name, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: SpanRepository;
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new SpanRepository(handle);
   });
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('writes and reads back every column, with Map attributes and nanosecond timestamps', async () => {

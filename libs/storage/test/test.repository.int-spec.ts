@@ -1,4 +1,4 @@
-import { freshStorageConfig } from '@t2t/test-support';
+import { freshTestStorage, type TestStorage } from '@t2t/test-support';
 import { type ClickHouseHandle, openStorage, type StoredTest, TestRepository } from '@t2t/storage';
 
 function test(id: string, endpoint: string, overrides: Partial<StoredTest> = {}): StoredTest {
@@ -26,19 +26,19 @@ function test(id: string, endpoint: string, overrides: Partial<StoredTest> = {})
 }
 
 describe(TestRepository.name, () => {
-  let storage: ReturnType<typeof freshStorageConfig>;
+  let storage: TestStorage;
   let handle: ClickHouseHandle;
   let sut: TestRepository;
 
   beforeAll(async () => {
-    storage = freshStorageConfig();
+    storage = freshTestStorage();
     handle = await openStorage(storage.config);
     sut = new TestRepository(handle);
   });
 
   afterAll(async () => {
     await handle.close();
-    storage.cleanup();
+    await storage.cleanup();
   });
 
   it('keeps the latest version of each test and pages with a keyset', async () => {

@@ -58,6 +58,18 @@ describe('migration files', () => {
     );
   });
 
+  it('reads the earlier checksums a migration file still accepts', () => {
+    const earlier = 'a'.repeat(64);
+    const text = `-- earlier-checksum: ${earlier}\nDROP TABLE IF EXISTS \${db}.a;`;
+    expect(parseMigration('004-x.sql', text).earlierChecksums).toEqual([earlier]);
+    expect(parseMigration('004-x.sql', 'DROP TABLE IF EXISTS ${db}.a;').earlierChecksums).toEqual(
+      [],
+    );
+    expect(() =>
+      parseMigration('004-x.sql', '-- earlier-checksum: abc\nDROP TABLE IF EXISTS ${db}.a;'),
+    ).toThrow('earlier-checksum "abc" is not a sha256 hex digest');
+  });
+
   it('loads the project migrations in order, each checksummed', () => {
     const migrations = loadMigrations(defaultMigrationsDir());
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));

@@ -7,6 +7,13 @@ export interface Migration {
   name: string;
   /** sha256 of the file text: an applied migration whose file changed afterwards is refused. */
   checksum: string;
+  /**
+   * Checksums of earlier texts of the file that are still accepted where they were applied
+   * (`-- earlier-checksum: <sha256>` lines). Only for edits that cannot matter to a database that
+   * ran the earlier text, such as a new sort key for tables that `CREATE ... IF NOT EXISTS` finds
+   * already there: new installs get the new text, existing ones keep what they have.
+   */
+  earlierChecksums?: string[];
   statements: string[];
 }
 
@@ -60,10 +67,17 @@ export function parseMigration(file: string, text: string): Migration {
   const statements = splitStatements(text);
   if (statements.length === 0) throw new MigrationFileError(file, 'contains no statements');
   for (const s of statements) assertIdempotent(file, s);
+  const earlierChecksums = [...text.matchAll(/^--\s*earlier-checksum:\s*(\S+)/gm)].map((e) => {
+    if (!/^[0-9a-f]{64}$/.test(e[1])) {
+      throw new MigrationFileError(file, `earlier-checksum "${e[1]}" is not a sha256 hex digest`);
+    }
+    return e[1];
+  });
   return {
     version: Number(m[1]),
     name: m[2],
     checksum: createHash('sha256').update(text).digest('hex'),
+    earlierChecksums,
     statements,
   };
 }
