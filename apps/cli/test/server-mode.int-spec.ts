@@ -1,4 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +21,7 @@ import {
   makeScope,
   makeSpan,
   type NodeProcess,
+  repoRoot,
   spawnNode,
   waitForMatch,
 } from '@t2t/test-support';
@@ -20,7 +30,41 @@ import {
   type FakeShop,
   startFakeShop,
 } from '../../../libs/runner/test/fake-shop.target';
+import { load } from 'js-yaml';
 import { type CliRun, runCliProcess } from './cli.process';
+
+interface WorkflowStep {
+  id?: string;
+  if?: string;
+  run?: string;
+  with?: Record<string, string>;
+}
+
+/** The shipped GitHub Actions recipe, parsed. */
+function readCiRecipe(): {
+  jobs: Record<string, { env: Record<string, string>; steps: WorkflowStep[] }>;
+} {
+  return load(
+    readFileSync(join(repoRoot, 'deploy/ci/trace-tests.github-actions.yml'), 'utf8'),
+  ) as ReturnType<typeof readCiRecipe>;
+}
+
+/** A workflow step's `run` script, as the runner's default shell runs it (bash -e). */
+function runScript(script: string, cwd: string, env: Record<string, string>): Promise<CliRun> {
+  const child = spawn('bash', ['-e', '-c', script], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /*
  * Issue 11, point 6: `t2t test verify` and `t2t test run` while the product runs. The all-in-one
@@ -442,6 +486,71 @@ describe('t2t test verify / test run against the running product (embedded store
         expect(r.stdout).toContain(
           '✗ writes the order (db postgresql INSERT orders) [a1] at $.assertions[0]',
         );
+      } finally {
+        shop.faults.dropDbWrite = false;
+      }
+    });
+
+    it('the CI recipe (deploy/ci) runs its t2t step as written: JUnit where the publish steps read it, exit 1 on a regression', async () => {
+      const recipe = readCiRecipe();
+      const job = recipe.jobs['trace-tests'];
+      const step = job.steps.find((s) => s.id === 'trace-tests')!;
+      // The report the step writes is the one the artifact and pull-request steps publish.
+      const junitPath = /--junit (\S+)/.exec(step.run!)![1];
+      const published = job.steps.filter((s) => s.if === 'always()');
+      expect(published.map((s) => s.with?.path ?? s.with?.report_paths)).toEqual([
+        junitPath,
+        junitPath,
+      ]);
+      // The checked-out repository: the generated specs committed under trace-tests/.
+      const repo = mkdtempSync(join(work, 'repo-'));
+      mkdirSync(join(repo, 'trace-tests'));
+      for (const f of ['order.json', 'rule.json', 'journey.json'])
+        copyFileSync(join(specsDir, f), join(repo, 'trace-tests', f));
+      // `npx t2t` is this repository's CLI; the job's variables and secrets are this test's.
+      const bin = mkdtempSync(join(work, 'bin-'));
+      writeFileSync(
+        join(bin, 'npx'),
+        [
+          '#!/usr/bin/env bash',
+          '[ "$1" = t2t ] || { echo "unexpected npx $1" >&2; exit 97; }',
+          'shift',
+          `exec "${process.execPath}" -r "${require.resolve('@swc-node/register')}" "${join(repoRoot, 'apps/cli/src/main.ts')}" "$@"`,
+        ].join('\n'),
+      );
+      chmodSync(join(bin, 'npx'), 0o755);
+      const values: Record<string, string> = {
+        'vars.PREVIEW_URL': shop.url,
+        'vars.T2T_SERVER_URL': graphqlUrl,
+        'secrets.T2T_API_KEY': KEY,
+      };
+      const env = Object.fromEntries(
+        Object.entries(job.env).map(([k, v]) => [
+          k,
+          v.replace(/\$\{\{\s*([\w.]+)\s*\}\}/g, (_, name: string) => values[name]),
+        ]),
+      );
+      const runStep = () =>
+        runScript(step.run!, repo, {
+          ...env,
+          PATH: `${bin}:${process.env.PATH}`,
+          SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.json'),
+          // This test's generous waits: the spans travel receiver → ingest → store first.
+          T2T_RUNNER_SETTLE: '1s',
+          T2T_RUNNER_POLL: '100ms',
+          T2T_RUNNER_NO_SPANS_TIMEOUT: '60s',
+        });
+      const healthy = await runStep();
+      expect({ code: healthy.code, run: describeRun(healthy) }).toMatchObject({ code: 0 });
+      expect(readFileSync(join(repo, junitPath), 'utf8')).toMatch(
+        /tests="4" failures="0" errors="0"/,
+      );
+      shop.faults.dropDbWrite = true;
+      try {
+        const regressed = await runStep();
+        expect({ code: regressed.code, run: describeRun(regressed) }).toMatchObject({ code: 1 });
+        expect(readFileSync(join(repo, junitPath), 'utf8')).toMatch(/failures="[1-9]\d*"/);
+        expect(regressed.stdout).toContain('writes the order (db postgresql INSERT orders)');
       } finally {
         shop.faults.dropDbWrite = false;
       }
