@@ -11,9 +11,12 @@ import {
   TestRepository,
 } from '@t2t/storage';
 import { freshStorageConfig, type RunningService, startTestService } from '@t2t/test-support';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { parse } from 'graphql';
 // The clustering steps production runs, as libs/model's, libs/testgen's and libs/llm's specs use them.
 import { clusterTraces } from '../../../libs/model/test/behaviour-evidence.fixture';
 import { TestGenerationService } from '../src/generation/test-generation.service';
+import { operationComplexity } from '../src/graphql/limits/query-limits.plugin';
 import { generatorEnv } from '../src/generator.env';
 import { GeneratorModule } from '../src/generator.module';
 
@@ -332,14 +335,14 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
           tests(endpoint: $endpoint, first: 100) {
             totalCount
             edges { node {
-              id name endpoint kind generator verdict modelVersion modelHash generationRunId createdAt
+              testId name endpoint kind generator verdict modelVersion modelHash generationRunId createdAt
               assertionCount
               trigger { type summary service method path pathTemplate topic }
               covers { behaviour rule { endpoint at condition effect } journey { entity endpoints } }
               verification { status reason recordedTraces mutationsTried kept
                 dropped { path assertionId reason detail } traces { traceId passed } }
               provenance { generator model promptVersion evidenceTraceIds modelVersion }
-              generationRun { id status endpoints }
+              generationRun { runId status endpoints }
             } }
           }
         }`,
@@ -368,7 +371,7 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
             model: 'testgen-deterministic/1',
             modelVersion: hash,
           },
-          generationRun: { id: t.generationRunId, status: 'SUCCEEDED' },
+          generationRun: { runId: t.generationRunId, status: 'SUCCEEDED' },
         });
         expect(t.generationRun.endpoints).toContain(ORDERS);
         expect(t.trigger.summary).toBe(`HTTP POST ${t.trigger.path} to api-gateway`);
@@ -405,14 +408,14 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
 
     it('answers one test with its spec and emitted files: Jest with @t2t/runner, Tracetest YAML', async () => {
       const { tests } = await query(
-        `{ tests(endpoint: "${ORDERS}", kind: RULE, first: 5) { edges { node { id } } } }`,
+        `{ tests(endpoint: "${ORDERS}", kind: RULE, first: 5) { edges { node { testId } } } }`,
       );
       expect(tests.edges).toHaveLength(1);
-      const id = tests.edges[0].node.id as string;
+      const id = tests.edges[0].node.testId as string;
       const { test } = await query(
         `query ($id: String!) {
           test(id: $id) {
-            id name description spec assertionCount
+            testId name description spec assertionCount
             variants { name trigger { type summary } }
             jestFile { fileName content }
             tracetestFiles { fileName content }
@@ -421,7 +424,7 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
         }`,
         { id },
       );
-      expect(test.id).toBe(id);
+      expect(test.testId).toBe(id);
       expect(test.spec).toMatchObject({
         specVersion: 1,
         id,
@@ -492,18 +495,18 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
     it('walks tests first/after to the end: every test once, in order, with stable cursors', async () => {
       const q = `query ($first: Int, $after: String) {
         tests(first: $first, after: $after) {
-          edges { cursor node { id endpoint } }
+          edges { cursor node { testId endpoint } }
           pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
         }
       }`;
       const whole = (await query(q, { first: 100 })).tests;
       expect(whole.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
-      const keys = whole.edges.map((e: any) => `${e.node.endpoint} ${e.node.id}`);
+      const keys = whole.edges.map((e: any) => `${e.node.endpoint} ${e.node.testId}`);
       expect(keys).toEqual([...keys].sort());
       const paged = await pageThrough(q, (d) => d.tests, 2);
       expect(paged.map((e) => e.cursor)).toEqual(whole.edges.map((e: any) => e.cursor));
       const second = (await query(q, { first: 1, after: whole.edges[0].cursor })).tests;
-      expect(second.edges[0].node.id).toBe(whole.edges[1].node.id);
+      expect(second.edges[0].node.testId).toBe(whole.edges[1].node.testId);
       expect(second.pageInfo.hasPreviousPage).toBe(true);
     });
 
@@ -574,8 +577,8 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
   describe('no N+1 against ClickHouse', () => {
     it('reads the executions of a page of tests with one query, newest first', async () => {
       const tests = service.app.get(TestRepository);
-      const { tests: page } = await query('{ tests(first: 50) { edges { node { id } } } }');
-      const ids: string[] = page.edges.map((e: any) => e.node.id as string);
+      const { tests: page } = await query('{ tests(first: 50) { edges { node { testId } } } }');
+      const ids: string[] = page.edges.map((e: any) => e.node.testId as string);
       const executed = ids.slice(0, 3);
       const traceId = [...seeded.storedTraces][0];
       await tests.saveExecutions(
@@ -598,8 +601,8 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
       const runs = jest.spyOn(tests, 'runsByIds');
       const spans = jest.spyOn(service.app.get(SpanRepository), 'findByTraceIds');
       const data = await query(`{
-        tests(first: 50) { edges { node { id
-          generationRun { id status }
+        tests(first: 50) { edges { node { testId
+          generationRun { runId status }
           executions(first: 2) { runId mode target passed failures report durationMs startedAt trace { traceId spans { spanId } } }
         } } }
       }`);
@@ -607,11 +610,11 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
       expect(new Set(executionsFor.mock.calls[0][0])).toEqual(new Set(ids));
       // The two runs that stored the tests, in one query; the executions' traces in one more.
       expect(runs).toHaveBeenCalledTimes(1);
-      expect(new Set(data.tests.edges.map((e: any) => e.node.generationRun.id)).size).toBe(
+      expect(new Set(data.tests.edges.map((e: any) => e.node.generationRun.runId)).size).toBe(
         runs.mock.calls[0][0].length,
       );
       expect(spans).toHaveBeenCalledTimes(1);
-      const byId = new Map(data.tests.edges.map((e: any) => [e.node.id, e.node.executions]));
+      const byId = new Map(data.tests.edges.map((e: any) => [e.node.testId, e.node.executions]));
       expect(byId.get(executed[0])).toEqual([
         {
           runId: 'exec-2',
@@ -658,8 +661,13 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
         ]),
       });
       expect(testRun.executions).toHaveLength(4);
-      const missing = await post('{ testRun(runId: "no-such-run") { runId } }');
+      // An unknown run nulls only its own field: the rest of the operation keeps its data.
+      const missing = await post(
+        '{ testRun(runId: "no-such-run") { runId } known: testRun(runId: "exec-1") { runId passed } }',
+      );
       expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(missing.errors?.[0]?.path).toEqual(['testRun']);
+      expect(missing.data).toEqual({ testRun: null, known: { runId: 'exec-1', passed: 3 } });
     });
 
     it('reads the tests of a page of endpoints with one query', async () => {
@@ -680,6 +688,239 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
         expect(e.tests.edges.length).toBeLessThanOrEqual(3);
         for (const t of e.tests.edges) expect(t.node.endpoint).toBe(e.key);
       }
+    });
+  });
+
+  describe('Node: global ids', () => {
+    /** A global id as the API writes it: URL-safe base64 of `<Type>:<key parts>`. */
+    const globalId = (...parts: string[]) => Buffer.from(parts.join(':')).toString('base64url');
+
+    /**
+     * The fields compared per type: as a list answers them, and as `node` answers them again (with
+     * nested fields, which need what the list attached to the object, e.g. its model version).
+     * Fields of one name but different types in two types are aliased, as one selection on `Node`
+     * requires.
+     */
+    const FIELDS: Record<string, string> = {
+      ModelVersion: `id version modelHash createdAt counts { services endpoints entities edges behaviours rules }
+        someEndpoints: endpoints(first: 2) { edges { node { id key } } }`,
+      Service: 'id name endpoints',
+      Entity: 'id entityKind: kind name system',
+      Endpoint: `id key service endpointKind: kind entry traces
+        behaviours(first: 2) { edges { node { id fingerprint } } }`,
+      Behaviour: `id endpoint fingerprint share traces errorRate p50Us p95Us representativeTraceId
+        entryEndpoint { id key }`,
+      Trace: 'id traceId spans { spanId name }',
+      Test: `id testId name endpoint testKind: kind generator verdict modelVersion modelHash generationRunId
+        createdAt generationRun { id runId status }`,
+      GenerationRun: 'id runId trigger status endpoints testsKept startedAt finishedAt',
+      TestRun: 'id runId passed failed startedAt executions { testId passed }',
+    };
+    const ANY_NODE = `__typename ${Object.entries(FIELDS)
+      .map(([type, fields]) => `... on ${type} { ${fields} }`)
+      .join(' ')}`;
+    const RUN_ID = 'node-run-1';
+
+    /** One object of every type implementing Node, each with `__typename`, from ordinary fields. */
+    async function listed(): Promise<any[]> {
+      const traceId = [...seeded.storedTraces][0];
+      const data = await query(`{
+        modelVersion {
+          __typename ${FIELDS.ModelVersion}
+          services { __typename ${FIELDS.Service} }
+          entities { __typename ${FIELDS.Entity} }
+          entryEndpoints: endpoints(entry: true, first: 1) { edges { node { __typename ${FIELDS.Endpoint} } } }
+          someBehaviours: behaviours(first: 1) { edges { node { __typename ${FIELDS.Behaviour} } } }
+        }
+        trace(id: "${traceId}") { __typename ${FIELDS.Trace} }
+        tests(first: 1) { edges { node { __typename ${FIELDS.Test} } } }
+        generationRuns(first: 1) { edges { node { __typename ${FIELDS.GenerationRun} } } }
+        testRun(runId: "${RUN_ID}") { __typename ${FIELDS.TestRun} }
+      }`);
+      const { services, entities, entryEndpoints, someBehaviours, ...version } = data.modelVersion;
+      return [
+        version,
+        services[0],
+        entities[0],
+        entryEndpoints.edges[0].node,
+        someBehaviours.edges[0].node,
+        data.trace,
+        data.tests.edges[0].node,
+        data.generationRuns.edges[0].node,
+        data.testRun,
+      ];
+    }
+
+    beforeAll(async () => {
+      // A test run to refetch: one execution of a stored test.
+      const { tests } = await query('{ tests(first: 1) { edges { node { testId } } } }');
+      await service.app.get(TestRepository).saveExecutions([
+        {
+          runId: RUN_ID,
+          testId: tests.edges[0].node.testId,
+          mode: 'live',
+          target: 'http://staging.example',
+          traceId: '',
+          passed: true,
+          failures: 0,
+          report: '{}',
+          durationMs: 7,
+          startedAt: '2026-06-05 10:00:00.000',
+        },
+      ]);
+    });
+
+    it('refetches an object of every Node type by the id a list gave it: same type, same fields', async () => {
+      const objects = await listed();
+      expect(objects.map((o) => o.__typename)).toEqual(Object.keys(FIELDS));
+      for (const object of objects) {
+        // Opaque, URL-safe, and unique across all of them.
+        expect(object.id).toMatch(/^[A-Za-z0-9_-]+$/);
+        const { node } = await query(`query ($id: ID!) { node(id: $id) { ${ANY_NODE} } }`, {
+          id: object.id,
+        });
+        expect(node).toEqual(object);
+      }
+      expect(new Set(objects.map((o) => o.id)).size).toBe(objects.length);
+    });
+
+    it('nodes: in the order asked, null for ids of nothing, an error at the index of a malformed id', async () => {
+      const objects = await listed();
+      const test = objects.find((o) => o.__typename === 'Test');
+      const endpoint = objects.find((o) => o.__typename === 'Endpoint');
+      const hash = modelHash(seeded.model);
+      const unknown = [
+        globalId('Test', 'bhv-no-such-test-00000000'),
+        globalId('GenerationRun', '00000000-0000-0000-0000-000000000000'),
+        globalId('TestRun', 'no-such-run'),
+        globalId('ModelVersion', '999'),
+        globalId('Trace', '0'.repeat(32)),
+        globalId('Endpoint', hash, 'api-gateway|HTTP DELETE /nothing'),
+        // A version that was never stored: its objects are not there either.
+        globalId('Endpoint', 'no-such-model-hash', endpoint.key),
+        globalId('Behaviour', hash, ORDERS, 'no-such-fingerprint'),
+        globalId('Service', hash, 'no-such-service'),
+        globalId('Entity', hash, 'table', 'no_such_table', 'postgresql'),
+      ];
+      const tests = service.app.get(TestRepository);
+      const testsByIds = jest.spyOn(tests, 'testsByIds');
+      const ids = [...objects.map((o) => o.id), 'not-a-global-id', ...unknown];
+      const answer = await post(`query ($ids: [ID!]!) { nodes(ids: $ids) { ${ANY_NODE} } }`, {
+        ids,
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.data.nodes).toEqual([...objects, null, ...unknown.map(() => null)]);
+      // Unknown ids are no errors; the malformed one is, at its own index only.
+      expect(answer.errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(new RegExp(`^ids\\[${objects.length}\\] is not an id`)),
+          path: ['nodes', objects.length],
+          extensions: { code: 'BAD_USER_INPUT', argument: 'ids' },
+        }),
+      ]);
+      // The tests asked for, known or not, are read together.
+      expect(testsByIds).toHaveBeenCalledTimes(1);
+      expect(new Set(testsByIds.mock.calls[0][0])).toEqual(
+        new Set([test.testId, 'bhv-no-such-test-00000000']),
+      );
+    });
+
+    it('node: null without an error for an unknown id, BAD_USER_INPUT for a malformed one', async () => {
+      const missing = await post(
+        `{ node(id: "${globalId('Test', 'bhv-no-such-test-00000000')}") { id } }`,
+      );
+      expect(missing).toMatchObject({ status: 200, data: { node: null }, errors: undefined });
+      for (const id of [
+        'not-a-global-id',
+        globalId('Span', 'abc'),
+        globalId('ModelVersion', 'latest'),
+        globalId('Trace', 'xyz'),
+        globalId('Endpoint', 'only-a-hash'),
+      ]) {
+        const answer = await post('query ($id: ID!) { node(id: $id) { id } }', { id });
+        expect(answer.data).toEqual({ node: null });
+        expect(answer.errors).toHaveLength(1);
+        expect(answer.errors![0]).toMatchObject({
+          path: ['node'],
+          extensions: { code: 'BAD_USER_INPUT', argument: 'id' },
+        });
+      }
+      const tooMany = await post('query ($ids: [ID!]!) { nodes(ids: $ids) { id } }', {
+        ids: Array.from({ length: 101 }, (_, i) => globalId('Test', `bhv-${i}`)),
+      });
+      expect(tooMany.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'ids' });
+    });
+
+    it('a test’s and a run’s global ids are not their own ids; test(id:), generationRun(id:) and trace(id:) take either', async () => {
+      const objects = await listed();
+      const test = objects.find((o) => o.__typename === 'Test');
+      const run = objects.find((o) => o.__typename === 'GenerationRun');
+      const trace = objects.find((o) => o.__typename === 'Trace');
+      expect(test.id).not.toBe(test.testId);
+      expect(test.id).toBe(globalId('Test', test.testId));
+      expect(run.id).not.toBe(run.runId);
+      expect(test.generationRun.id).toBe(globalId('GenerationRun', test.generationRunId));
+      const q = `query ($test: String!, $run: String!, $trace: String!) {
+        test(id: $test) { id testId }
+        generationRun(id: $run) { id runId }
+        trace(id: $trace) { id traceId }
+      }`;
+      const byOwnIds = await query(q, { test: test.testId, run: run.runId, trace: trace.traceId });
+      const byGlobalIds = await query(q, { test: test.id, run: run.id, trace: trace.id });
+      expect(byGlobalIds).toEqual(byOwnIds);
+      expect(byGlobalIds).toEqual({
+        test: { id: test.id, testId: test.testId },
+        generationRun: { id: run.id, runId: run.runId },
+        trace: { id: trace.id, traceId: trace.traceId },
+      });
+      // Another type's global id is refused, not looked up as an own id.
+      const wrong = await post(`{ test(id: "${run.id}") { id } }`);
+      expect(wrong.errors?.[0]).toMatchObject({
+        path: ['test'],
+        extensions: { code: 'BAD_USER_INPUT', argument: 'id' },
+      });
+    });
+
+    it('costs `nodes` as many `node` fields: its selection once per id', () => {
+      const schema = service.app.get(GraphQLSchemaHost).schema;
+      const cost = (q: string, variables: Record<string, unknown> = {}) =>
+        operationComplexity(schema, parse(q), variables);
+      const ids = (n: number) => Array.from({ length: n }, (_, i) => globalId('Test', `bhv-${i}`));
+      const selection = '{ id ... on Test { spec } ... on Endpoint { key } }';
+      // Per id: the object (1) and the costliest type's selection (a spec, 50).
+      expect(cost(`{ a: node(id: "x") ${selection} b: node(id: "y") ${selection} }`)).toBe(102);
+      expect(cost(`query ($ids: [ID!]!) { nodes(ids: $ids) ${selection} }`, { ids: ids(2) })).toBe(
+        102,
+      );
+      // A test run costs its executions alike whether read with testRun or refetched with node.
+      const executions = 'executions { testId report }';
+      expect(cost(`{ testRun(runId: "r") { runId ${executions} } }`)).toBe(10 + 11 * 20);
+      expect(cost(`{ node(id: "x") { ... on TestRun { runId ${executions} } } }`)).toBe(
+        1 + 11 * 20,
+      );
+      // What the README says: 100 tests' specs are refused.
+      expect(
+        cost(`query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Test { spec } } }`, {
+          ids: ids(100),
+        }),
+      ).toBe(5100);
+      // Over the bound: costed at 100 ids (and refused by the resolver).
+      expect(cost(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ids(500) })).toBe(100);
+    });
+
+    it('refuses before execution a `nodes` call that would cost too much', async () => {
+      const testsByIds = jest.spyOn(service.app.get(TestRepository), 'testsByIds');
+      const answer = await post(
+        'query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Test { spec jestFile { content } } } }',
+        { ids: Array.from({ length: 100 }, (_, i) => globalId('Test', `bhv-${i}`)) },
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.errors?.[0].extensions).toMatchObject({
+        code: 'QUERY_TOO_COMPLEX',
+        measure: 'complexity',
+        actual: 100 * (1 + 50 + 50),
+      });
+      expect(testsByIds).not.toHaveBeenCalled();
     });
   });
 

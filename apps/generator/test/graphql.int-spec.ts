@@ -861,6 +861,28 @@ describe('GraphQL API over HTTP', () => {
       );
     });
 
+    it('gives an entity a diff adds the global id of that entity in the newer version', async () => {
+      const { modelVersions } = await query(`{
+        modelVersions(first: 1) { edges { node {
+          version entities { id kind name system }
+          diff { changes { kind ... on EntityChange { entity { id kind name system } } } }
+        } } }
+      }`);
+      const latest = modelVersions.edges[0].node;
+      const added = latest.diff.changes
+        .filter((c: any) => c.kind === 'ENTITY_ADDED')
+        .map((c: any) => c.entity);
+      expect(added.length).toBeGreaterThan(0);
+      for (const entity of added) {
+        expect(latest.entities).toContainEqual(entity);
+        const { node } = await query(
+          'query ($id: ID!) { node(id: $id) { __typename ... on Entity { id kind name system } } }',
+          { id: entity.id },
+        );
+        expect(node).toEqual({ __typename: 'Entity', ...entity });
+      }
+    });
+
     it('reads model documents only for fields that need them, one query per page', async () => {
       const documents = jest.spyOn(service.app.get(ModelRepository), 'modelsByHash');
       await query('{ modelVersions { edges { node { version counts { endpoints } } } } }');

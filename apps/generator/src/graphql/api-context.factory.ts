@@ -10,6 +10,7 @@ import { createModelDiffLoader } from './loaders/model-diff.loader';
 import { createModelLoader } from './loaders/model.loader';
 import { createSpanLoader } from './loaders/span.loader';
 import { createTestExecutionLoader } from './loaders/test-execution.loader';
+import { createTestLoader } from './loaders/test.loader';
 
 /**
  * Builds the context of each GraphQL request: authenticates it (before Apollo parses the
@@ -33,6 +34,7 @@ export class ApiContextFactory {
         spans: createSpanLoader(this.spans),
         modelDiffs: createModelDiffLoader(this.models),
         models: createModelLoader(this.models),
+        tests: createTestLoader(this.tests),
         testExecutions: createTestExecutionLoader(this.tests),
         endpointTests: createEndpointTestsLoader(this.tests),
         generationRuns: createGenerationRunLoader(this.tests),

@@ -16,6 +16,8 @@ export interface ApiLoaders {
   spans: DataLoader<string, SpanRow[]>;
   modelDiffs: DataLoader<number, StoredModelDiff[]>;
   models: DataLoader<string, ModelSnapshot>;
+  /** Current tests by test id (null: unknown or retired). */
+  tests: DataLoader<string, StoredTest | null>;
   testExecutions: DataLoader<string, TestExecution[]>;
   endpointTests: DataLoader<EndpointTestsKey, StoredTest[], string>;
   generationRuns: DataLoader<string, GenerationRun | null>;

@@ -1,4 +1,4 @@
-import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Request } from 'express';
@@ -7,9 +7,9 @@ import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { createApiErrorFormatter } from './errors/api-error.formatter';
 import { apiKeysOf, type GraphqlApiConfig } from './graphql-api.env';
 import { GraphqlApiMetrics } from './graphql-api.metrics';
-import { ExpressApolloDriver } from './http/express-apollo.driver';
 import { queryLimitsPlugin } from './limits/query-limits.plugin';
 import { ModelReader } from './model/model.reader';
+import { NodeReader } from './node/node.reader';
 import { BehaviourResolver } from './resolvers/behaviour.resolver';
 import { ClusterResolver } from './resolvers/cluster.resolver';
 import { EndpointTimingResolver } from './resolvers/endpoint-timing.resolver';
@@ -17,6 +17,7 @@ import { EndpointResolver } from './resolvers/endpoint.resolver';
 import { GenerationRunResolver } from './resolvers/generation-run.resolver';
 import { ModelVersionResolver } from './resolvers/model-version.resolver';
 import { ModelResolver } from './resolvers/model.resolver';
+import { NodeResolver } from './resolvers/node.resolver';
 import { SpanResolver } from './resolvers/span.resolver';
 import { TestExecutionResolver } from './resolvers/test-execution.resolver';
 import { TestResolver } from './resolvers/test.resolver';
@@ -55,7 +56,8 @@ class GraphqlApiSupportModule {
  * The GraphQL API (Apollo through @nestjs/graphql, code-first): the model, its versions and
  * diffs, recorded traces and cluster statistics, the generated tests and the generation runs (and
  * the mutation that starts one, through the app's TestGenerationService: see generation.launcher.ts),
- * and what `t2t test verify` / `test run` need while the server owns the embedded store: the
+ * global ids with `node(id:)` to refetch any of them (node/global-id.codec.ts), and what
+ * `t2t test verify` / `test run` need while the server owns the embedded store: the
  * `verifyTests` and `recordTestExecutions` mutations, span counts and endpoint timings.
  */
 @Module({})
@@ -69,7 +71,8 @@ export class GraphqlApiModule {
       module: GraphqlApiModule,
       imports: [
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ExpressApolloDriver,
+          // The stock driver mounts Apollo Server on Express 5 through @as-integrations/express5.
+          driver: ApolloDriver,
           imports: [GraphqlApiSupportModule.forRoot(config)],
           inject: [ApiContextFactory, GraphqlApiMetrics],
           useFactory: (contexts: ApiContextFactory, metrics: GraphqlApiMetrics) => ({
@@ -113,6 +116,8 @@ export class GraphqlApiModule {
         VerifyTestResolver,
         TestExecutionResolver,
         EndpointTimingResolver,
+        NodeReader,
+        NodeResolver,
       ],
     };
   }

@@ -22,11 +22,16 @@ export class ModelReader {
     if (!Number.isSafeInteger(version) || version < 0) {
       throw new BadUserInputError('version must be a non-negative integer', 'version');
     }
+    const found = await this.find(version);
+    if (!found) throw new NotFoundError(`model version ${version} not found`);
+    return found;
+  }
+
+  /** The version with this number (a non-negative safe integer), with its document, if stored. */
+  async find(version: number): Promise<StoredModelVersion | undefined> {
     // The newest version below version+1 is the version itself, if it exists.
     const [found] = await this.models.versions(1, version + 1);
-    if (!found || found.version !== version)
-      throw new NotFoundError(`model version ${version} not found`);
-    return found;
+    return found?.version === version ? found : undefined;
   }
 
   /**

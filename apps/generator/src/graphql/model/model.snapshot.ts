@@ -28,6 +28,7 @@ export class ModelSnapshot {
   private parsed: SystemModel | undefined;
   private edgeIndex: Map<string, ModelEdge> | undefined;
   private endpointIndex: Map<string, ModelEndpoint> | undefined;
+  private behaviourIndex: Map<string, ModelBehaviour> | undefined;
 
   constructor(
     readonly modelHash: string,
@@ -47,6 +48,11 @@ export class ModelSnapshot {
   endpoint(key: string): ModelEndpoint | undefined {
     this.endpointIndex ??= new Map(this.model.endpoints.map((e) => [e.key, e]));
     return this.endpointIndex.get(key);
+  }
+
+  behaviour(endpoint: string, fingerprint: string): ModelBehaviour | undefined {
+    this.behaviourIndex ??= new Map(this.model.behaviours.map((b) => [behaviourKey(b), b]));
+    return this.behaviourIndex.get(behaviourKey({ endpoint, fingerprint }));
   }
 
   /** Behaviours of one endpoint in the endpoint's order (busiest first). */

@@ -6,7 +6,7 @@ import type { ApiContext } from '../api.context';
 import { BehaviourStatisticsType, BehaviourType } from '../types/behaviour.type';
 import { EndpointType, toEndpointType } from '../types/endpoint.type';
 import { ModelEdgeType, toModelEdgeType } from '../types/model-edge.type';
-import { TraceType } from '../types/trace.type';
+import { toTraceType, TraceType } from '../types/trace.type';
 
 @UseFilters(ResolverExceptionFilter)
 @Resolver(() => BehaviourType)
@@ -21,7 +21,7 @@ export class BehaviourResolver {
       'The trace chosen to represent this behaviour. Its `spans` are empty once the spans table no longer holds it (retention).',
   })
   representativeTrace(@Parent() b: BehaviourType): TraceType | null {
-    return b.representativeTraceId ? { traceId: b.representativeTraceId } : null;
+    return b.representativeTraceId ? toTraceType(b.representativeTraceId) : null;
   }
 
   @ResolveField(() => BehaviourStatisticsType, {

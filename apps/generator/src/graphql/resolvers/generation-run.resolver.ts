@@ -1,6 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
+import { ownIdOf } from '../node/global-id.codec';
 import { PageArgs, connectionComplexity } from '../pagination/page.args';
 import { GenerationLauncher } from '../tests/generation.launcher';
 import { GenerationRunReader } from '../tests/generation-run.reader';
@@ -33,10 +34,11 @@ export class GenerationRunResolver {
 
   @Query(() => GenerationRunType, {
     nullable: true,
-    description: 'A generation run by id. NOT_FOUND for an unknown one.',
+    description:
+      'A generation run by its own id (`runId`) or its global id (`id`). NOT_FOUND for an unknown one.',
   })
   async generationRun(@Args('id') id: string): Promise<GenerationRunType> {
-    return toGenerationRunType(await this.reader.run(id));
+    return toGenerationRunType(await this.reader.run(ownIdOf(id, 'GenerationRun', 'id')));
   }
 
   @Mutation(() => GenerationRunType, {

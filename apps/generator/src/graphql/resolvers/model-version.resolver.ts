@@ -8,13 +8,13 @@ import { paginateList } from '../pagination/list.paginator';
 import { PageArgs, connectionComplexity } from '../pagination/page.args';
 import { BehaviourConnection, toBehaviourType } from '../types/behaviour.type';
 import { EndpointConnection, toEndpointType } from '../types/endpoint.type';
-import { EntityType } from '../types/entity.type';
+import { EntityType, toEntityType } from '../types/entity.type';
 import { ModelDiffType, toModelChangeType } from '../types/model-change.type';
 import { ModelEdgeConnection, toModelEdgeType } from '../types/model-edge.type';
-import { EdgeType, type EntityKind } from '../types/model.enums';
+import { EdgeType } from '../types/model.enums';
 import { ModelVersionType } from '../types/model-version.type';
 import { RuleConnection, toRuleType } from '../types/rule.type';
-import { ServiceType } from '../types/service.type';
+import { ServiceType, toServiceType } from '../types/service.type';
 
 /**
  * The parts of one model version. All of them come from the version's document, read through the
@@ -29,7 +29,7 @@ export class ModelVersionResolver {
     @Context('loaders') loaders: ApiLoaders,
   ): Promise<ServiceType[]> {
     const { model } = await loaders.models.load(v.modelHash);
-    return model.services.map((s) => ({ name: s.name, endpoints: s.endpoints }));
+    return model.services.map((s) => toServiceType(s, v.modelHash));
   }
 
   @ResolveField(() => [EntityType])
@@ -38,11 +38,7 @@ export class ModelVersionResolver {
     @Context('loaders') loaders: ApiLoaders,
   ): Promise<EntityType[]> {
     const { model } = await loaders.models.load(v.modelHash);
-    return model.entities.map((e) => ({
-      kind: e.kind as EntityKind,
-      name: e.name,
-      system: e.system,
-    }));
+    return model.entities.map((e) => toEntityType(e, v.modelHash));
   }
 
   @ResolveField(() => EndpointConnection, { complexity: connectionComplexity })
@@ -145,7 +141,7 @@ export class ModelVersionResolver {
     return {
       fromHash: diff.fromHash,
       toHash: diff.toHash,
-      changes: changes.map(toModelChangeType),
+      changes: changes.map((c) => toModelChangeType(c, diff)),
     };
   }
 }

@@ -5,6 +5,7 @@ import type { ApiLoaders } from '../api.context';
 import { BadUserInputError } from '../errors/api.errors';
 import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
 import { EXECUTIONS_PER_TEST } from '../loaders/test-execution.loader';
+import { ownIdOf } from '../node/global-id.codec';
 import { connectionComplexity } from '../pagination/page.args';
 import { TestPageArgs } from '../tests/test-filter.args';
 import { TestReader } from '../tests/test.reader';
@@ -29,6 +30,7 @@ import {
   TestRunType,
   TestType,
   toTestExecutionType,
+  toTestRunType,
   toTestType,
 } from '../types/test.type';
 
@@ -71,30 +73,24 @@ export class TestResolver {
 
   @Query(() => TestType, {
     nullable: true,
-    description: 'A current test by id. NOT_FOUND for an unknown or retired one.',
+    description:
+      'A current test by its own id (`testId`) or its global id (`id`). NOT_FOUND for an unknown or retired one.',
   })
   async test(@Args('id') id: string): Promise<TestType> {
-    return toTestType(await this.reader.test(id));
+    return toTestType(await this.reader.test(ownIdOf(id, 'Test', 'id')));
   }
 
   @Query(() => TestRunType, {
+    // Nullable so an unknown run costs only this field: other fields of the same operation keep
+    // their data, and the NOT_FOUND error says why this one is null.
+    nullable: true,
     description:
-      'A test run by the id `t2t test run` / `t2t test verify` printed, with every execution it stored. NOT_FOUND for an unknown id.',
-    complexity: ({ childComplexity }) => 10 + childComplexity * 20,
+      'A test run by the id `t2t test run` / `t2t test verify` printed, with every execution it stored. Null with a NOT_FOUND error for an unknown id.',
+    // Reading the run is one query whatever is selected; its executions are costed on the field.
+    complexity: ({ childComplexity }) => 10 + childComplexity,
   })
   async testRun(@Args('runId') runId: string): Promise<TestRunType> {
-    const executions = await this.reader.run(runId);
-    const passed = executions.filter((e) => e.passed).length;
-    return {
-      runId,
-      passed,
-      failed: executions.length - passed,
-      startedAt: executions.reduce(
-        (min, e) => (e.startedAt < min ? e.startedAt : min),
-        executions[0].startedAt,
-      ),
-      executions: executions.map(toTestExecutionType),
-    };
+    return toTestRunType(runId, await this.reader.run(runId));
   }
 
   @ResolveField(() => String)
@@ -188,7 +184,7 @@ export class TestResolver {
       throw new BadUserInputError(`first must be between 0 and ${EXECUTIONS_PER_TEST}`, 'first');
     }
     if (n === 0) return [];
-    const executions = await loaders.testExecutions.load(t.id);
+    const executions = await loaders.testExecutions.load(t.testId);
     return executions.slice(0, n).map(toTestExecutionType);
   }
 

@@ -4,7 +4,8 @@ import { SpanRepository } from '@t2t/storage';
 import type { ApiLoaders } from '../api.context';
 import { BadUserInputError, NotFoundError } from '../errors/api.errors';
 import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
-import { SpanType, toSpanType, TraceType } from '../types/trace.type';
+import { ownIdOf } from '../node/global-id.codec';
+import { SpanType, toSpanType, toTraceType, TraceType } from '../types/trace.type';
 
 /**
  * Spans a trace is assumed to hold when costing a query (the real count is unknown until read).
@@ -23,14 +24,14 @@ export class TraceResolver {
   @Query(() => TraceType, {
     nullable: true,
     description:
-      'A recorded trace by id (32 hex characters). NOT_FOUND if no span of it is stored.',
+      'A recorded trace by its trace id (32 hex characters) or its global id. NOT_FOUND if no span of it is stored.',
   })
   async trace(@Args('id') id: string, @Context('loaders') loaders: ApiLoaders): Promise<TraceType> {
     const traceId = traceIdOf(id);
     // Through the loader: `spans` below is then answered from its cache, not a second query.
     const spans = await loaders.spans.load(traceId);
     if (spans.length === 0) throw new NotFoundError(`trace ${traceId} not found`);
-    return { traceId };
+    return toTraceType(traceId);
   }
 
   /**
@@ -60,7 +61,7 @@ export class TraceResolver {
 }
 
 function traceIdOf(id: string): string {
-  const traceId = id.trim().toLowerCase();
+  const traceId = ownIdOf(id, 'Trace', 'id').trim().toLowerCase();
   if (!TRACE_ID.test(traceId)) {
     throw new BadUserInputError('trace id must be 32 hexadecimal characters', 'id');
   }

@@ -1,13 +1,19 @@
-import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
 import type { ModelBehaviour } from '@t2t/model';
 import type { ModelSnapshot } from '../model/model.snapshot';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { ConnectionType } from '../pagination/connection.type';
+import { globalIdDescription, NodeType } from './node.type';
 
 @ObjectType('Behaviour', {
+  implements: () => [NodeType],
   description:
-    'One structural variant of an endpoint’s traces (one fingerprint) and its statistics.',
+    'One structural variant of an endpoint’s traces (one fingerprint) and its statistics, in one model version: its global id names the version too.',
 })
 export class BehaviourType {
+  @Field(() => ID, { description: globalIdDescription() })
+  id!: string;
+
   @Field({ description: 'Key of the entry endpoint.' })
   endpoint!: string;
 
@@ -40,6 +46,7 @@ export class BehaviourType {
 
 export function toBehaviourType(b: ModelBehaviour, snapshot: ModelSnapshot): BehaviourType {
   return {
+    id: encodeGlobalId('Behaviour', snapshot.modelHash, b.endpoint, b.fingerprint),
     endpoint: b.endpoint,
     fingerprint: b.fingerprint,
     share: b.share,

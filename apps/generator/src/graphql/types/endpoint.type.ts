@@ -1,13 +1,20 @@
-import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
 import type { ModelEndpoint } from '@t2t/model';
 import type { ModelSnapshot } from '../model/model.snapshot';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { ConnectionType } from '../pagination/connection.type';
 import { EndpointKind } from './model.enums';
+import { globalIdDescription, NodeType } from './node.type';
 
 @ObjectType('Endpoint', {
-  description: 'An operation a service serves (HTTP route, RPC, consumer).',
+  implements: () => [NodeType],
+  description:
+    'An operation a service serves (HTTP route, RPC, consumer), in one model version: its global id names the version too.',
 })
 export class EndpointType {
+  @Field(() => ID, { description: globalIdDescription('key') })
+  id!: string;
+
   @Field({ description: '`service|HTTP POST /orders`, `service|CONSUME topic`, ...' })
   key!: string;
 
@@ -31,6 +38,7 @@ export class EndpointType {
 
 export function toEndpointType(endpoint: ModelEndpoint, snapshot: ModelSnapshot): EndpointType {
   return {
+    id: encodeGlobalId('Endpoint', snapshot.modelHash, endpoint.key),
     key: endpoint.key,
     service: endpoint.service,
     kind: endpoint.kind as EndpointKind,

@@ -1,16 +1,22 @@
-import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import type { GenerationRun } from '@t2t/storage';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { ConnectionType } from '../pagination/connection.type';
 import { enumValue } from './model.enums';
+import { globalIdDescription, NodeType } from './node.type';
 import { GenerationStatus, GenerationTrigger } from './test.enums';
 
 @ObjectType('GenerationRun', {
+  implements: () => [NodeType],
   description:
     'One run of test generation (scheduled, at start-up, or asked for with generateTests), as recorded.',
 })
 export class GenerationRunType {
-  @Field()
+  @Field(() => ID, { description: globalIdDescription('runId') })
   id!: string;
+
+  @Field({ description: 'The run’s own id (a UUID), as in `Test.generationRunId`.' })
+  runId!: string;
 
   @Field(() => GenerationTrigger)
   trigger!: GenerationTrigger;
@@ -57,7 +63,8 @@ export class GenerationRunType {
 
 export function toGenerationRunType(run: GenerationRun): GenerationRunType {
   return {
-    id: run.runId,
+    id: encodeGlobalId('GenerationRun', run.runId),
+    runId: run.runId,
     trigger: enumValue(GenerationTrigger, run.trigger, GenerationTrigger.MANUAL),
     status: enumValue(GenerationStatus, run.status, GenerationStatus.FAILED),
     instance: run.instance,

@@ -1,7 +1,7 @@
 import { Field, InterfaceType, ObjectType } from '@nestjs/graphql';
 import type { ModelChange } from '@t2t/model';
-import { EntityType } from './entity.type';
-import { type EntityKind, ModelChangeKind } from './model.enums';
+import { EntityType, toEntityType } from './entity.type';
+import { ModelChangeKind } from './model.enums';
 import { ModelEdgeType, toModelEdgeType } from './model-edge.type';
 import { RuleType, toRuleType } from './rule.type';
 
@@ -101,8 +101,15 @@ export type ModelChangeObject =
   | RuleChangeType
   | RuleUpdateType;
 
-/** A stored change as its GraphQL object (a plain object with the implementation's fields). */
-export function toModelChangeType(change: ModelChange): ModelChangeObject {
+/**
+ * A stored change as its GraphQL object (a plain object with the implementation's fields).
+ * `diff` says which versions it is between: an added entity is one of the newer version, a
+ * removed one of the older, and its global id names that version.
+ */
+export function toModelChangeType(
+  change: ModelChange,
+  diff: { fromHash: string; toHash: string },
+): ModelChangeObject {
   const kind = change.kind as ModelChangeKind;
   switch (change.kind) {
     case 'service_added':
@@ -123,7 +130,10 @@ export function toModelChangeType(change: ModelChange): ModelChangeObject {
     case 'entity_removed':
       return {
         kind,
-        entity: { ...change.entity, kind: change.entity.kind as EntityKind },
+        entity: toEntityType(
+          change.entity,
+          change.kind === 'entity_added' ? diff.toHash : diff.fromHash,
+        ),
         summary: `entity ${verb(kind)}: ${change.entity.kind} ${change.entity.name}`,
       } satisfies EntityChangeType;
     case 'edge_added':

@@ -1,6 +1,8 @@
-import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import type { ModelVersionSummary } from '@t2t/storage';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { ConnectionType } from '../pagination/connection.type';
+import { globalIdDescription, NodeType } from './node.type';
 
 @ObjectType('ModelCounts', { description: 'Sizes of a model version.' })
 export class ModelCountsType {
@@ -13,10 +15,14 @@ export class ModelCountsType {
 }
 
 @ObjectType('ModelVersion', {
+  implements: () => [NodeType],
   description:
     'One version of the system model, as modeling built it. Versions are immutable: the same number always shows the same model.',
 })
 export class ModelVersionType {
+  @Field(() => ID, { description: globalIdDescription('version') })
+  id!: string;
+
   @Field(() => Int)
   version!: number;
 
@@ -32,6 +38,7 @@ export class ModelVersionType {
 
 export function toModelVersionType(v: ModelVersionSummary): ModelVersionType {
   return {
+    id: encodeGlobalId('ModelVersion', String(v.version)),
     version: v.version,
     modelHash: v.modelHash,
     createdAt: v.createdAt,

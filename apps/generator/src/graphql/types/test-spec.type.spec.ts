@@ -1,5 +1,6 @@
 import type { Assertion, Verification } from '@t2t/testgen';
 import { countAssertions, toTriggerType, toVerificationType } from './test-spec.type';
+import { toTraceType } from './trace.type';
 import { DroppedCheckReason, TestVerdict, TriggerType } from './test.enums';
 
 describe('test spec parts', () => {
@@ -110,8 +111,8 @@ describe('test spec parts', () => {
         },
       ],
       traces: [
-        { traceId: 't1', passed: true, trace: { traceId: 't1' } },
-        { traceId: 't2', passed: true, trace: { traceId: 't2' } },
+        { traceId: 't1', passed: true, trace: toTraceType('t1') },
+        { traceId: 't2', passed: true, trace: toTraceType('t2') },
       ],
     });
   });

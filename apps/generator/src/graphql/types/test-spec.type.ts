@@ -10,7 +10,7 @@ import type {
 } from '@t2t/testgen';
 import { enumValue } from './model.enums';
 import { DroppedCheckReason, TestGenerator, TestVerdict, TriggerType } from './test.enums';
-import { TraceType } from './trace.type';
+import { toTraceType, TraceType } from './trace.type';
 
 /** Recorded traces a verification is assumed to list when costing a query (the real count is unknown until read). */
 export const VERIFIED_TRACES_ESTIMATE = 20;
@@ -234,7 +234,7 @@ export function toVerificationType(v: Verification): TestVerificationType {
     traces: v.traces.map((t) => ({
       traceId: t.traceId,
       passed: t.passed,
-      trace: { traceId: t.traceId },
+      trace: toTraceType(t.traceId),
     })),
   };
 }

@@ -1,11 +1,13 @@
-import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import type { StoredTest, TestExecution } from '@t2t/storage';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { ConnectionType } from '../pagination/connection.type';
 import { TestDocument } from '../tests/test.document';
 import { JsonScalar } from './json.scalar';
 import { enumValue } from './model.enums';
+import { globalIdDescription, NodeType } from './node.type';
 import { ExecutionMode, TestGenerator, TestKind, TestVerdict } from './test.enums';
-import { TraceType } from './trace.type';
+import { toTraceType, TraceType } from './trace.type';
 
 /**
  * Cost of an execution report (JSON) when costing a query: a report names every assertion with
@@ -13,16 +15,26 @@ import { TraceType } from './trace.type';
  */
 export const REPORT_COMPLEXITY = 10;
 
+/**
+ * Executions a test run is assumed to hold when costing a query (the real count is unknown until
+ * read; a `t2t test run` of an endpoint's tests is typically a few to tens).
+ */
+export const EXECUTIONS_PER_RUN_ESTIMATE = 20;
+
 @ObjectType('Test', {
+  implements: () => [NodeType],
   description:
     'A generated trace-based test (current version): its spec, verification, provenance, emitted files and executions.',
 })
 export class TestType {
+  @Field(() => ID, { description: globalIdDescription('testId') })
+  id!: string;
+
   @Field({
     description:
-      'Stable across regenerations of the same behaviour, rule or journey (`bhv-…`, `rule-…`, `jrn-…`).',
+      'The test’s own id, as in its spec, file names, executions and the CLI: stable across regenerations of the same behaviour, rule or journey (`bhv-…`, `rule-…`, `jrn-…`).',
   })
-  id!: string;
+  testId!: string;
 
   @Field()
   name!: string;
@@ -57,7 +69,8 @@ export class TestType {
 
 export function toTestType(row: StoredTest): TestType {
   return {
-    id: row.testId,
+    id: encodeGlobalId('Test', row.testId),
+    testId: row.testId,
     name: row.name,
     endpoint: row.endpoint,
     kind: enumValue(TestKind, row.kind, TestKind.BEHAVIOUR),
@@ -119,16 +132,24 @@ export class TestExecutionType {
 }
 
 @ObjectType('TestRun', {
+  implements: () => [NodeType],
   description:
     'One `t2t test run` (live) or `t2t test verify` (stored traces): the id the CLI prints, and every execution it stored.',
 })
 export class TestRunType {
-  @Field() runId!: string;
+  @Field(() => ID, { description: globalIdDescription('runId') })
+  id!: string;
+
+  @Field({ description: 'The id the CLI printed.' }) runId!: string;
   @Field(() => Int) passed!: number;
   @Field(() => Int) failed!: number;
   @Field({ description: 'When its first execution started (ClickHouse DateTime64(3) text, UTC).' })
   startedAt!: string;
-  @Field(() => [TestExecutionType], { description: 'In test id order.' })
+  // Costed here rather than on `testRun`, so a run refetched with `node` costs the same.
+  @Field(() => [TestExecutionType], {
+    description: 'In test id order.',
+    complexity: ({ childComplexity }) => (1 + childComplexity) * EXECUTIONS_PER_RUN_ESTIMATE,
+  })
   executions!: TestExecutionType[];
 }
 
@@ -143,7 +164,23 @@ export function toTestExecutionType(e: TestExecution): TestExecutionType {
     report: parseReport(e.report),
     durationMs: e.durationMs,
     startedAt: e.startedAt,
-    trace: e.traceId === '' ? null : { traceId: e.traceId },
+    trace: e.traceId === '' ? null : toTraceType(e.traceId),
+  };
+}
+
+/** A test run from its stored executions (at least one: a run is known by its executions). */
+export function toTestRunType(runId: string, executions: readonly TestExecution[]): TestRunType {
+  const passed = executions.filter((e) => e.passed).length;
+  return {
+    id: encodeGlobalId('TestRun', runId),
+    runId,
+    passed,
+    failed: executions.length - passed,
+    startedAt: executions.reduce(
+      (min, e) => (e.startedAt < min ? e.startedAt : min),
+      executions[0].startedAt,
+    ),
+    executions: executions.map(toTestExecutionType),
   };
 }
 

@@ -1,6 +1,8 @@
-import { Field, Float, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, ObjectType } from '@nestjs/graphql';
 import type { SpanRow } from '@t2t/storage';
+import { encodeGlobalId } from '../node/global-id.codec';
 import { enumValue, SpanKind, SpanStatusCode } from './model.enums';
+import { globalIdDescription, NodeType } from './node.type';
 
 /**
  * An attribute as a key/value pair. The spans table stores attributes as Map(String, String), so
@@ -68,10 +70,19 @@ export class SpanType {
 }
 
 @ObjectType('Trace', {
+  implements: () => [NodeType],
   description: 'A recorded trace. Its spans are read when selected, batched across the request.',
 })
 export class TraceType {
+  @Field(() => ID, { description: globalIdDescription('traceId') })
+  id!: string;
+
   @Field() traceId!: string;
+}
+
+/** A trace by id; its spans are read only if selected. */
+export function toTraceType(traceId: string): TraceType {
+  return { id: encodeGlobalId('Trace', traceId), traceId };
 }
 
 /** Attribute map → sorted key/value list, optionally only `keys`. */

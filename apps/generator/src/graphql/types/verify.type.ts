@@ -11,7 +11,7 @@ import type { AssertionResult } from '@t2t/testgen';
 import { enumValue } from './model.enums';
 import { TestKind } from './test.enums';
 import { REPORT_COMPLEXITY } from './test.type';
-import { TraceType } from './trace.type';
+import { toTraceType, TraceType } from './trace.type';
 
 /**
  * Failed assertions a verdict is assumed to list when costing a query: a failing trace usually
@@ -255,7 +255,7 @@ export function toVerifyFailureType(f: TraceFailure): VerifyFailureType {
   return {
     traceId: f.traceId,
     reason: reasonOf(f.reason),
-    trace: { traceId: f.traceId },
+    trace: toTraceType(f.traceId),
     failed: toAssertionFailures(f.evaluation),
     report: f.evaluation.report,
   };
