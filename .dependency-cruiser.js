@@ -56,6 +56,14 @@ module.exports = {
       to: { pathNot: '(^|/)libs/domain/src/' },
     },
     {
+      name: 'kafka-client-outside-messaging',
+      comment:
+        'The Kafka client stays behind the messaging port: apps and libs use @t2t/messaging (MessagingClient), so the client can be replaced in libs/messaging alone.',
+      severity: 'error',
+      from: { path: '(^|/)(apps|libs)/', pathNot: '(^|/)libs/messaging/' },
+      to: { path: 'node_modules/(kafkajs|@confluentinc/)' },
+    },
+    {
       name: 'lib-imports-app',
       comment: 'Libraries are reusable; they never depend on a deployable app.',
       severity: 'error',

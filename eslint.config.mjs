@@ -44,6 +44,34 @@ export default tseslint.config(
     },
   },
   {
+    // The Kafka client stays behind the messaging port (`MessagingClient` in libs/messaging):
+    // stages, tests, benches and scripts import @t2t/messaging, so the client can be replaced in
+    // one place. dependency-cruiser checks the same for apps and libs (npm run depcheck).
+    files: ['**/*.ts'],
+    ignores: ['libs/messaging/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              message:
+                'Use the messaging port from @t2t/messaging; kafkajs stays in libs/messaging.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['kafkajs/*', '@confluentinc/*'],
+              message:
+                'Use the messaging port from @t2t/messaging; Kafka clients stay in libs/messaging.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: [
       'libs/config/src/process-env.ts',
       '**/*.spec.ts',

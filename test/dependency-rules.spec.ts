@@ -31,6 +31,15 @@ describe('dependency rules (.dependency-cruiser.js)', () => {
     expect(r.output).toContain('pure-lib-does-io');
   });
 
+  it('refuses the Kafka client outside libs/messaging, and accepts it inside', () => {
+    const stage = cruise('test/fixtures/depcruise/apps/ingest');
+    expect(stage.ok).toBe(false);
+    expect(stage.output).toContain('kafka-client-outside-messaging');
+    const messaging = cruise('test/fixtures/depcruise/libs/messaging');
+    expect(messaging.output).toContain('no dependency violations');
+    expect(messaging.ok).toBe(true);
+  });
+
   it('accepts a pure lib that uses only node:crypto', () => {
     const r = cruise('test/fixtures/depcruise/libs/fingerprint');
     expect(r.output).toContain('no dependency violations');

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { createServer, type Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@t2t/messaging';
 
 const script = join(__dirname, '..', '..', 'deploy', 'kafka', 'kafka.sh');
 
@@ -101,14 +101,10 @@ describe('deploy/kafka/kafka.sh', () => {
     const first = run(['start'], { KAFKA_STATE_DIR: state });
     expect(first.code).toBe(0);
     const brokers = /KAFKA_BROKERS=(\S+)/.exec(first.out)![1];
-    const kafka = new Kafka({
-      clientId: 'keep-test',
-      brokers: [brokers],
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = createKafkaClient({ clientId: 'keep-test', brokers: [brokers], logs: 'silent' });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 2 }] });
+    await admin.createTopics([{ topic: 'kept', partitions: 2 }]);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'kept', messages: [{ key: 'k', value: 'still here' }] });

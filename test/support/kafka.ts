@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { isRetriableKafkaError } from '@t2t/messaging';
+import {
+  type ConsumedMessage,
+  createKafkaClient,
+  isRetriableKafkaError,
+  type MessagingClient,
+} from '@t2t/messaging';
 
 /** Address of the broker the integration run started (test/kafka/global-setup.ts). */
 export function testBrokers(): string[] {
@@ -17,23 +21,26 @@ export function uniqueTopic(prefix: string): string {
   return `${prefix}.${Date.now().toString(36)}.${randomBytes(3).toString('hex')}`;
 }
 
-export function testKafka(clientId = 'test'): Kafka {
-  return new Kafka({
+/** A client of the test broker, through the messaging port the services use. */
+export function testKafka(clientId = 'test'): MessagingClient {
+  return createKafkaClient({
     clientId,
     brokers: testBrokers(),
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 10, initialRetryTime: 100 },
+    logs: 'silent',
+    retry: { retries: 10, initialRetryTimeMs: 100 },
   });
 }
 
-export async function createTopics(kafka: Kafka, topics: Record<string, number>): Promise<void> {
-  const admin: Admin = kafka.admin();
+export async function createTopics(
+  kafka: MessagingClient,
+  topics: Record<string, number>,
+): Promise<void> {
+  const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: Object.entries(topics).map(([topic, numPartitions]) => ({ topic, numPartitions })),
-      waitForLeaders: true,
-    });
+    await admin.createTopics(
+      Object.entries(topics).map(([topic, partitions]) => ({ topic, partitions })),
+    );
   } finally {
     await admin.disconnect();
   }
@@ -52,29 +59,36 @@ export interface ConsumedRecord {
  * timeout passes), then returns everything read.
  */
 export async function consumeUntil(
-  kafka: Kafka,
+  kafka: MessagingClient,
   topic: string,
   done: (records: ConsumedRecord[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<ConsumedRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueTopic('reader'), maxWaitTimeInMs: 100 });
+  const consumer = kafka.consumer({
+    groupId: uniqueTopic('reader'),
+    sessionTimeoutMs: 30_000,
+    maxWaitMs: 100,
+  });
   const records: ConsumedRecord[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   let resolveDone!: () => void;
   const finished = new Promise<void>((r) => (resolveDone = r));
   await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {}))
-        headers[k] = String(Array.isArray(v) ? v[0] : v);
-      records.push({
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        value: message.value ?? Buffer.alloc(0),
-        headers,
-      });
+    topic,
+    fromBeginning: true,
+    eachBatch: async (batch) => {
+      for (const message of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {}))
+          headers[k] = String(Array.isArray(v) ? v[0] : v);
+        records.push({
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          value: message.value ?? Buffer.alloc(0),
+          headers,
+        });
+        batch.resolveOffset(message.offset);
+      }
       if (done(records)) resolveDone();
     },
   });
@@ -113,22 +127,25 @@ export async function eventually(
 }
 
 /** Every record on the topic now: reads until each partition's high-water mark. */
-export async function readTopic(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
+export async function readTopic(kafka: MessagingClient, topic: string): Promise<ConsumedMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
-  const out: KafkaMessage[] = [];
+  const out: ConsumedMessage[] = [];
   if (expected === 0) return out;
-  const consumer = kafka.consumer({ groupId: uniqueTopic('read') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const consumer = kafka.consumer({ groupId: uniqueTopic('read'), sessionTimeoutMs: 30_000 });
   await new Promise<void>((resolve, reject) => {
     consumer
       .run({
-        eachMessage: async ({ message }) => {
-          out.push(message);
+        topic,
+        fromBeginning: true,
+        eachBatch: async (batch) => {
+          for (const message of batch.messages) {
+            out.push(message);
+            batch.resolveOffset(message.offset);
+          }
           if (out.length >= expected) resolve();
         },
       })

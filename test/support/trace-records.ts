@@ -1,4 +1,4 @@
-import type { Kafka, Message } from 'kafkajs';
+import type { MessagingClient, OutgoingMessage } from '@t2t/messaging';
 import { encodeTraceRecord, type RecordSpan, type TraceRecord } from '@t2t/wire';
 
 /** Behaviours of a tiny system, each a distinct trace structure. */
@@ -115,14 +115,14 @@ export function behaviourStream(n: number, spacingNs = 10_000_000n, offset = 0):
 
 /** Produces trace records the way ingest does: one record per trace, keyed by trace id. */
 export async function produceTraceRecords(
-  kafka: Kafka,
+  kafka: MessagingClient,
   topic: string,
   records: TraceRecord[],
 ): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   for (let i = 0; i < records.length; i += 200) {
-    const messages: Message[] = records
+    const messages: OutgoingMessage[] = records
       .slice(i, i + 200)
       .map((r) => ({ key: r.traceId, value: encodeTraceRecord(r) }));
     await producer.send({ topic, messages, acks: -1 });

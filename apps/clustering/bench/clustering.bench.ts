@@ -15,9 +15,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Kafka, logLevel, type Message } from 'kafkajs';
 import type { Histogram } from 'prom-client';
 import { PartitionPipeline, type PartitionPipelineOptions } from '@t2t/fingerprint';
+import { createKafkaClient, type OutgoingMessage } from '@t2t/messaging';
 import { MetricsRegistry } from '@t2t/platform';
 import { decodeTraceRecord, encodeTraceRecord, type RecordSpan, type TraceRecord } from '@t2t/wire';
 import { generateBenchTraces } from '../../../libs/fingerprint/bench/bench-traces.fixture';
@@ -154,21 +154,18 @@ async function main(): Promise<void> {
   const suffix = Date.now().toString(36);
   const topic = `bench.spans_by_trace.${suffix}`;
   try {
-    const kafka = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const kafka = createKafkaClient({ clientId: 'bench', brokers: [brokers], logs: 'silent' });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 4 },
-        { topic: `${topic}.events`, numPartitions: 4 },
-      ],
-      waitForLeaders: true,
-    });
+    await admin.createTopics([
+      { topic, partitions: 4 },
+      { topic: `${topic}.events`, partitions: 4 },
+    ]);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
     for (let i = 0; i < records.length; i += 500) {
-      const messages: Message[] = records
+      const messages: OutgoingMessage[] = records
         .slice(i, i + 500)
         .map((value, k) => ({ key: (0x10000000 + i + k).toString(16).padStart(32, '0'), value }));
       await producer.send({ topic, messages, acks: -1 });

@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Message } from 'kafkajs';
-import { HEADERS } from '@t2t/messaging';
+import { HEADERS, type OutgoingMessage } from '@t2t/messaging';
 import { MetricsRegistry } from '@t2t/platform';
 import { ClusterRepository } from '@t2t/storage';
 import {
@@ -22,7 +21,7 @@ import { FAST_CLUSTERING_ENV } from './clustering.fixture';
 const S = 1_000_000_000n;
 
 /** A record as ingest writes it: keyed by trace, stamped with its source and how far that source got. */
-function sourced(record: TraceRecord, source: string, timeNs: bigint): Message {
+function sourced(record: TraceRecord, source: string, timeNs: bigint): OutgoingMessage {
   return {
     key: record.traceId,
     value: encodeTraceRecord(record),
@@ -36,7 +35,7 @@ function sourced(record: TraceRecord, source: string, timeNs: bigint): Message {
  * delivers the trace's first half and then races ahead; source b delivers the second half later.
  * Both sources have sent before, as in a running system.
  */
-function raceStream(): { messages: Message[]; traces: number } {
+function raceStream(): { messages: OutgoingMessage[]; traces: number } {
   const split = behaviourTrace(0, 'orders-potato', RECORDS_T0);
   const first = { traceId: split.traceId, spans: split.spans.slice(0, 2) };
   const second = { traceId: split.traceId, spans: split.spans.slice(2) };

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Kafka, logLevel } from 'kafkajs';
 import { type Span, SpanKind, StatusCode } from '@t2t/domain';
+import { createKafkaClient } from '@t2t/messaging';
 import { decodeTraceRequestProto, encodeTraceRequestProto } from '@t2t/otlp';
 import { createClickHouse, storageEnv } from '@t2t/storage';
 import { attrs, hexId, makeResource, makeScope, T0 } from '../../../test/support/spans';
@@ -142,19 +142,12 @@ async function main(): Promise<void> {
   const suffix = Date.now().toString(36);
   const topic = `bench.otlp_spans.${suffix}`;
   try {
-    const kafka = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const kafka = createKafkaClient({ clientId: 'bench', brokers: [brokers], logs: 'silent' });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: 4,
-          configEntries: [{ name: 'max.message.bytes', value: String(8 << 20) }],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await admin.createTopics([
+      { topic, partitions: 4, configs: { 'max.message.bytes': String(8 << 20) } },
+    ]);
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();

@@ -5,8 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
-import { createKafka, ensureTopics, PartitionBatchConsumer } from '@t2t/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  type MessageProducer,
+  type MessagingClient,
+  PartitionBatchConsumer,
+} from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { SpanRepository } from '@t2t/storage';
 import { INGEST_CONFIG } from './ingest.tokens';
@@ -19,8 +24,8 @@ import { OtlpMessagePreparer, type PreparedMessage } from './pipeline/otlp-messa
 @Injectable()
 export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('ingest');
-  private kafka?: Kafka;
-  private producer?: Producer;
+  private kafka?: MessagingClient;
+  private producer?: MessageProducer;
   private consumer?: PartitionBatchConsumer<PreparedMessage>;
   private running = false;
 
@@ -36,10 +41,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
     this.kafka = createKafka(this.config.kafka, 'ingest');
     if (c.createTopics) await this.createTopics(this.kafka);
 
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = this.kafka.producer();
     await this.producer.connect();
 
     const metrics = new IngestMetrics(this.metricsRegistry);
@@ -97,7 +99,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
     this.log.log('ingest consumer stopped');
   }
 
-  private async createTopics(kafka: Kafka): Promise<void> {
+  private async createTopics(kafka: MessagingClient): Promise<void> {
     const c = this.config.ingest;
     const admin = kafka.admin();
     await admin.connect();

@@ -1,6 +1,11 @@
-import type { Message, Producer } from 'kafkajs';
 import { checkoutSystem, generateTraces } from '@t2t/examples';
-import { HEADERS, type Chunk, type SourceRecord } from '@t2t/messaging';
+import {
+  type Chunk,
+  HEADERS,
+  type MessageProducer,
+  type OutgoingMessage,
+  type SourceRecord,
+} from '@t2t/messaging';
 import { encodeTraceRequestJson } from '@t2t/otlp';
 import { MetricsRegistry } from '@t2t/platform';
 import type { SpanRepository } from '@t2t/storage';
@@ -10,13 +15,13 @@ import { OtlpMessagePreparer, type PreparedMessage } from './pipeline/otlp-messa
 
 const T0 = BigInt(Date.parse('2026-11-30T00:00:00Z')) * 1_000_000n;
 
-function writerWith(sent: Message[]): IngestChunkWriter {
+function writerWith(sent: OutgoingMessage[]): IngestChunkWriter {
   const producer = {
-    send: async ({ messages }: { messages: Message[] }) => {
+    send: async ({ messages }: { messages: OutgoingMessage[] }) => {
       sent.push(...messages);
       return [];
     },
-  } as unknown as Producer;
+  } as unknown as MessageProducer;
   const spans = { insert: async () => undefined } as unknown as SpanRepository;
   return new IngestChunkWriter(
     new OtlpMessagePreparer({
@@ -64,8 +69,8 @@ function chunkOf(
   };
 }
 
-const header = (m: Message, name: string) => String(m.headers![name]);
-const startOf = (m: Message, starts: Map<string, bigint>) => starts.get(String(m.key))!;
+const header = (m: OutgoingMessage, name: string) => String(m.headers![name]);
+const startOf = (m: OutgoingMessage, starts: Map<string, bigint>) => starts.get(String(m.key))!;
 
 describe(IngestChunkWriter.name, () => {
   it('re-keys a chunk in trace-start order, each record stamped with how far its source has got', async () => {
@@ -84,7 +89,7 @@ describe(IngestChunkWriter.name, () => {
       starts.get(a.traceId)! < starts.get(b.traceId)! ? -1 : 1,
     );
     const half = Math.floor(traces.length / 2);
-    const sent: Message[] = [];
+    const sent: OutgoingMessage[] = [];
     const writer = writerWith(sent);
     await writer.write(
       chunkOf(

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { IHeaders, Message, Producer } from 'kafkajs';
 import {
   type Chunk,
   type ChunkWriter,
   CONTENT_TYPES,
   HEADERS,
+  type MessageProducer,
+  type OutgoingMessage,
   PermanentWriteError,
+  type RecordHeaders,
   type SourceRecord,
 } from '@t2t/messaging';
 import { encodeTraceRequestJson } from '@t2t/otlp';
@@ -47,7 +49,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   constructor(
     private readonly preparer: OtlpMessagePreparer,
     private readonly spans: SpanRepository,
-    private readonly producer: Producer,
+    private readonly producer: MessageProducer,
     private readonly metrics: IngestMetrics,
     private readonly options: IngestWriterOptions,
   ) {}
@@ -63,7 +65,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   async write(chunk: Chunk<PreparedMessage>): Promise<void> {
     const rows: SpanRow[] = [];
     const traces = new Map<string, RecordSpan[]>();
-    const deadLetters: Message[] = [];
+    const deadLetters: OutgoingMessage[] = [];
     for (const { record, prepared } of chunk.items) {
       if (prepared.kind === 'dead') {
         deadLetters.push(
@@ -113,7 +115,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     }
     ordered.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
     let reached = this.sourceTimes.get(source) ?? 0n;
-    const rekeyed: Message[] = [];
+    const rekeyed: OutgoingMessage[] = [];
     for (const { traceId, spans, startNs } of ordered) {
       if (startNs > reached) reached = startNs;
       rekeyed.push({
@@ -157,13 +159,13 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   }
 
   /**
-   * Sends records in requests of at most SEND_BYTES. kafkajs puts all records of a partition from
-   * one send() into one record batch, and brokers refuse batches above message.max.bytes (1 MiB by
+   * Sends records in requests of at most SEND_BYTES. The Kafka client puts all records of a
+   * partition from one send() into one record batch, and brokers refuse batches above message.max.bytes (1 MiB by
    * default): a chunk of 50k spans re-keys into several MB.
    */
-  private async send(topic: string, messages: Message[]): Promise<void> {
+  private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
     const sends: Promise<unknown>[] = [];
-    let batch: Message[] = [];
+    let batch: OutgoingMessage[] = [];
     let bytes = 0;
     for (const m of messages) {
       const size = (m.value as Buffer).length + 64;
@@ -199,8 +201,8 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     value: Buffer,
     reason: string,
     contentType?: string,
-  ): Message {
-    const headers: IHeaders = { ...record.headers };
+  ): OutgoingMessage {
+    const headers: RecordHeaders = { ...record.headers };
     headers[HEADERS.dlqReason] = truncateReason(reason);
     headers[HEADERS.dlqSourceTopic] = record.topic;
     headers[HEADERS.dlqSourcePartition] = String(record.partition);

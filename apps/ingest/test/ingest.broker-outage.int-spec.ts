@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@t2t/messaging';
 import { encodeTraceRequestProto } from '@t2t/otlp';
 import { MetricsRegistry } from '@t2t/platform';
 import { consumeUntil, type DevBroker, eventually, startDevBroker } from '@t2t/test-support';
@@ -35,10 +35,10 @@ describe('ingest through a broker outage (real broker, embedded ClickHouse)', ()
   });
 
   it('commits nothing while the re-keyed records cannot be produced, though the spans are in ClickHouse', async () => {
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       clientId: 'outage-test',
       brokers: [broker.brokers],
-      logLevel: logLevel.NOTHING,
+      logs: 'silent',
     });
     // One client-side retry, so a produce to a missing topic fails within a second, not a minute.
     ingest = await startIngest({ KAFKA_BROKERS: broker.brokers, KAFKA_RETRIES: '1' });
@@ -53,7 +53,7 @@ describe('ingest through a broker outage (real broker, embedded ClickHouse)', ()
     await admin.connect();
     try {
       // spans_by_trace disappears (topics are not auto-created): every produce to it fails.
-      await admin.deleteTopics({ topics: [topics.output] });
+      await admin.deleteTopics([topics.output]);
       const { messages, all } = collectorMessages();
       await produce(
         kafka,
@@ -65,12 +65,12 @@ describe('ingest through a broker outage (real broker, embedded ClickHouse)', ()
       await eventually(async () => (await storedRows(ch)).length > 0, 'a chunk written');
       await eventually(async () => (await failedWrites()) >= 2, 'two failed write attempts');
       const committed = async () => {
-        const [t] = await admin.fetchOffsets({ groupId, topics: [topics.input] });
-        return t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+        const partitions = await admin.fetchOffsets(groupId, topics.input);
+        return partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
       };
       expect(await committed()).toBe(0);
 
-      await admin.createTopics({ topics: [{ topic: topics.output, numPartitions: 3 }] });
+      await admin.createTopics([{ topic: topics.output, partitions: 3 }]);
       await eventually(
         async () => (await committed()) === messages.length,
         'every message committed once the topic is back',
@@ -91,10 +91,10 @@ describe('ingest through a broker outage (real broker, embedded ClickHouse)', ()
   });
 
   it('holds the chunk it could not hand on, and completes it once the broker is back: every span stored once and re-keyed', async () => {
-    const kafka = new Kafka({
+    const kafka = createKafkaClient({
       clientId: 'outage-test',
       brokers: [broker.brokers],
-      logLevel: logLevel.NOTHING,
+      logs: 'silent',
     });
     ingest = await startIngest({ KAFKA_BROKERS: broker.brokers });
     const { spans, ch, topics } = ingest;
@@ -122,12 +122,9 @@ describe('ingest through a broker outage (real broker, embedded ClickHouse)', ()
     try {
       await eventually(
         async () => {
-          const [t] = await admin.fetchOffsets({
-            groupId: ingest!.groupId,
-            topics: [topics.input],
-          });
+          const partitions = await admin.fetchOffsets(ingest!.groupId, topics.input);
           return (
-            t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === messages.length
+            partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === messages.length
           );
         },
         'every message committed after the broker came back',

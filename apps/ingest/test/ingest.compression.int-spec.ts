@@ -1,5 +1,12 @@
-import { CompressionCodecs, CompressionTypes, type Kafka } from 'kafkajs';
-import { CONTENT_TYPES, HEADERS, registerCompressionCodecs, snappyEncode } from '@t2t/messaging';
+import {
+  type Compression,
+  CONTENT_TYPES,
+  HEADERS,
+  type MessagingClient,
+  overrideCompressionCodec,
+  registerCompressionCodecs,
+  snappyEncode,
+} from '@t2t/messaging';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { consumeUntil, eventually, testKafka, zstdCompressor } from '@t2t/test-support';
@@ -27,36 +34,33 @@ type Codec = 'gzip' | 'snappy' | 'snappy (xerial)' | 'lz4' | 'zstd';
  * its own compressor for the duration of the send (the product only reads those).
  */
 async function produceWith(
-  kafka: Kafka,
+  kafka: MessagingClient,
   topic: string,
   codec: Codec,
   messages: { value: Buffer; headers?: Record<string, string> }[],
 ): Promise<void> {
   const type = (
     {
-      gzip: CompressionTypes.GZIP,
-      snappy: CompressionTypes.Snappy,
-      'snappy (xerial)': CompressionTypes.Snappy,
-      lz4: CompressionTypes.LZ4,
-      zstd: CompressionTypes.ZSTD,
+      gzip: 'gzip',
+      snappy: 'snappy',
+      'snappy (xerial)': 'snappy',
+      lz4: 'lz4',
+      zstd: 'zstd',
     } as const
-  )[codec];
-  const original = CompressionCodecs[type];
-  if (codec === 'snappy (xerial)' || codec === 'zstd') {
-    const compress = codec === 'zstd' ? await zstdCompressor() : xerialSnappy;
-    const reader = original();
-    CompressionCodecs[type] = () => ({
-      compress: async (encoder: { buffer: Buffer }) => compress(encoder.buffer),
-      decompress: reader.decompress,
-    });
-  }
+  )[codec] satisfies Compression;
+  const restore =
+    codec === 'snappy (xerial)' || codec === 'zstd'
+      ? overrideCompressionCodec(type, {
+          compress: codec === 'zstd' ? await zstdCompressor() : xerialSnappy,
+        })
+      : undefined;
   const p = kafka.producer();
   try {
     await p.connect();
     for (const m of messages) await p.send({ topic, messages: [m], acks: -1, compression: type });
   } finally {
     await p.disconnect();
-    CompressionCodecs[type] = original;
+    restore?.();
   }
 }
 
@@ -164,15 +168,15 @@ describe('ingest reads every Kafka compression codec (real broker, embedded Clic
   it('turns not ready, instead of idling while healthy, while a record batch cannot be decompressed, and recovers', async () => {
     const ingest = await startIngest();
     const zstd = await zstdCompressor();
-    const original = CompressionCodecs[CompressionTypes.ZSTD];
+    let restore: (() => void) | undefined;
     try {
       const health = ingest.app.get(HealthRegistry);
       await eventually(async () => (await health.report()).status === 'ok', 'ingest ready');
       // The client before this product's codecs: a zstd batch (valid, the broker checks) that the
       // consumer cannot read.
-      CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-        compress: async (encoder: { buffer: Buffer }) => zstd(encoder.buffer),
-        decompress: async () => {
+      restore = overrideCompressionCodec('zstd', {
+        compress: zstd,
+        decompress: () => {
           throw new Error('ZSTD compression not implemented');
         },
       });
@@ -183,7 +187,7 @@ describe('ingest reads every Kafka compression codec (real broker, embedded Clic
         await p.send({
           topic: ingest.topics.input,
           messages: [{ value: Buffer.from(encodeTraceRequestProto(all)) }],
-          compression: CompressionTypes.ZSTD,
+          compression: 'zstd',
           acks: -1,
         });
       } finally {
@@ -200,14 +204,14 @@ describe('ingest reads every Kafka compression codec (real broker, embedded Clic
       }, 'ingest reports the crashed consumer as not ready');
 
       // Readable again: the consumer restarts, stores the spans and is ready.
-      CompressionCodecs[CompressionTypes.ZSTD] = original;
+      restore();
       await eventually(
         async () => (await storedRows(ingest.ch)).length >= all.length,
         'the spans stored after the consumer recovered',
       );
       await eventually(async () => (await health.report()).status === 'ok', 'ready again');
     } finally {
-      CompressionCodecs[CompressionTypes.ZSTD] = original;
+      restore?.();
       await ingest.close();
     }
   });

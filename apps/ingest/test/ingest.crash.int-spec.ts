@@ -75,9 +75,9 @@ describe('ingest killed between write and commit', () => {
       await admin.connect();
       await eventually(
         async () => {
-          const [t] = await admin.fetchOffsets({ groupId, topics: [input] });
+          const partitions = await admin.fetchOffsets(groupId, input);
           return (
-            t.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === messages.length
+            partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === messages.length
           );
         },
         `all offsets committed (output so far:\n${restarted.output()})`,

@@ -1,8 +1,8 @@
 /** What the ingest integration tests share: the service under test and its input and output. */
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Kafka } from 'kafkajs';
 import type { Span } from '@t2t/domain';
+import type { MessagingClient } from '@t2t/messaging';
 import { CLICKHOUSE, type ClickHouseHandle, SpanRepository, type SpanRow } from '@t2t/storage';
 import {
   freshStorageConfig,
@@ -96,7 +96,7 @@ export async function startIngest(env: Record<string, string> = {}): Promise<Ing
 }
 
 export async function produce(
-  kafka: Kafka,
+  kafka: MessagingClient,
   topic: string,
   messages: { value: Buffer; headers?: Record<string, string>; partition?: number }[],
 ): Promise<void> {

@@ -5,12 +5,13 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import {
   createKafka,
   ensureTopics,
   HEADERS,
   LeaderElection,
+  type MessageProducer,
+  type MessagingClient,
   PartitionBatchConsumer,
 } from '@t2t/messaging';
 import type { SystemModel } from '@t2t/model';
@@ -34,8 +35,8 @@ import { ModelBuilder, type ModelBuildResult } from './model.builder';
 @Injectable()
 export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('modeling');
-  private kafka?: Kafka;
-  private producer?: Producer;
+  private kafka?: MessagingClient;
+  private producer?: MessageProducer;
   private election?: LeaderElection;
   private consumer?: PartitionBatchConsumer<boolean>;
   private timer?: NodeJS.Timeout;
@@ -112,10 +113,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
       ]);
       await admin.disconnect();
     }
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = this.kafka.producer();
     await this.producer.connect();
     const leader = this.metricsRegistry.gauge(
       't2t_modeling_leader',

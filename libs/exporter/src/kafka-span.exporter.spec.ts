@@ -7,12 +7,12 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import type { Producer, ProducerRecord } from 'kafkajs';
+import type { MessageProducer, SendRequest } from '@t2t/messaging';
 import { KafkaSpanExporter, KafkaSpanExportError } from './kafka-span.exporter';
 
 /** Records what the exporter sends; `fail` makes the next sends reject, `gate` holds them. */
 class RecordingProducer {
-  sent: ProducerRecord[] = [];
+  sent: SendRequest[] = [];
   fail: Error | undefined;
   gate: Promise<void> = Promise.resolve();
   connects = 0;
@@ -23,7 +23,7 @@ class RecordingProducer {
   async disconnect() {
     this.disconnects++;
   }
-  async send(record: ProducerRecord) {
+  async send(record: SendRequest) {
     await this.gate;
     if (this.fail) throw this.fail;
     this.sent.push(record);
@@ -53,7 +53,10 @@ describe(KafkaSpanExporter.name, () => {
 
   it('sends one record per trace, keyed by trace id, with the request of just that trace', async () => {
     const producer = new RecordingProducer();
-    const sut = new KafkaSpanExporter({ producer: producer as unknown as Producer, topic: 't' });
+    const sut = new KafkaSpanExporter({
+      producer: producer as unknown as MessageProducer,
+      topic: 't',
+    });
     // Interleave the traces: grouping must not depend on the spans arriving trace by trace.
     const mixed = [spans[0], spans[2], spans[1], spans[3]];
     expect(await exportOnce(sut, mixed)).toEqual({ code: ExportResultCode.SUCCESS });
@@ -76,7 +79,7 @@ describe(KafkaSpanExporter.name, () => {
   it('reports FAILED with the error and the loss instead of throwing', async () => {
     const producer = new RecordingProducer();
     producer.fail = new Error('broker gone');
-    const sut = new KafkaSpanExporter({ producer: producer as unknown as Producer });
+    const sut = new KafkaSpanExporter({ producer: producer as unknown as MessageProducer });
     const result = await exportOnce(sut, spans);
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(result.error).toBeInstanceOf(KafkaSpanExportError);
@@ -89,7 +92,7 @@ describe(KafkaSpanExporter.name, () => {
     const producer = new RecordingProducer();
     let release!: () => void;
     producer.gate = new Promise((r) => (release = r));
-    const sut = new KafkaSpanExporter({ producer: producer as unknown as Producer });
+    const sut = new KafkaSpanExporter({ producer: producer as unknown as MessageProducer });
     const results: ExportResult[] = [];
     sut.export(spans.slice(0, 2), (r) => results.push(r));
     sut.export(spans.slice(2), (r) => results.push(r));
@@ -132,13 +135,13 @@ describe(KafkaSpanExporter.name, () => {
 
   it('succeeds on an empty export without touching the broker', async () => {
     const producer = new RecordingProducer();
-    const sut = new KafkaSpanExporter({ producer: producer as unknown as Producer });
+    const sut = new KafkaSpanExporter({ producer: producer as unknown as MessageProducer });
     expect((await exportOnce(sut, [])).code).toBe(ExportResultCode.SUCCESS);
     expect(producer.sent).toEqual([]);
   });
 
   it('refuses options it cannot honour', () => {
-    const producer = new RecordingProducer() as unknown as Producer;
+    const producer = new RecordingProducer() as unknown as MessageProducer;
     expect(() => new KafkaSpanExporter({})).toThrow('exactly one of `kafka` and `producer`');
     expect(() => new KafkaSpanExporter({ producer, topic: 'no spaces' })).toThrow(
       'not a valid Kafka topic name',

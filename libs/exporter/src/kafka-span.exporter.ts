@@ -2,8 +2,17 @@ import { context, diag } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, suppressTracing } from '@opentelemetry/core';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
-import { assertTopicName, CONTENT_TYPES, HEADERS, type OtlpEncoding, TOPICS } from '@t2t/messaging';
+import {
+  assertTopicName,
+  type Compression,
+  CONTENT_TYPES,
+  HEADERS,
+  type MessageProducer,
+  type MessagingClient,
+  type OtlpEncoding,
+  type OutgoingMessage,
+  TOPICS,
+} from '@t2t/messaging';
 
 export interface KafkaSpanExporterOptions {
   /**
@@ -11,13 +20,13 @@ export interface KafkaSpanExporterOptions {
    * first export (and again after a failed attempt) and disconnects in `shutdown()`. Give exactly
    * one of `kafka` and `producer`.
    */
-  kafka?: Kafka;
+  kafka?: MessagingClient;
   /**
    * A producer the caller owns and has connected; the exporter only sends with it and never
-   * disconnects it. Create it with `createPartitioner: Partitioners.DefaultPartitioner` so trace ids
-   * land where Java clients would put them.
+   * disconnects it. Producers of the messaging port partition keys like Java clients do, so trace
+   * ids land where a Java producer would put them.
    */
-  producer?: Producer;
+  producer?: MessageProducer;
   /** Topic to write to. Default `otlp_spans`, the topic ingest reads. */
   topic?: string;
   /** Value encoding: `otlp_proto` (default; smaller, what the Collector writes) or `otlp_json`. */
@@ -25,10 +34,10 @@ export interface KafkaSpanExporterOptions {
   /**
    * Record batch compression. Default gzip: every record repeats its resource and scope, and the
    * batch compresses that repetition away (typically 5-10x smaller on the wire and on disk); gzip
-   * is the one codec kafkajs ships without a plug-in, so every consumer can read it. The CPU cost
-   * is paid on the BatchSpanProcessor's background export, not on the request path.
+   * is the one codec every Kafka client reads without a plug-in. The CPU cost is paid on the
+   * BatchSpanProcessor's background export, not on the request path.
    */
-  compression?: CompressionTypes;
+  compression?: Compression;
   /**
    * Acknowledgements to wait for. Default -1 (all in-sync replicas): SUCCESS then means the
    * spans survive a broker failure. 0 is not offered, since a failure could never be reported.
@@ -70,11 +79,11 @@ const SERIALIZERS = {
  * FAILED with a `KafkaSpanExportError` naming how many spans were lost; `export` never throws.
  */
 export class KafkaSpanExporter implements SpanExporter {
-  private readonly producer: Producer;
+  private readonly producer: MessageProducer;
   private readonly ownsProducer: boolean;
   private readonly topic: string;
   private readonly encoding: OtlpEncoding;
-  private readonly compression: CompressionTypes;
+  private readonly compression: Compression;
   private readonly acks: -1 | 1;
   private readonly timeoutMs: number | undefined;
   /** Shared by concurrent exports; cleared on failure so the next export tries again. */
@@ -93,17 +102,13 @@ export class KafkaSpanExporter implements SpanExporter {
     if (!(this.encoding in SERIALIZERS)) {
       throw new Error(`KafkaSpanExporter: unknown encoding "${String(this.encoding)}"`);
     }
-    this.compression = options.compression ?? CompressionTypes.GZIP;
+    this.compression = options.compression ?? 'gzip';
     this.acks = options.acks ?? -1;
     this.timeoutMs = options.timeoutMs;
     this.ownsProducer = !options.producer;
-    this.producer =
-      options.producer ??
-      options.kafka!.producer({
-        // Java-compatible murmur2 on the key: a trace id maps to the same partition from any client.
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-      });
+    // The port's producers partition keys with Java-compatible murmur2: a trace id maps to the
+    // same partition from any client.
+    this.producer = options.producer ?? options.kafka!.producer();
   }
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -173,16 +178,16 @@ export class KafkaSpanExporter implements SpanExporter {
         messages,
         acks: this.acks,
         compression: this.compression,
-        timeout: this.timeoutMs,
+        timeoutMs: this.timeoutMs,
       });
     });
   }
 
   /** One record per trace: the request holding exactly that trace's spans, in export order. */
-  private toMessages(spans: ReadableSpan[]): Message[] {
+  private toMessages(spans: ReadableSpan[]): OutgoingMessage[] {
     const byTrace = groupByTrace(spans);
     const { serializer, contentType } = SERIALIZERS[this.encoding];
-    const messages: Message[] = [];
+    const messages: OutgoingMessage[] = [];
     for (const [traceId, group] of byTrace) {
       const bytes = serializer.serializeRequest(group);
       if (!bytes) throw new Error(`the ${this.encoding} serializer returned nothing`);

@@ -9,7 +9,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient } from '@t2t/messaging';
 import { createTopics, testKafka, uniqueTopic, readTopic } from '@t2t/test-support';
 import { groupByTrace, KafkaSpanExporter } from '@t2t/exporter';
 
@@ -98,12 +98,12 @@ describe(`${KafkaSpanExporter.name} against the real broker`, () => {
     recordTraces(provider.getTracer('orders-api'), 2);
     const spans = memory.getFinishedSpans();
 
-    const unreachable = new Kafka({
+    const unreachable = createKafkaClient({
       clientId: 'exporter-down',
       brokers: [`127.0.0.1:${await closedPort()}`],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 300,
-      retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 },
+      logs: 'silent',
+      connectionTimeoutMs: 300,
+      retry: { retries: 1, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
     });
     const sut = new KafkaSpanExporter({ kafka: unreachable });
     const result = await new Promise<ExportResult>((resolve, reject) => {

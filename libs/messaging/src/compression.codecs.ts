@@ -102,3 +102,44 @@ export function registerCompressionCodecs(): void {
     decompress: async (buf: Buffer) => zstdDecode(buf),
   });
 }
+
+/** A record batch codec as the Kafka client uses it: whole batches in, whole batches out. */
+export interface CompressionCodec {
+  compress(data: Buffer): Promise<Buffer> | Buffer;
+  decompress(data: Buffer): Promise<Buffer> | Buffer;
+}
+
+const CODEC_TYPES = {
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
+
+/**
+ * Replaces how the Kafka client compresses or decompresses one codec, process-wide (the client's
+ * codec registry is global), until the returned function restores what was there. For tests that
+ * must produce what the product only reads (xerial-framed snappy, zstd), or play a client that
+ * cannot read a codec. A side not given keeps the codec's current behaviour.
+ */
+export function overrideCompressionCodec(
+  type: keyof typeof CODEC_TYPES,
+  replacement: Partial<CompressionCodec>,
+): () => void {
+  registerCompressionCodecs();
+  const key = CODEC_TYPES[type];
+  const original = CompressionCodecs[key];
+  const current = original() as {
+    compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+    decompress(data: Buffer): Promise<Buffer>;
+  };
+  CompressionCodecs[key] = () => ({
+    compress: async (encoder: { buffer: Buffer }) =>
+      replacement.compress ? replacement.compress(encoder.buffer) : current.compress(encoder),
+    decompress: async (data: Buffer) =>
+      replacement.decompress ? replacement.decompress(data) : current.decompress(data),
+  });
+  return () => {
+    CompressionCodecs[key] = original;
+  };
+}

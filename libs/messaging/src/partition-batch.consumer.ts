@@ -1,5 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import {
+  CommitRejectedError,
+  type ConsumedMessage,
+  type GroupConsumer,
+  type MessageBatch,
+  type MessagingAdmin,
+  type MessagingClient,
+  type RecordHeaders,
+} from './port/messaging.port';
 
 /** One record as read from a source topic. */
 export interface SourceRecord {
@@ -8,8 +16,8 @@ export interface SourceRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
-  /** Broker/producer timestamp, ms since epoch, as kafkajs gives it. */
+  headers: RecordHeaders;
+  /** Broker/producer timestamp, ms since epoch, decimal. */
   timestamp: string;
 }
 
@@ -127,8 +135,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class PartitionBatchConsumer<P> {
   private readonly log: Logger;
-  private consumer?: Consumer;
-  private admin?: Admin;
+  private consumer?: GroupConsumer;
+  private admin?: MessagingAdmin;
   /** Plans read from the group's committed offsets, per partition, for the current assignment. */
   private plans = new Map<number, ChunkPlan | undefined>();
   /** Partition count per topic, read once per assignment. */
@@ -140,7 +148,7 @@ export class PartitionBatchConsumer<P> {
   private stopped = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly client: MessagingClient,
     private readonly writer: ChunkWriter<P>,
     private readonly options: PartitionBatchConsumerOptions,
     private readonly observer: ConsumerObserver = {},
@@ -155,45 +163,39 @@ export class PartitionBatchConsumer<P> {
 
   async start(): Promise<void> {
     const o = this.options;
-    this.admin = this.kafka.admin();
+    this.admin = this.client.admin();
     await this.admin.connect();
-    this.consumer = this.kafka.consumer({
+    this.consumer = this.client.consumer({
       groupId: o.groupId,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: Math.max(1000, Math.floor(o.sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: o.maxWaitMs,
+      sessionTimeoutMs: o.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(1000, Math.floor(o.sessionTimeoutMs / 10)),
+      maxWaitMs: o.maxWaitMs,
       minBytes: o.minBytes,
       maxBytesPerPartition: o.maxBytesPerPartition,
       maxBytes: o.maxBytesPerPartition * 4,
-      readUncommitted: false,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    this.consumer.onAssignment((assignment) => {
       // A new assignment: plans must be read again from the committed offsets.
       this.plans = new Map();
       this.partitionCounts = new Map();
-      this.log.log(
-        `joined group ${o.groupId}: assigned ${JSON.stringify(e.payload.memberAssignment)}`,
-      );
+      this.log.log(`joined group ${o.groupId}: assigned ${JSON.stringify(assignment)}`);
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      const { error, restart } = e.payload as { error: Error; restart: boolean };
+    this.consumer.onCrash((error, restart) => {
       this.crash = { error, restarting: restart };
       this.log.error(
         `consumer crashed (${restart ? 'the client restarts it' : 'restarting it in 5 s'}): ${error.message}`,
       );
-      // kafkajs gives up on errors it does not consider retriable: start over rather than idle.
+      // The client gives up on errors it does not consider retriable: start over rather than idle.
       if (!restart && !this.stopped) {
         clearTimeout(this.restartTimer);
         this.restartTimer = setTimeout(() => void this.restart(), 5000);
       }
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: o.topic, fromBeginning: o.fromBeginning });
     await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
+      topic: o.topic,
+      fromBeginning: o.fromBeginning,
       partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (batch) => this.onBatch(batch),
     });
   }
 
@@ -230,11 +232,8 @@ export class PartitionBatchConsumer<P> {
 
   private async planFor(topic: string, partition: number): Promise<ChunkPlan | undefined> {
     if (this.plans.has(partition)) return this.plans.get(partition);
-    const offsets = await this.admin!.fetchOffsets({
-      groupId: this.options.groupId,
-      topics: [topic],
-    });
-    const p = offsets[0]?.partitions.find((x) => x.partition === partition);
+    const offsets = await this.admin!.fetchOffsets(this.options.groupId, topic);
+    const p = offsets.find((x) => x.partition === partition);
     const plan = parsePlan(p?.metadata);
     if (plan)
       this.log.log(
@@ -248,8 +247,8 @@ export class PartitionBatchConsumer<P> {
   private partitionCount(topic: string): Promise<number | undefined> {
     let count = this.partitionCounts.get(topic);
     if (count === undefined) {
-      count = this.admin!.fetchTopicMetadata({ topics: [topic] }).then(
-        (m) => m.topics.find((t) => t.name === topic)?.partitions.length,
+      count = this.admin!.fetchTopicMetadata([topic]).then(
+        (m) => m.find((t) => t.name === topic)?.partitions.length,
         () => undefined,
       );
       this.partitionCounts.set(topic, count);
@@ -257,15 +256,12 @@ export class PartitionBatchConsumer<P> {
     return count;
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const resolveOffset = (offset: string) => payload.resolveOffset(offset);
-    const heartbeat = () => payload.heartbeat();
-    const isRunning = () => payload.isRunning();
-    const isStale = () => payload.isStale();
+  private async onBatch(batch: MessageBatch): Promise<void> {
+    const resolveOffset = (offset: string) => batch.resolveOffset(offset);
+    const heartbeat = () => batch.heartbeat();
     const { topic, partition } = batch;
     if (batch.messages.length === 0) return;
-    const alive = () => isRunning() && !isStale();
+    const alive = () => batch.isActive();
 
     let plan = await this.planFor(topic, partition);
     const topicPartitions = await this.partitionCount(topic);
@@ -440,21 +436,11 @@ export class PartitionBatchConsumer<P> {
     for (;;) {
       if (!alive()) throw new Abandoned();
       try {
-        await this.consumer!.commitOffsets([{ topic, partition, offset, metadata }]);
+        await this.consumer!.commit([{ topic, partition, offset, metadata }]);
         return;
       } catch (e) {
-        const name = (e as { type?: string }).type ?? '';
-        // Generation moved on: the partition belongs to someone else now, who replays from the last commit.
-        if (
-          [
-            'REBALANCE_IN_PROGRESS',
-            'ILLEGAL_GENERATION',
-            'UNKNOWN_MEMBER_ID',
-            'FENCED_INSTANCE_ID',
-          ].includes(name)
-        ) {
-          throw new Abandoned();
-        }
+        // The partition belongs to someone else now, who replays from the last commit.
+        if (e instanceof CommitRejectedError) throw new Abandoned();
         this.log.warn(
           `commit of ${topic}/${partition}@${offset} failed (${(e as Error).message}); retrying in ${delay} ms`,
         );
@@ -465,7 +451,7 @@ export class PartitionBatchConsumer<P> {
   }
 }
 
-function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+function toSourceRecord(topic: string, partition: number, m: ConsumedMessage): SourceRecord {
   return {
     topic,
     partition,

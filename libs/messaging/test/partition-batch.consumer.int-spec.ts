@@ -1,8 +1,8 @@
-import type { Kafka } from 'kafkajs';
 import { createTopics, testKafka, uniqueTopic } from '@t2t/test-support';
 import {
   type Chunk,
   type ChunkWriter,
+  type MessagingClient,
   PartitionBatchConsumer,
   type PartitionBatchConsumerOptions,
   PermanentWriteError,
@@ -62,7 +62,7 @@ class RecordingWriter implements ChunkWriter<number> {
   }
 }
 
-async function produce(kafka: Kafka, topic: string, n: number): Promise<void> {
+async function produce(kafka: MessagingClient, topic: string, n: number): Promise<void> {
   const p = kafka.producer();
   await p.connect();
   await p.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: String(i) })) });
@@ -70,15 +70,15 @@ async function produce(kafka: Kafka, topic: string, n: number): Promise<void> {
 }
 
 async function committed(
-  kafka: Kafka,
+  kafka: MessagingClient,
   groupId: string,
   topic: string,
 ): Promise<{ offset: string; metadata: string | null }> {
   const admin = kafka.admin();
   await admin.connect();
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const [p0] = await admin.fetchOffsets(groupId, topic);
   await admin.disconnect();
-  return { offset: t.partitions[0].offset, metadata: t.partitions[0].metadata };
+  return { offset: p0.offset, metadata: p0.metadata };
 }
 
 async function until(

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { kafkaEnv } from '@t2t/messaging';
+import { type ConsumedMessage, createKafkaClient, kafkaEnv } from '@t2t/messaging';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import { KafkaOtlpIntake, kafkaIntakeEnv } from '@t2t/receiver';
 import {
@@ -21,7 +20,7 @@ import { expectSameSpans, type RunningReceiver, startReceiver } from './receiver
 
 const PROTO = 'application/x-protobuf';
 
-function headerOf(m: KafkaMessage, key: string): string | undefined {
+function headerOf(m: ConsumedMessage, key: string): string | undefined {
   const v = m.headers?.[key];
   return v === undefined ? undefined : String(Array.isArray(v) ? v[0] : v);
 }
@@ -134,16 +133,9 @@ describe('KafkaOtlpIntake behind the receiver, against the broker', () => {
     const t = uniqueTopic('otlp_spans');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [
-        {
-          topic: t,
-          numPartitions: 1,
-          configEntries: [{ name: 'max.message.bytes', value: '32768' }],
-        },
-      ],
-      waitForLeaders: true,
-    });
+    await admin.createTopics([
+      { topic: t, partitions: 1, configs: { 'max.message.bytes': '32768' } },
+    ]);
     await admin.disconnect();
     const own = await startReceiver({
       useFactory: () => new KafkaOtlpIntake({ kafka: testKafka('receiver-test'), topic: t }),
@@ -170,11 +162,11 @@ describe('KafkaOtlpIntake behind the receiver, against the broker', () => {
   });
 
   it('answers 503 with Retry-After while the broker is unreachable', async () => {
-    const down = new Kafka({
+    const down = createKafkaClient({
       clientId: 'receiver-test',
       brokers: [`127.0.0.1:${await closedPort()}`],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 0, initialRetryTime: 50 },
+      logs: 'silent',
+      retry: { retries: 0, initialRetryTimeMs: 50 },
     });
     const own = await startReceiver(
       { useFactory: () => new KafkaOtlpIntake({ kafka: down, retryAfterMs: 2000 }) },

@@ -1,7 +1,12 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { CompressionTypes } from 'kafkajs';
-import { type Kafka } from 'kafkajs';
-import { assertTopicName, createKafka, kafkaEnv, KafkaConfigError, TOPICS } from '@t2t/messaging';
+import {
+  assertTopicName,
+  createKafka,
+  kafkaEnv,
+  KafkaConfigError,
+  type MessagingClient,
+  TOPICS,
+} from '@t2t/messaging';
 import type { CliContext } from '../cli.context';
 import { positiveInt, seconds } from './flag.parsers';
 import { FORMAT_CHOICES, type FormatChoice } from '../produce/input-format';
@@ -94,7 +99,7 @@ export function registerProduceCommand(program: Command, ctx: CliContext): void 
         }
         inputs = ['-'];
       }
-      let kafka: Kafka;
+      let kafka: MessagingClient;
       try {
         kafka = createKafka({ ...ctx.config.kafka, brokers }, 'cli');
       } catch (e) {
@@ -109,7 +114,7 @@ export function registerProduceCommand(program: Command, ctx: CliContext): void 
           strict: flags.strict,
           batchRecords: flags.batchSize,
           batchBytes: flags.batchBytes,
-          compression: flags.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          compression: flags.compression === 'gzip' ? 'gzip' : 'none',
           progressIntervalMs: flags.progressInterval * 1000,
           connectTimeoutMs: flags.connectTimeout * 1000,
         },

@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { type CompressionTypes, type Kafka, Partitioners } from 'kafkajs';
-import { HEADERS } from '@t2t/messaging';
+import { HEADERS, type MessagingClient } from '@t2t/messaging';
 import { CONTENT_TYPE, type FormatChoice } from './input-format';
 import { describeSource, readInputs } from './input.reader';
 import { ProgressReporter } from './progress.reporter';
@@ -15,7 +14,7 @@ export interface ProduceJob {
   strict: boolean;
   batchRecords: number;
   batchBytes: number;
-  compression: CompressionTypes;
+  compression: 'gzip' | 'none';
   /** 0 turns progress lines off. */
   progressIntervalMs: number;
   /** How long to wait for the brokers before giving up. */
@@ -23,7 +22,7 @@ export interface ProduceJob {
 }
 
 export interface ProduceIo {
-  kafka: Kafka;
+  kafka: MessagingClient;
   /** For messages only. */
   brokers: readonly string[];
   stdin: () => Readable;
@@ -44,11 +43,8 @@ function message(e: unknown): string {
  */
 export async function runProduce(job: ProduceJob, io: ProduceIo): Promise<number> {
   const { stdout, stderr } = io;
-  const producer = io.kafka.producer({
-    // Java-compatible murmur2, like every other producer of the pipeline.
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
+  // Keys are partitioned with Java-compatible murmur2, like every other producer of the pipeline.
+  const producer = io.kafka.producer();
   try {
     await withTimeout(
       (async () => {
@@ -125,9 +121,9 @@ export async function runProduce(job: ProduceJob, io: ProduceIo): Promise<number
 
 /**
  * The pipeline's brokers run with topic auto-creation off (a typo must not create a topic), and
- * kafkajs would retry a missing topic for a minute before saying so: ask once, up front.
+ * the client would retry a missing topic for a minute before saying so: ask once, up front.
  */
-async function ensureTopicExists(kafka: Kafka, topic: string): Promise<void> {
+async function ensureTopicExists(kafka: MessagingClient, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -1,21 +1,21 @@
-import type { CompressionTypes, IHeaders, Producer } from 'kafkajs';
+import type { MessageProducer, RecordHeaders } from '@t2t/messaging';
 
 export interface RecordBatchOptions {
   topic: string;
   /** Records per produce request. */
   maxRecords: number;
   /**
-   * Value bytes per produce request. kafkajs puts all records for one partition into one record
-   * batch and does not split it; the broker refuses batches above `message.max.bytes` (1 MiB by
+   * Value bytes per produce request. The Kafka client puts all records for one partition into one
+   * record batch and does not split it; the broker refuses batches above `message.max.bytes` (1 MiB by
    * default), so capping the uncompressed bytes keeps every request acceptable.
    */
   maxBytes: number;
-  compression: CompressionTypes;
+  compression: 'gzip' | 'none';
 }
 
 export interface OutgoingRecord {
   value: Buffer;
-  headers: IHeaders;
+  headers: RecordHeaders;
 }
 
 /**
@@ -33,7 +33,7 @@ export class RecordBatchProducer {
   private failure: { error: unknown } | undefined;
 
   constructor(
-    private readonly producer: Pick<Producer, 'send'>,
+    private readonly producer: Pick<MessageProducer, 'send'>,
     private readonly options: RecordBatchOptions,
   ) {}
 

@@ -5,8 +5,12 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Partitioners, type Producer } from 'kafkajs';
-import { createKafka, ensureTopics, PartitionBatchConsumer } from '@t2t/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  type MessageProducer,
+  PartitionBatchConsumer,
+} from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { ClusterRepository } from '@t2t/storage';
 import type { ClusteringConfig } from '../clustering.env';
@@ -21,7 +25,7 @@ import { ClusterEventsWriter } from './cluster-events.writer';
 export class ClusterEventsSink implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('clustering-sink');
   private consumer?: PartitionBatchConsumer<unknown>;
-  private producer?: Producer;
+  private producer?: MessageProducer;
   private running = false;
 
   constructor(
@@ -43,10 +47,7 @@ export class ClusterEventsSink implements OnApplicationBootstrap, OnModuleDestro
       ]);
       await admin.disconnect();
     }
-    this.producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = kafka.producer();
     await this.producer.connect();
     const written = this.metricsRegistry.counter(
       't2t_clustering_sink_events_total',

@@ -1,6 +1,13 @@
-import type { IHeaders, Message, Producer } from 'kafkajs';
 import type { ClusterEvent } from '@t2t/fingerprint';
-import { type Chunk, type ChunkWriter, HEADERS, type SourceRecord } from '@t2t/messaging';
+import {
+  type Chunk,
+  type ChunkWriter,
+  HEADERS,
+  type MessageProducer,
+  type OutgoingMessage,
+  type RecordHeaders,
+  type SourceRecord,
+} from '@t2t/messaging';
 import type { ClusterRepository } from '@t2t/storage';
 import { ClusterEventError, parseClusterEvent } from './cluster-event.codec';
 
@@ -11,7 +18,7 @@ type Prepared =
 export class ClusterEventsWriter implements ChunkWriter<Prepared> {
   constructor(
     private readonly clusters: ClusterRepository,
-    private readonly producer: Producer,
+    private readonly producer: MessageProducer,
     private readonly dlqTopic: string,
     private readonly onWritten: (events: number, refused: number) => void,
   ) {}
@@ -35,7 +42,7 @@ export class ClusterEventsWriter implements ChunkWriter<Prepared> {
 
   async write(chunk: Chunk<Prepared>): Promise<void> {
     const events: ClusterEvent[] = [];
-    const dead: Message[] = [];
+    const dead: OutgoingMessage[] = [];
     for (const { record, prepared } of chunk.items) {
       if (prepared.ok) events.push(prepared.event);
       else dead.push(this.toDeadLetter(record, prepared.reason));
@@ -60,8 +67,8 @@ export class ClusterEventsWriter implements ChunkWriter<Prepared> {
     this.onWritten(0, chunk.items.length);
   }
 
-  private toDeadLetter(record: SourceRecord, reason: string): Message {
-    const headers: IHeaders = {
+  private toDeadLetter(record: SourceRecord, reason: string): OutgoingMessage {
+    const headers: RecordHeaders = {
       ...record.headers,
       [HEADERS.dlqReason]: reason,
       [HEADERS.dlqSourceTopic]: record.topic,

@@ -6,20 +6,21 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type Message,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
-import {
   parseEndpointRules,
   PartitionPipeline,
   type PartitionPipelineOptions,
 } from '@t2t/fingerprint';
-import { createKafka, ensureTopics, HEADERS } from '@t2t/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  type GroupConsumer,
+  HEADERS,
+  type MessageBatch,
+  type MessageProducer,
+  type MessagingAdmin,
+  type MessagingClient,
+  type OutgoingMessage,
+} from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
 import type { ClusteringConfig } from '../clustering.env';
@@ -55,12 +56,12 @@ const sendBytesLimit = 768 * 1024;
 @Injectable()
 export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('clustering');
-  private kafka?: Kafka;
-  private consumer?: Consumer;
+  private kafka?: MessagingClient;
+  private consumer?: GroupConsumer;
   /** Set by a consumer crash until the consumer joins its group again. */
   private crash: string | undefined;
-  private producer?: Producer;
-  private admin?: Admin;
+  private producer?: MessageProducer;
+  private admin?: MessagingAdmin;
   private readonly states = new Map<number, PartitionState>();
   private ticker?: NodeJS.Timeout;
   private running = false;
@@ -85,35 +86,29 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       ]);
       if (created.length > 0) this.log.log(`created topics ${created.join(', ')}`);
     }
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = this.kafka.producer();
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
       groupId: c.groupId,
-      sessionTimeout: c.sessionTimeoutMs,
-      heartbeatInterval: Math.max(1000, Math.floor(c.sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: 500,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(1000, Math.floor(c.sessionTimeoutMs / 10)),
+      maxWaitMs: 500,
       maxBytesPerPartition: 8 * 1024 * 1024,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    this.consumer.onAssignment((assignment) => {
       // A (re)join after a crash means the client consumes again.
       this.crash = undefined;
-      this.onAssignment(e.payload.memberAssignment[c.inputTopic] ?? []);
+      this.onAssignment(assignment[c.inputTopic] ?? []);
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      const { error, restart } = e.payload as { error: Error; restart: boolean };
+    this.consumer.onCrash((error, restart) => {
       this.crash = `consumer of ${c.inputTopic} crashed${restart ? ' (restarting)' : ''}: ${error.message}`;
       this.log.error(this.crash);
     });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: c.inputTopic, fromBeginning: true });
     await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
+      topic: c.inputTopic,
+      fromBeginning: true,
       partitionsConsumedConcurrently: c.partitionsConcurrently,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (batch) => this.onBatch(batch),
     });
     this.ticker = setInterval(() => this.advanceIdlePartitions(), Math.min(1000, c.idleAdvanceMs));
     this.health.register({
@@ -184,8 +179,8 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     const existing = this.states.get(partition);
     if (existing) return existing;
     const c = this.config.clustering;
-    const offsets = await this.admin!.fetchOffsets({ groupId: c.groupId, topics: [c.inputTopic] });
-    const committed = offsets[0]?.partitions.find((p) => p.partition === partition);
+    const offsets = await this.admin!.fetchOffsets(c.groupId, c.inputTopic);
+    const committed = offsets.find((p) => p.partition === partition);
     let watermarkNs = 0n;
     try {
       const meta = JSON.parse(committed?.metadata ?? 'null') as CommitMetadata | null;
@@ -214,10 +209,10 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     return next;
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload;
-    const alive = () => payload.isRunning() && !payload.isStale();
+  private async onBatch(batch: MessageBatch): Promise<void> {
+    const alive = () => batch.isActive();
     if (batch.messages.length === 0) return;
+    const lastOffset = batch.messages[batch.messages.length - 1].offset;
     const st = await this.stateFor(batch.partition);
     await this.locked(st, async () => {
       let spans = 0;
@@ -241,12 +236,12 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       st.lastRecordWallMs = Date.now();
       st.flushed = false;
       await this.publishAndCommit(batch.topic, st, alive);
-      payload.resolveOffset(batch.lastOffset());
+      batch.resolveOffset(lastOffset);
       this.metrics.lag(
         batch.partition,
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)),
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
       );
-      await payload.heartbeat();
+      await batch.heartbeat();
     });
   }
 
@@ -291,7 +286,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     const t0 = Date.now();
     const { events, commitOffset, watermarkNs } = st.pipeline.drain();
     if (events.length > 0) {
-      const messages: Message[] = events.map((e) => {
+      const messages: OutgoingMessage[] = events.map((e) => {
         const { endpoint, fingerprint } = e.type === 'members' ? e : e.aggregate;
         return {
           key: `${endpoint}|${fingerprint}`,
@@ -314,7 +309,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       return;
     const metadata: CommitMetadata = { v: 1, watermarkNs: watermarkNs.toString() };
     try {
-      await this.consumer!.commitOffsets([
+      await this.consumer!.commit([
         {
           topic,
           partition: st.pipeline.partition,
@@ -332,9 +327,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** Produces in requests under the broker's batch limit, retrying until acknowledged or stopped. */
-  private async send(messages: Message[]): Promise<void> {
+  private async send(messages: OutgoingMessage[]): Promise<void> {
     const topic = this.config.clustering.eventsTopic;
-    const batches: Message[][] = [[]];
+    const batches: OutgoingMessage[][] = [[]];
     let bytes = 0;
     for (const m of messages) {
       const size = Buffer.byteLength(m.value as string) + 128;

@@ -1,6 +1,5 @@
-import type { IHeaders } from 'kafkajs';
 import type { SourceProgress } from '@t2t/fingerprint';
-import { HEADERS } from '@t2t/messaging';
+import { HEADERS, type RecordHeaders } from '@t2t/messaging';
 
 /** Peer lists by `topic/count`: records repeat the same few. */
 const peerLists = new Map<string, readonly string[]>();
@@ -10,7 +9,7 @@ const peerLists = new Map<string, readonly string[]>();
  * With the source topic's partition count (`x-t2t-source-partitions`), its peers are the topic's
  * other partitions.
  */
-export function sourceOf(headers: IHeaders | undefined): SourceProgress | undefined {
+export function sourceOf(headers: RecordHeaders | undefined): SourceProgress | undefined {
   const source = headerText(headers?.[HEADERS.source]);
   const time = headerText(headers?.[HEADERS.sourceTime]);
   if (source === undefined || time === undefined || !/^\d{1,20}$/.test(time)) return undefined;
@@ -30,7 +29,7 @@ export function sourceOf(headers: IHeaders | undefined): SourceProgress | undefi
   return progress;
 }
 
-function headerText(v: IHeaders[string]): string | undefined {
+function headerText(v: RecordHeaders[string]): string | undefined {
   const first = Array.isArray(v) ? v[0] : v;
   return first === undefined ? undefined : first.toString();
 }

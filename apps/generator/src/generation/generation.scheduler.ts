@@ -6,8 +6,13 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { Cron } from 'croner';
-import type { Consumer } from 'kafkajs';
-import { createKafka, ensureTopics, KafkaConfigError, LeaderElection } from '@t2t/messaging';
+import {
+  createKafka,
+  ensureTopics,
+  type GroupConsumer,
+  KafkaConfigError,
+  LeaderElection,
+} from '@t2t/messaging';
 import { MetricsRegistry } from '@t2t/platform';
 import type { GeneratorConfig } from '../generator.env';
 import { GENERATOR_CONFIG } from './generation.tokens';
@@ -17,15 +22,21 @@ import { TestGenerationService } from './test-generation.service';
  * Runs generation on the cron schedule, on one replica only: replicas elect a leader through
  * Kafka group membership (the infrastructure the pipeline already has) and only the leader's cron
  * fires. Without Kafka (embedded mode, a single process) this process runs it.
+ *
+ * Runs are fenced by the leadership generation they start in: a run stores its tests only if this
+ * replica still leads in that generation when the results are ready (a run can take minutes with
+ * an LLM; meanwhile this replica may have been replaced and another may be generating).
  */
 @Injectable()
 export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('generator');
   private cron?: Cron;
   private election?: LeaderElection;
-  private modelEvents?: Consumer;
+  private modelEvents?: GroupConsumer;
   private pending?: { timer: NodeJS.Timeout; firstAt: number };
   private leading = false;
+  /** The leadership generation the leader-only work runs in; undefined without an election. */
+  private leaderGeneration: number | undefined;
 
   constructor(
     @Inject(GENERATOR_CONFIG) private readonly config: GeneratorConfig,
@@ -49,9 +60,9 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     this.election = new LeaderElection(createKafka(this.config.kafka, 'generator'), {
       name: g.leaderGroup,
       sessionTimeoutMs: g.sessionTimeoutMs,
-      onElected: async () => {
+      onElected: async (generation) => {
         leader.set(1);
-        await this.lead();
+        await this.lead(generation);
       },
       onRevoked: async () => {
         leader.set(0);
@@ -70,8 +81,9 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     return this.leading;
   }
 
-  private async lead(): Promise<void> {
+  private async lead(generation?: number): Promise<void> {
     this.leading = true;
+    this.leaderGeneration = generation;
     const g = this.config.generation;
     if (g.schedule !== 'off') this.startCron();
     if (g.onModelVersion) {
@@ -117,25 +129,41 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     }
     const consumer = kafka.consumer({
       groupId: `${g.leaderGroup}.model-events`,
-      sessionTimeout: g.sessionTimeoutMs,
+      sessionTimeoutMs: g.sessionTimeoutMs,
     });
-    await consumer.connect();
     // From the beginning for a group that never committed: an announcement made while this
     // replica was still joining must not be missed (a first start reads the history once, which
     // costs one debounced run of whatever changed since the last one).
-    await consumer.subscribe({ topic: g.modelEventsTopic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
-        let version = '?';
-        try {
-          version = String(
-            (JSON.parse(message.value?.toString() ?? '{}') as { version?: number }).version,
-          );
-        } catch {
-          // not ours to judge: any announcement means "the model changed"
+      topic: g.modelEventsTopic,
+      fromBeginning: true,
+      eachBatch: async (batch) => {
+        for (const message of batch.messages) {
+          let version = '?';
+          try {
+            version = String(
+              (JSON.parse(message.value?.toString() ?? '{}') as { version?: number }).version,
+            );
+          } catch {
+            // not ours to judge: any announcement means "the model changed"
+          }
+          this.modelChanged(version);
+          batch.resolveOffset(message.offset);
         }
-        this.modelChanged(version);
-        return Promise.resolve();
+        const last = batch.messages[batch.messages.length - 1];
+        if (last === undefined) return;
+        // Handled means "a run is scheduled": announcements are not read again after a restart.
+        await consumer
+          .commit([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: String(BigInt(last.offset) + 1n),
+            },
+          ])
+          .catch((e: unknown) =>
+            this.log.warn(`committing model announcements failed: ${(e as Error).message}`),
+          );
       },
     });
     this.modelEvents = consumer;
@@ -173,9 +201,21 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     if (g.runOnStart) void this.tick('startup');
   }
 
+  /**
+   * True while work started in `generation` may still publish: this replica leads in exactly that
+   * generation. Without an election (a single process) leading is enough.
+   */
+  private leadsIn(generation: number | undefined): boolean {
+    if (!this.leading) return false;
+    if (this.election === undefined) return true;
+    return generation !== undefined && this.election.isLeading(generation);
+  }
+
   private async tick(trigger: 'schedule' | 'startup' | 'model'): Promise<void> {
+    const generation = this.leaderGeneration;
+    if (!this.leadsIn(generation)) return;
     try {
-      await this.generation.generate({ trigger });
+      await this.generation.generate({ trigger, stillLeading: () => this.leadsIn(generation) });
     } catch (e) {
       this.log.error(`scheduled generation failed: ${(e as Error).message}`);
     }

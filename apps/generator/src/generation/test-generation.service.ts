@@ -34,6 +34,13 @@ export interface GenerationRequest {
   trigger: 'schedule' | 'manual' | 'startup' | 'model';
   /** Only these endpoints; default: the endpoints whose part of the model changed since the last run. */
   endpoints?: string[];
+  /**
+   * For leader-only runs: false once this replica no longer leads in the generation the run was
+   * started in (`LeaderElection.isLeading`). Asked when the run starts (a queued run may start
+   * late), then nothing is recorded, and before the results are stored: a deposed leader never
+   * stores or retires tests over what the new leader produces; it records its run as skipped.
+   */
+  stillLeading?: () => boolean;
 }
 
 const nowText = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
@@ -75,6 +82,7 @@ export class TestGenerationService {
   }
 
   private async run(request: GenerationRequest): Promise<GenerationRun> {
+    const leadershipLost = () => request.stillLeading !== undefined && !request.stillLeading();
     const run: GenerationRun = {
       runId: randomUUID(),
       trigger: request.trigger,
@@ -91,6 +99,7 @@ export class TestGenerationService {
       startedAt: nowText(),
       finishedAt: null,
     };
+    if (leadershipLost()) return this.fencedOff(run);
     try {
       const latest = await this.models.latestVersion();
       if (!latest) return await this.finish(run, 'skipped', 'no model version yet');
@@ -142,6 +151,12 @@ export class TestGenerationService {
           rejected += result.rejected;
         }
       }
+      if (leadershipLost())
+        return await this.finish(
+          run,
+          'skipped',
+          'leadership moved to another replica before the results were stored',
+        );
       const stored = kept.map((spec) => this.toStored(spec, run, latest.version));
       await this.tests.saveTests(stored);
       const retired = await this.tests.retireTests(endpoints, new Set(stored.map((t) => t.testId)));
@@ -183,6 +198,16 @@ export class TestGenerationService {
       createdAt: nowText(),
       retired: false,
     };
+  }
+
+  /** A leader-only run that starts after leadership moved on: not run, and not recorded. */
+  private fencedOff(run: GenerationRun): GenerationRun {
+    run.status = 'skipped';
+    run.error = 'this replica no longer leads the generation schedule';
+    run.finishedAt = nowText();
+    this.log.warn(`generation ${run.runId.slice(0, 8)} (${run.trigger}) dropped: ${run.error}`);
+    this.onFinished(run);
+    return run;
   }
 
   private async finish(

@@ -1,5 +1,4 @@
-import type { EachBatchPayload } from 'kafkajs';
-import { ensureTopics } from '../kafka.factory';
+import { ensureTopics } from '../ensure-topics';
 import { LeaderElection } from '../leader.election';
 import { type Chunk, PartitionBatchConsumer } from '../partition-batch.consumer';
 import { InProcessKafka } from './in-process.kafka';
@@ -23,19 +22,20 @@ describe(InProcessKafka.name, () => {
       messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i % 7}`, value: String(i) })),
     });
     const seen: { p: number; key: string; v: number }[] = [];
-    const consumer = kafka.consumer({ groupId: 'g' });
-    await consumer.subscribe({ topic: 't', fromBeginning: true });
+    const consumer = kafka.consumer({ groupId: 'g', sessionTimeoutMs: 6000 });
     await consumer.run({
-      eachBatch: async ({ batch, resolveOffset }: EachBatchPayload) => {
+      topic: 't',
+      fromBeginning: true,
+      eachBatch: async (batch) => {
         for (const m of batch.messages) {
           seen.push({ p: batch.partition, key: m.key!.toString(), v: Number(m.value!.toString()) });
-          resolveOffset(m.offset);
+          batch.resolveOffset(m.offset);
         }
-        await consumer.commitOffsets([
+        await consumer.commit([
           {
             topic: 't',
             partition: batch.partition,
-            offset: String(Number(batch.lastOffset()) + 1),
+            offset: String(Number(batch.messages[batch.messages.length - 1].offset) + 1),
             metadata: 'm',
           },
         ]);
@@ -51,47 +51,51 @@ describe(InProcessKafka.name, () => {
       const values = seen.filter((s) => s.key === key).map((s) => s.v);
       expect(values).toEqual([...values].sort((a, b) => a - b));
     }
-    const offsets = await admin.fetchOffsets({ groupId: 'g', topics: ['t'] });
-    expect(offsets[0].partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(100);
-    expect(offsets[0].partitions.every((p) => p.metadata === 'm' || p.offset === '-1')).toBe(true);
+    const offsets = await admin.fetchOffsets('g', 't');
+    expect(offsets.reduce((n, p) => n + Number(p.offset), 0)).toBe(100);
+    expect(offsets.every((p) => p.metadata === 'm' || p.offset === '-1')).toBe(true);
   });
 
   it('keeps records a subscribed group has not read yet, however far another group has committed', async () => {
     const kafka = new InProcessKafka();
     await ensureTopics(kafka.admin(), [{ topic: 'events', partitions: 1 }]);
-    const consume = async (groupId: string, into: string[]) => {
-      const consumer = kafka.consumer({ groupId });
-      await consumer.subscribe({ topic: 'events', fromBeginning: true });
-      return {
-        consumer,
-        start: () =>
-          consumer.run({
-            eachBatch: async ({ batch }: EachBatchPayload) => {
-              for (const m of batch.messages) into.push(m.value!.toString());
-              await consumer.commitOffsets([
-                { topic: 'events', partition: 0, offset: String(Number(batch.lastOffset()) + 1) },
-              ]);
-            },
-          }),
-      };
+    /** A group that reads once `gate` opens, committing what it read. */
+    const consume = async (groupId: string, into: string[], gate: Promise<void>) => {
+      const consumer = kafka.consumer({ groupId, sessionTimeoutMs: 6000 });
+      await consumer.run({
+        topic: 'events',
+        fromBeginning: true,
+        eachBatch: async (batch) => {
+          await gate;
+          for (const m of batch.messages) {
+            into.push(m.value!.toString());
+            batch.resolveOffset(m.offset);
+          }
+          const last = batch.messages[batch.messages.length - 1].offset;
+          await consumer.commit([
+            { topic: 'events', partition: 0, offset: String(Number(last) + 1) },
+          ]);
+        },
+      });
+      return consumer;
     };
     const fast: string[] = [];
     const slow: string[] = [];
+    let openSlow!: () => void;
     // Both groups subscribe before anything is produced; only the fast one reads at first.
-    const a = await consume('fast', fast);
-    const b = await consume('slow', slow);
-    await a.start();
+    const a = await consume('fast', fast, Promise.resolve());
+    const b = await consume('slow', slow, new Promise<void>((r) => (openSlow = r)));
     await kafka.producer().send({
       topic: 'events',
       messages: Array.from({ length: 50 }, (_, i) => ({ value: String(i) })),
     });
     await until(() => fast.length === 50);
-    // The fast group committed everything; the slow one starts now and still gets every record.
-    await b.start();
+    // The fast group committed everything; the slow one reads now and still gets every record.
+    openSlow();
     await until(() => slow.length === 50, 3000);
     expect(slow).toEqual(fast);
-    await a.consumer.disconnect();
-    await b.consumer.disconnect();
+    await a.disconnect();
+    await b.disconnect();
   });
 
   it('runs the PartitionBatchConsumer unchanged: plans, commits and redelivery of unresolved records', async () => {
@@ -104,7 +108,7 @@ describe(InProcessKafka.name, () => {
     const written: string[][] = [];
     let failOnce = true;
     const sut = new PartitionBatchConsumer<number>(
-      kafka.asKafka(),
+      kafka,
       {
         prepare: (r) => Number(r.value!.toString()),
         weight: () => ({ rows: 1, bytes: 1 }),
@@ -138,24 +142,56 @@ describe(InProcessKafka.name, () => {
     await sut.stop();
     expect(written.flat()).toEqual(Array.from({ length: 10 }, (_, i) => String(i)));
     expect(written.every((c) => c.length <= 4)).toBe(true);
-    const [t] = await kafka.admin().fetchOffsets({ groupId: 'g', topics: ['in'] });
-    expect(t.partitions[0].offset).toBe('10');
+    const [p0] = await kafka.admin().fetchOffsets('g', 'in');
+    expect(p0.offset).toBe('10');
   });
 
-  it('elects its single member as leader', async () => {
+  it('elects its single member as leader, in generation 1', async () => {
     const kafka = new InProcessKafka();
-    let elected = 0;
-    const election = new LeaderElection(kafka.asKafka(), {
+    const elected: number[] = [];
+    const election = new LeaderElection(kafka, {
       name: 'x',
       sessionTimeoutMs: 6000,
-      onElected: () => void elected++,
+      onElected: (generation) => void elected.push(generation),
       onRevoked: () => undefined,
     });
     await election.start();
     await election.settled();
     expect(election.isLeader).toBe(true);
-    expect(elected).toBe(1);
+    expect(election.generation).toBe(1);
+    expect(elected).toEqual([1]);
     await election.stop();
     expect(election.isLeader).toBe(false);
+    expect(election.isLeading(1)).toBe(false);
+  });
+
+  it('keeps its leader while members join, and hands leadership on in the next generation', async () => {
+    const kafka = new InProcessKafka();
+    const log: string[] = [];
+    const member = (id: string) =>
+      new LeaderElection(kafka, {
+        name: 'sticky',
+        sessionTimeoutMs: 6000,
+        onElected: (generation) => void log.push(`${id}+${generation}`),
+        onRevoked: () => void log.push(`${id}-`),
+      });
+    const [a, b, c] = [member('a'), member('b'), member('c')];
+    await a.start();
+    await b.start();
+    await c.start();
+    expect([a.generation, b.isLeader, c.isLeader]).toEqual([1, false, false]);
+    // Followers know the generation the leader leads in.
+    expect([b.observedGeneration, c.observedGeneration]).toEqual([1, 1]);
+
+    await a.stop();
+    // The longest-standing member takes over; the generation moves on.
+    expect([b.generation, c.isLeader]).toEqual([2, false]);
+    const d = member('d');
+    await d.start();
+    expect([b.isLeading(2), d.isLeader]).toEqual([true, false]);
+    await b.stop();
+    await c.stop();
+    await d.stop();
+    expect(log).toEqual(['a+1', 'a-', 'b+2', 'b-', 'c+3', 'c-', 'd+4', 'd-']);
   });
 });

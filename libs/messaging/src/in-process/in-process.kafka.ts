@@ -1,23 +1,36 @@
+import { decideLeadership } from '../election/leadership.decision';
 import type {
-  Admin,
-  Consumer,
-  EachBatchPayload,
-  IHeaders,
-  Kafka,
-  KafkaMessage,
-  Message,
-  Producer,
-} from 'kafkajs';
+  CommittedOffset,
+  ConsumedMessage,
+  ConsumeOptions,
+  ElectionMember,
+  ElectionMemberOptions,
+  GroupConsumer,
+  GroupConsumerOptions,
+  LeadershipState,
+  MessageBatch,
+  MessageProducer,
+  MessagingAdmin,
+  MessagingClient,
+  OffsetCommit,
+  OutgoingMessage,
+  PartitionWatermarks,
+  RecordHeaders,
+  SendRequest,
+  TopicMetadata,
+  TopicSpec,
+} from '../port/messaging.port';
 
 /**
  * The transport between pipeline stages when the whole product runs in one process (embedded
- * mode): the part of the kafkajs API the stages use, over in-memory partitioned logs. The stages
- * run unchanged (same consumers, same offset handling, same leader election); only the transport
- * differs, as the design asks.
+ * mode): the messaging port over in-memory partitioned logs. The stages run unchanged (same
+ * consumers, same offset handling, same leader election rule); only the transport differs, as the
+ * design asks.
  *
  * Semantics kept from Kafka because the stages rely on them: per-partition order, keys hashed to
  * partitions, consumer groups with committed offsets and metadata, `fromBeginning`, one member per
- * group owning every partition, redelivery of unresolved messages. Not durable: on a crash the
+ * group owning every partition, redelivery of unresolved messages, sticky leader elections with
+ * generations (decided by the same rule as on Kafka). Not durable: on a crash the
  * in-flight records are lost (everything written to ClickHouse stays); for durability run with
  * KAFKA_BROKERS. Records every group that reads the topic has committed past are dropped to bound
  * memory; a group that subscribed but has not committed yet holds them (it has not read them).
@@ -27,7 +40,7 @@ interface StoredRecord {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  headers: RecordHeaders;
   timestamp: string;
   /** When it was appended (wall ms): how long it has waited for a consumer to take it. */
   appendedAt: number;
@@ -68,14 +81,6 @@ class Topic {
   ) {}
 }
 
-type Listener = (event: { payload: Record<string, unknown> }) => void;
-
-const EVENTS = {
-  GROUP_JOIN: 'consumer.group_join',
-  REBALANCING: 'consumer.rebalancing',
-  CRASH: 'consumer.crash',
-} as const;
-
 function toBuffer(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   return Buffer.isBuffer(v) ? v : Buffer.from(v);
@@ -94,6 +99,7 @@ export class InProcessBroker {
   private readonly committed = new Map<string, Map<string, Committed>>(); // group → "topic/partition" → offset
   private readonly subscribers = new Map<string, Set<string>>(); // topic → groups that read it
   private readonly waiters = new Set<() => void>();
+  private readonly elections = new Map<string, InProcessElection>();
   private rr = 0;
 
   createTopic(name: string, partitions: number, config: Record<string, string> = {}): boolean {
@@ -125,14 +131,14 @@ export class InProcessBroker {
     return [...this.topics.keys()];
   }
 
-  append(topicName: string, messages: Message[]): void {
+  append(topicName: string, messages: readonly OutgoingMessage[]): void {
     const topic = this.topic(topicName);
     const now = String(Date.now());
     for (const m of messages) {
       const key = toBuffer(m.key);
       const p = m.partition ?? partitionOf(key, topic.partitions.length, () => this.rr++);
       const partition = topic.partitions[p];
-      const headers: IHeaders = {};
+      const headers: RecordHeaders = {};
       for (const [k, v] of Object.entries(m.headers ?? {}))
         headers[k] = Array.isArray(v)
           ? v.map((x) => toBuffer(x) ?? Buffer.alloc(0))
@@ -210,6 +216,13 @@ export class InProcessBroker {
     groups.add(group);
   }
 
+  /** The election of that name, created on first use. */
+  election(name: string): InProcessElection {
+    let election = this.elections.get(name);
+    if (!election) this.elections.set(name, (election = new InProcessElection()));
+    return election;
+  }
+
   /**
    * Drops records every group reading the topic has committed past. A subscribed group without a
    * commit for the partition has read nothing there yet: nothing is dropped. (Counting only the
@@ -231,32 +244,103 @@ export class InProcessBroker {
   }
 }
 
-class InProcessProducer {
-  constructor(private readonly broker: InProcessBroker) {}
-  readonly events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
-  /** Never disconnects on its own, so listeners are never called. */
-  on(): () => void {
-    return () => undefined;
+/**
+ * A leader election among the members in this process. Members join and leave explicitly (there
+ * are no sessions to expire); who leads is decided by `decideLeadership`, as the Kafka assigner
+ * does, each time membership changes. Member ids grow with joins, so when the leader leaves, the
+ * longest-standing member takes over.
+ */
+class InProcessElection {
+  private readonly members: InProcessElectionMember[] = [];
+  private leader: InProcessElectionMember | undefined;
+  private generation = 0;
+  private joined = 0;
+
+  nextMemberId(): string {
+    return String(++this.joined).padStart(10, '0');
   }
-  async connect(): Promise<void> {}
-  async disconnect(): Promise<void> {}
-  async send(record: {
-    topic: string;
-    messages: Message[];
-  }): Promise<{ topicName: string; partition: number; errorCode: number }[]> {
-    this.broker.append(record.topic, record.messages);
-    return [];
+
+  join(member: InProcessElectionMember): void {
+    this.members.push(member);
+    this.decide();
+  }
+
+  leave(member: InProcessElectionMember): void {
+    const i = this.members.indexOf(member);
+    if (i >= 0) this.members.splice(i, 1);
+    if (this.leader === member) this.leader = undefined;
+    this.decide();
+  }
+
+  private decide(): void {
+    const decision = decideLeadership(
+      this.members.map((m) => ({
+        memberId: m.id,
+        leading: m === this.leader,
+        generation: this.generation,
+      })),
+    );
+    if (decision === undefined) return;
+    this.leader = this.members.find((m) => m.id === decision.leaderId);
+    this.generation = decision.generation;
+    // The leader first gives up (if it changed), then everyone hears the outcome, as after a
+    // Kafka assignment.
+    for (const m of this.members)
+      if (m !== this.leader) m.notify({ leading: false, generation: this.generation });
+    this.leader?.notify({ leading: true, generation: this.generation });
   }
 }
 
-class InProcessConsumer {
-  readonly events = EVENTS;
-  private readonly listeners = new Map<string, Listener[]>();
-  private topics: { topic: string; fromBeginning: boolean }[] = [];
+class InProcessElectionMember implements ElectionMember {
+  readonly id: string;
+  private state: LeadershipState = { leading: false, generation: 0 };
+  private joined = false;
+
+  constructor(
+    private readonly election: InProcessElection,
+    private readonly options: ElectionMemberOptions,
+  ) {
+    this.id = election.nextMemberId();
+  }
+
+  async start(): Promise<void> {
+    if (this.joined) return;
+    this.joined = true;
+    this.election.join(this);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.joined) return;
+    this.joined = false;
+    this.notify({ leading: false, generation: this.state.generation });
+    this.election.leave(this);
+  }
+
+  notify(state: LeadershipState): void {
+    if (state.leading === this.state.leading && state.generation === this.state.generation) return;
+    this.state = { ...state };
+    this.options.onChange({ ...state });
+  }
+}
+
+class InProcessProducer implements MessageProducer {
+  constructor(private readonly broker: InProcessBroker) {}
+  async connect(): Promise<void> {}
+  async disconnect(): Promise<void> {}
+  /** Never disconnects on its own, so listeners are never called. */
+  onDisconnect(): void {}
+  async send(request: SendRequest): Promise<void> {
+    this.broker.append(request.topic, request.messages);
+  }
+}
+
+class InProcessConsumer implements GroupConsumer {
+  private readonly assignmentListeners: ((assignment: Record<string, number[]>) => void)[] = [];
+  private readonly crashListeners: ((error: Error, restarting: boolean) => void)[] = [];
   private running = false;
   private loop?: Promise<void>;
   /** Next offset to fetch per partition (resolved position). */
-  private positions = new Map<string, number>();
+  private readonly positions = new Map<number, number>();
 
   constructor(
     private readonly broker: InProcessBroker,
@@ -272,97 +356,65 @@ class InProcessConsumer {
     private readonly lingerMs: number = 0,
   ) {}
 
-  on(event: string, listener: Listener): () => void {
-    const list = this.listeners.get(event) ?? [];
-    list.push(listener);
-    this.listeners.set(event, list);
-    return () => list.splice(list.indexOf(listener), 1);
+  onAssignment(listener: (assignment: Record<string, number[]>) => void): void {
+    this.assignmentListeners.push(listener);
   }
 
-  async connect(): Promise<void> {}
-
-  async subscribe(s: { topic: string; fromBeginning?: boolean }): Promise<void> {
-    this.broker.topic(s.topic);
-    this.broker.subscribe(this.groupId, s.topic);
-    this.topics.push({ topic: s.topic, fromBeginning: s.fromBeginning ?? false });
+  onCrash(listener: (error: Error, restarting: boolean) => void): void {
+    this.crashListeners.push(listener);
   }
 
-  async run(config: {
-    eachBatch?: (payload: EachBatchPayload) => Promise<void>;
-    eachMessage?: (payload: {
-      topic: string;
-      partition: number;
-      message: KafkaMessage;
-    }) => Promise<void>;
-    partitionsConsumedConcurrently?: number;
-  }): Promise<void> {
+  async run(options: ConsumeOptions): Promise<void> {
+    const { topic, fromBeginning } = options;
+    const t = this.broker.topic(topic);
+    this.broker.subscribe(this.groupId, topic);
     this.running = true;
-    const assignment: Record<string, number[]> = {};
-    for (const { topic, fromBeginning } of this.topics) {
-      const t = this.broker.topic(topic);
-      assignment[topic] = t.partitions.map((_, i) => i);
-      t.partitions.forEach((p, i) => {
-        const c = this.broker.committedOffset(this.groupId, topic, i);
-        this.positions.set(`${topic}/${i}`, c ? c.offset : fromBeginning ? p.base : p.end);
-      });
-    }
-    // The only member of its group owns every partition.
-    this.emit(EVENTS.GROUP_JOIN, {
-      groupId: this.groupId,
-      memberAssignment: assignment,
-      isLeader: true,
+    t.partitions.forEach((p, i) => {
+      const c = this.broker.committedOffset(this.groupId, topic, i);
+      this.positions.set(i, c ? c.offset : fromBeginning ? p.base : p.end);
     });
-    this.loop = this.fetchLoop(config);
+    // The only member of its group owns every partition.
+    const assignment = { [topic]: t.partitions.map((_, i) => i) };
+    for (const l of this.assignmentListeners) l(assignment);
+    this.loop = this.fetchLoop(options);
   }
 
-  async commitOffsets(
-    offsets: { topic: string; partition: number; offset: string; metadata?: string | null }[],
-  ): Promise<void> {
+  async commit(offsets: OffsetCommit[]): Promise<void> {
     for (const o of offsets)
       this.broker.commit(this.groupId, o.topic, o.partition, Number(o.offset), o.metadata ?? null);
   }
 
-  async stop(): Promise<void> {
+  async disconnect(): Promise<void> {
     this.running = false;
     await this.loop;
   }
 
-  async disconnect(): Promise<void> {
-    if (this.running) this.emit(EVENTS.REBALANCING, { groupId: this.groupId });
-    await this.stop();
-  }
-
-  private emit(event: string, payload: Record<string, unknown>): void {
-    for (const l of this.listeners.get(event) ?? []) l({ payload });
-  }
-
-  private async fetchLoop(config: Parameters<InProcessConsumer['run']>[0]): Promise<void> {
+  private async fetchLoop(options: ConsumeOptions): Promise<void> {
+    const { topic } = options;
+    const t = this.broker.topic(topic);
     while (this.running) {
       let delivered = false;
       let lingering = false;
-      for (const { topic } of this.topics) {
-        const t = this.broker.topic(topic);
-        for (let partition = 0; partition < t.partitions.length && this.running; partition++) {
-          const key = `${topic}/${partition}`;
-          const from = this.positions.get(key) ?? 0;
-          if (this.minBytes > 1) {
-            const waiting = this.broker.pending(topic, partition, from);
-            if (waiting === undefined) continue;
-            if (waiting.bytes < this.minBytes && Date.now() - waiting.oldestAt < this.lingerMs) {
-              lingering = true;
-              continue;
-            }
+      for (let partition = 0; partition < t.partitions.length && this.running; partition++) {
+        const from = this.positions.get(partition) ?? 0;
+        if (this.minBytes > 1) {
+          const waiting = this.broker.pending(topic, partition, from);
+          if (waiting === undefined) continue;
+          if (waiting.bytes < this.minBytes && Date.now() - waiting.oldestAt < this.lingerMs) {
+            lingering = true;
+            continue;
           }
-          const records = this.broker.read(topic, partition, from, this.maxBytesPerPartition);
-          if (records.length === 0) continue;
-          delivered = true;
-          try {
-            await this.deliver(config, topic, partition, records);
-          } catch (e) {
-            // Like kafkajs: a failing handler crashes the member; redelivery resumes from the last resolved offset.
-            this.emit(EVENTS.CRASH, { error: e, groupId: this.groupId, restart: true });
-            await new Promise((r) => setTimeout(r, 200));
-          }
+        }
+        const records = this.broker.read(topic, partition, from, this.maxBytesPerPartition);
+        if (records.length === 0) continue;
+        delivered = true;
+        try {
+          await this.deliver(options, partition, records);
+        } catch (e) {
+          // Like Kafka: a failing handler crashes the member; redelivery resumes from the last resolved offset.
+          const error = e instanceof Error ? e : new Error(String(e));
+          for (const l of this.crashListeners) l(error, true);
+          await new Promise((r) => setTimeout(r, 200));
         }
       }
       if (!delivered && this.running) {
@@ -373,157 +425,95 @@ class InProcessConsumer {
   }
 
   private async deliver(
-    config: Parameters<InProcessConsumer['run']>[0],
-    topic: string,
+    options: ConsumeOptions,
     partition: number,
     records: StoredRecord[],
   ): Promise<void> {
-    const key = `${topic}/${partition}`;
-    const messages: KafkaMessage[] = records.map((r) => ({
+    const messages: ConsumedMessage[] = records.map((r) => ({
       key: r.key,
       value: r.value,
       headers: r.headers,
       timestamp: r.timestamp,
       offset: String(r.offset),
-      attributes: 0,
     }));
-    if (config.eachMessage) {
-      for (const message of messages) {
-        if (!this.running) return;
-        await config.eachMessage({ topic, partition, message });
-        this.positions.set(key, Number(message.offset) + 1);
-      }
-      return;
-    }
-    let resolved = Number(messages[0].offset) - 1;
-    const payload = {
-      batch: {
-        topic,
-        partition,
-        highWatermark: String(this.broker.highWatermark(topic, partition)),
-        messages,
-        isEmpty: () => messages.length === 0,
-        firstOffset: () => messages[0]?.offset ?? null,
-        lastOffset: () => messages[messages.length - 1].offset,
-        offsetLag: () => '0',
-        offsetLagLow: () => '0',
-      },
-      resolveOffset: (offset: string) => {
+    let resolved = records[0].offset - 1;
+    const batch: MessageBatch = {
+      topic: options.topic,
+      partition,
+      highWatermark: String(this.broker.highWatermark(options.topic, partition)),
+      messages,
+      resolveOffset: (offset) => {
         resolved = Math.max(resolved, Number(offset));
       },
       heartbeat: async () => undefined,
-      pause: () => () => undefined,
-      commitOffsetsIfNecessary: async () => undefined,
-      uncommittedOffsets: () => ({ topics: [] }),
-      isRunning: () => this.running,
-      isStale: () => false,
-    } as unknown as EachBatchPayload;
-    await config.eachBatch!(payload);
-    // Unresolved messages are delivered again, as kafkajs does.
-    this.positions.set(key, resolved + 1);
+      isActive: () => this.running,
+    };
+    await options.eachBatch(batch);
+    // Unresolved messages are delivered again, as Kafka consumers do.
+    this.positions.set(partition, resolved + 1);
   }
 }
 
-class InProcessAdmin {
+class InProcessAdmin implements MessagingAdmin {
   constructor(private readonly broker: InProcessBroker) {}
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {}
   async listTopics(): Promise<string[]> {
     return this.broker.listTopics();
   }
-  async createTopics(o: {
-    topics: {
-      topic: string;
-      numPartitions?: number;
-      configEntries?: { name: string; value: string }[];
-    }[];
-  }): Promise<boolean> {
+  async createTopics(topics: TopicSpec[]): Promise<boolean> {
     let created = false;
-    for (const t of o.topics)
-      created = this.broker.createTopic(t.topic, t.numPartitions ?? 1) || created;
+    for (const t of topics) created = this.broker.createTopic(t.topic, t.partitions) || created;
     return created;
   }
-  async fetchTopicMetadata(o: { topics: string[] }): Promise<{
-    topics: {
-      name: string;
-      partitions: {
-        partitionId: number;
-        leader: number;
-        replicas: number[];
-        isr: number[];
-        partitionErrorCode: number;
-      }[];
-    }[];
-  }> {
-    return {
-      topics: o.topics.map((name) => ({
-        name,
-        partitions: this.broker.topic(name).partitions.map((_, i) => ({
-          partitionId: i,
-          leader: 0,
-          replicas: [0],
-          isr: [0],
-          partitionErrorCode: 0,
-        })),
-      })),
-    };
+  async deleteTopics(): Promise<void> {
+    throw new Error('the in-process transport does not delete topics');
   }
-  async fetchOffsets(o: { groupId: string; topics: string[] }): Promise<
-    {
-      topic: string;
-      partitions: { partition: number; offset: string; metadata: string | null }[];
-    }[]
-  > {
-    return o.topics.map((topic) => ({
-      topic,
-      partitions: this.broker.topic(topic).partitions.map((_, partition) => {
-        const c = this.broker.committedOffset(o.groupId, topic, partition);
-        return { partition, offset: c ? String(c.offset) : '-1', metadata: c?.metadata ?? null };
-      }),
+  async fetchTopicMetadata(topics: string[]): Promise<TopicMetadata[]> {
+    return topics.map((name) => ({
+      name,
+      partitions: this.broker.topic(name).partitions.map((_, i) => ({ partitionId: i, leader: 0 })),
     }));
   }
-  async fetchTopicOffsets(
-    topic: string,
-  ): Promise<{ partition: number; offset: string; high: string; low: string }[]> {
+  async fetchOffsets(groupId: string, topic: string): Promise<CommittedOffset[]> {
+    return this.broker.topic(topic).partitions.map((_, partition) => {
+      const c = this.broker.committedOffset(groupId, topic, partition);
+      return { partition, offset: c ? String(c.offset) : '-1', metadata: c?.metadata ?? null };
+    });
+  }
+  async fetchTopicOffsets(topic: string): Promise<PartitionWatermarks[]> {
     return this.broker.topic(topic).partitions.map((p, partition) => ({
       partition,
-      offset: String(p.end),
       high: String(p.end),
       low: String(p.base),
     }));
   }
 }
 
-/** A `Kafka` whose producers, consumers and admins talk to one in-process broker. */
-export class InProcessKafka {
+/** The messaging port over one in-process broker. */
+export class InProcessKafka implements MessagingClient {
   constructor(readonly broker: InProcessBroker = new InProcessBroker()) {}
 
-  producer(): Producer {
-    return new InProcessProducer(this.broker) as unknown as Producer;
+  producer(): MessageProducer {
+    return new InProcessProducer(this.broker);
   }
 
-  consumer(config: {
-    groupId: string;
-    maxBytesPerPartition?: number;
-    maxWaitTimeInMs?: number;
-    minBytes?: number;
-  }): Consumer {
+  consumer(options: GroupConsumerOptions): GroupConsumer {
     return new InProcessConsumer(
       this.broker,
-      config.groupId,
-      config.maxBytesPerPartition ?? 1024 * 1024,
-      Math.min(config.maxWaitTimeInMs ?? 500, 500),
-      config.minBytes ?? 1,
-      config.maxWaitTimeInMs ?? 500,
-    ) as unknown as Consumer;
+      options.groupId,
+      options.maxBytesPerPartition ?? 1024 * 1024,
+      Math.min(options.maxWaitMs ?? 500, 500),
+      options.minBytes ?? 1,
+      options.maxWaitMs ?? 500,
+    );
   }
 
-  admin(): Admin {
-    return new InProcessAdmin(this.broker) as unknown as Admin;
+  admin(): MessagingAdmin {
+    return new InProcessAdmin(this.broker);
   }
 
-  /** Typed as kafkajs' Kafka for the stages; only the methods above exist. */
-  asKafka(): Kafka {
-    return this as unknown as Kafka;
+  electionMember(options: ElectionMemberOptions): ElectionMember {
+    return new InProcessElectionMember(this.broker.election(options.name), options);
   }
 }

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { MessageProducer, MessagingClient } from '@t2t/messaging';
 import type { MessageTrigger } from '@t2t/testgen';
 import { TriggerError, UnsupportedTriggerError } from './trigger.errors';
 
@@ -15,9 +15,9 @@ export interface MessageSender {
  * with a clear message: the runner has no client for them.
  */
 export class KafkaMessageSender implements MessageSender {
-  private producer: Promise<Producer> | undefined;
+  private producer: Promise<MessageProducer> | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly kafka: MessagingClient) {}
 
   async send(trigger: MessageTrigger, headers: Record<string, string>): Promise<void> {
     if (trigger.system.toLowerCase() !== 'kafka') {
@@ -53,9 +53,9 @@ export class KafkaMessageSender implements MessageSender {
     if (p) await (await p.catch(() => undefined))?.disconnect();
   }
 
-  private connect(): Promise<Producer> {
+  private connect(): Promise<MessageProducer> {
     if (this.producer === undefined) {
-      const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      const producer = this.kafka.producer();
       const connecting = producer.connect().then(() => producer);
       // A failed connect is not kept: the next trigger tries again.
       connecting.catch(() => (this.producer = undefined));

@@ -1,5 +1,6 @@
-import type { Admin } from 'kafkajs';
-import { ensureTopics, isRetriableKafkaError } from './kafka.factory';
+import { ensureTopics } from './ensure-topics';
+import { isRetriableKafkaError } from './kafka/kafka.errors';
+import type { MessagingAdmin } from './port/messaging.port';
 
 /** What kafkajs throws for a broker error code (KafkaJSProtocolError), as far as we read it. */
 const protocolError = (type: string, retriable: boolean) =>
@@ -35,20 +36,18 @@ describe(ensureTopics.name, () => {
     const topics = new Set<string>();
     const admin = {
       listTopics: async () => [...topics],
-      createTopics: async ({ topics: t }: { topics: { topic: string }[] }) => {
+      createTopics: async (t: { topic: string }[]) => {
         created++;
         // A loaded broker: the creation times out waiting for leaders the first time.
         if (created === 1) throw protocolError('UNKNOWN_TOPIC_OR_PARTITION', false);
         for (const x of t) topics.add(x.topic);
         return true;
       },
-      fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => {
+      fetchTopicMetadata: async (names: string[]) => {
         metadataCalls++;
-        return {
-          topics: names.map((name) => ({ name, partitions: [{ partitionId: 0, leader: 1 }] })),
-        };
+        return names.map((name) => ({ name, partitions: [{ partitionId: 0, leader: 1 }] }));
       },
-    } as unknown as Admin;
+    } as unknown as MessagingAdmin;
     const result = await ensureTopics(admin, [{ topic: 'orders', partitions: 1 }]);
     expect(result).toEqual({ created: ['orders'], short: [] });
     expect(created).toBe(2);
@@ -61,7 +60,7 @@ describe(ensureTopics.name, () => {
       createTopics: async () => {
         throw protocolError('TOPIC_AUTHORIZATION_FAILED', false);
       },
-    } as unknown as Admin;
+    } as unknown as MessagingAdmin;
     await expect(ensureTopics(admin, [{ topic: 'orders', partitions: 1 }])).rejects.toThrow(
       'broker said TOPIC_AUTHORIZATION_FAILED',
     );
