@@ -205,6 +205,8 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
           CLICKHOUSE_DATA_PATH: dataDir,
           HTTP_PORT: String(httpPort),
           OTLP_HTTP_PORT: String(otlpPort),
+          // Traffic goes over OTLP/HTTP; a free port keeps the default 4317 out of the way.
+          OTLP_GRPC_PORT: '0',
           GRAPHQL_AUTH: 'off',
           LOG_LEVEL: 'warn',
           ...args.set,

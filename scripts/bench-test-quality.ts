@@ -201,6 +201,8 @@ async function measure(name: string, args: Args): Promise<SystemResult> {
     CLICKHOUSE_DATA_PATH: dir,
     HTTP_PORT: String(httpPort),
     OTLP_HTTP_PORT: String(otlpPort),
+    // Traffic goes over OTLP/HTTP; a free port keeps the default 4317 out of the way.
+    OTLP_GRPC_PORT: '0',
   });
   useInProcessTransport();
   const app = await NestFactory.create(AllInOneModule.forRoot(config), {

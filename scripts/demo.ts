@@ -146,6 +146,7 @@ async function main(): Promise<void> {
 
   const httpPort = await freePort(Number(env.HTTP_PORT ?? 4000));
   const otlpPort = await freePort(Number(env.OTLP_HTTP_PORT ?? 4318));
+  const otlpGrpcPort = await freePort(Number(env.OTLP_GRPC_PORT ?? 4317));
   const apiKey = env.GRAPHQL_API_KEYS?.split(',')[0] ?? `demo-${randomBytes(12).toString('hex')}`;
   const config = allInOneEnv.parse({
     // Windows and waits sized for a demo that finishes in seconds, not minutes.
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
     CLICKHOUSE_DATA_PATH: args.data,
     HTTP_PORT: String(httpPort),
     OTLP_HTTP_PORT: String(otlpPort),
+    OTLP_GRPC_PORT: String(otlpGrpcPort),
     GRAPHQL_API_KEYS: apiKey,
   });
   if (!config.kafka.brokers) useInProcessTransport();
@@ -181,7 +183,9 @@ async function main(): Promise<void> {
   const ch = app.get<ClickHouseHandle>(CLICKHOUSE);
   const models = app.get(ModelRepository);
   const clusters = app.get(ClusterRepository);
-  say(`  started: OTLP/HTTP on :${otlpPort}/v1/traces, GraphQL on :${httpPort}/graphql`);
+  say(
+    `  started: OTLP/HTTP on :${otlpPort}/v1/traces, OTLP/gRPC on :${otlpGrpcPort}, GraphQL on :${httpPort}/graphql`,
+  );
 
   const systems = [{ system: checkoutSystem, seed: 2 }];
   const started = Date.now();

@@ -149,6 +149,7 @@ describe('built services (node dist/...)', () => {
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
       OTLP_HTTP_PORT: '0',
+      OTLP_GRPC_PORT: '0',
       CLICKHOUSE_DATA_PATH: data,
     });
     try {
@@ -167,6 +168,7 @@ describe('built services (node dist/...)', () => {
       expect(all.output()).toMatch(
         /OTLP\/HTTP receiver listening on http:\/\/0\.0\.0\.0:\d+\/v1\/traces/,
       );
+      expect(all.output()).toMatch(/OTLP\/gRPC receiver listening on 0\.0\.0\.0:\d+/);
       // The shipped Grafana dashboard queries only metrics the services export (the all-in-one
       // process registers every role's metrics under the same names the services use).
       const exported = exportedMetrics(

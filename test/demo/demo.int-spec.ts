@@ -33,6 +33,7 @@ describe('npm run demo', () => {
         // Ports of its own: another test may hold the defaults.
         HTTP_PORT: '0',
         OTLP_HTTP_PORT: '0',
+        OTLP_GRPC_PORT: '0',
       },
     );
     try {

@@ -120,6 +120,8 @@ describe('t2t test verify / test run against the running product (embedded store
       HTTP_HOST: '127.0.0.1',
       OTLP_HTTP_PORT: '0',
       OTLP_HTTP_HOST: '127.0.0.1',
+      OTLP_GRPC_PORT: '0',
+      OTLP_GRPC_HOST: '127.0.0.1',
       GRAPHQL_API_KEYS: KEY,
       GENERATOR_SCHEDULE: 'off',
       GENERATOR_RUN_ON_START: 'false',
@@ -558,9 +560,9 @@ describe('t2t test verify / test run against the running product (embedded store
 
     it('--stored reads the current tests through the API', async () => {
       const listed = await gql(
-        `{ tests(endpoint: "${ORDERS}", verdict: VERIFIED, first: 100) { edges { node { id } } } }`,
+        `{ tests(endpoint: "${ORDERS}", verdict: VERIFIED, first: 100) { edges { node { testId } } } }`,
       );
-      const ids: string[] = listed.data.tests.edges.map((e: any) => e.node.id);
+      const ids: string[] = listed.data.tests.edges.map((e: any) => e.node.testId);
       expect(ids.length).toBeGreaterThan(0);
       // Nothing answers at the target: the runs fail fast, but each stored test is run.
       const r = await runCliProcess(

@@ -2,7 +2,13 @@ import { composeEnv, type EnvProblem } from '@t2t/config';
 import { llmEnv, llmEnvProblems } from '@t2t/llm';
 import { kafkaEnv } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
-import { kafkaIntakeEnv, receiverEnv, receiverEnvProblems } from '@t2t/receiver';
+import {
+  grpcReceiverEnv,
+  grpcReceiverEnvProblems,
+  kafkaIntakeEnv,
+  receiverEnv,
+  receiverEnvProblems,
+} from '@t2t/receiver';
 import { storageEnv } from '@t2t/storage';
 import { clusteringOptions } from '../../clustering/src/clustering.env';
 import {
@@ -15,7 +21,7 @@ import { modelingOptions } from '../../modeling/src/modeling.env';
 
 /**
  * The whole product in one process: every service's options, one HTTP server (health, metrics,
- * GraphQL) and the OTLP/HTTP receiver. Without KAFKA_BROKERS the stages talk through the
+ * GraphQL) and the OTLP receivers (HTTP and gRPC). Without KAFKA_BROKERS the stages talk through the
  * in-process transport; with it, through Kafka, exactly as the separate services do.
  */
 export const allInOneEnv = composeEnv(
@@ -25,6 +31,7 @@ export const allInOneEnv = composeEnv(
     storage: storageEnv,
     kafka: kafkaEnv,
     receiver: receiverEnv,
+    grpcReceiver: grpcReceiverEnv,
     kafkaIntake: kafkaIntakeEnv,
     ingest: ingestOptions,
     clustering: clusteringOptions,
@@ -36,6 +43,7 @@ export const allInOneEnv = composeEnv(
   (c) => {
     const problems: EnvProblem[] = [
       ...receiverEnvProblems(c.receiver),
+      ...grpcReceiverEnvProblems(c.grpcReceiver),
       ...graphqlEnvProblems(c.graphql),
       ...generationEnvProblems(c.generation),
       ...llmEnvProblems(c.llm),

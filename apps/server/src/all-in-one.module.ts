@@ -10,8 +10,8 @@ import type { AllInOneConfig } from './all-in-one.env';
 
 /**
  * Every stage in one Nest application: one platform (health, metrics), one storage connection,
- * the four services' own modules exactly as they run on their own, and the OTLP/HTTP receiver
- * feeding the spans topic. The composition is the only thing specific to this mode.
+ * the four services' own modules exactly as they run on their own, and the OTLP receivers (HTTP
+ * and gRPC) feeding the spans topic. The composition is the only thing specific to this mode.
  */
 @Module({})
 export class AllInOneModule {
@@ -22,10 +22,14 @@ export class AllInOneModule {
       imports: [
         PlatformModule.forRoot('trace2test'),
         StorageModule.forRoot(c.storage),
-        OtlpReceiverModule.forRoot(c.receiver, {
-          useFactory: () =>
-            KafkaOtlpIntake.fromConfig(c.kafka, { ...c.kafkaIntake, topic: c.ingest.topic }),
-        }),
+        OtlpReceiverModule.forRoot(
+          c.receiver,
+          {
+            useFactory: () =>
+              KafkaOtlpIntake.fromConfig(c.kafka, { ...c.kafkaIntake, topic: c.ingest.topic }),
+          },
+          c.grpcReceiver,
+        ),
         IngestCoreModule.forRoot({ ...shared, ingest: c.ingest }),
         ClusteringCoreModule.forRoot({ ...shared, clustering: c.clustering }),
         ModelingCoreModule.forRoot({ ...shared, modeling: c.modeling }),

@@ -3,6 +3,8 @@ import { composeEnv, type EnvProblem } from '@t2t/config';
 import { kafkaEnv } from '@t2t/messaging';
 import { PlatformModule, platformEnv } from '@t2t/platform';
 import {
+  grpcReceiverEnv,
+  grpcReceiverEnvProblems,
   KafkaOtlpIntake,
   kafkaIntakeEnv,
   OtlpReceiverModule,
@@ -10,17 +12,21 @@ import {
   receiverEnvProblems,
 } from '@t2t/receiver';
 
-/** The OTLP/HTTP receiver as its own service, producing what it receives to the spans topic. */
+/** The OTLP receivers (HTTP and gRPC) as their own service, producing what they receive to the spans topic. */
 export const receiverRoleEnv = composeEnv(
   'receiver',
   {
     platform: platformEnv(8085),
     kafka: kafkaEnv,
     receiver: receiverEnv,
+    grpcReceiver: grpcReceiverEnv,
     kafkaIntake: kafkaIntakeEnv,
   },
   (c) => {
-    const problems: EnvProblem[] = [...receiverEnvProblems(c.receiver)];
+    const problems: EnvProblem[] = [
+      ...receiverEnvProblems(c.receiver),
+      ...grpcReceiverEnvProblems(c.grpcReceiver),
+    ];
     if (!c.kafka.brokers)
       problems.push({
         key: 'KAFKA_BROKERS',
@@ -38,9 +44,11 @@ export class ReceiverRoleModule {
       module: ReceiverRoleModule,
       imports: [
         PlatformModule.forRoot('receiver'),
-        OtlpReceiverModule.forRoot(c.receiver, {
-          useFactory: () => KafkaOtlpIntake.fromConfig(c.kafka, c.kafkaIntake),
-        }),
+        OtlpReceiverModule.forRoot(
+          c.receiver,
+          { useFactory: () => KafkaOtlpIntake.fromConfig(c.kafka, c.kafkaIntake) },
+          c.grpcReceiver,
+        ),
       ],
     };
   }

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { generateTraces, potatoSystem, toOtlpRequests } from '@t2t/examples';
 import type { SystemModel } from '@t2t/model';
 import { encodeTraceRequestProto } from '@t2t/otlp';
-import { OtlpReceiverService } from '@t2t/receiver';
+import { OtlpGrpcReceiverService, OtlpReceiverService } from '@t2t/receiver';
 import { ModelRepository } from '@t2t/storage';
 import { eventually, freshStorageConfig, testBrokers, uniqueTopic } from '@t2t/test-support';
 import { allInOneEnv } from '../src/all-in-one.env';
@@ -27,6 +27,7 @@ describe('all-in-one server over Kafka', () => {
       KAFKA_BROKERS: testBrokers().join(','),
       HTTP_PORT: '0',
       OTLP_HTTP_PORT: '0',
+      OTLP_GRPC_PORT: '0',
       GRAPHQL_AUTH: 'off',
       GENERATOR_SCHEDULE: 'off',
       INGEST_TOPIC: `${p}.otlp_spans`,
@@ -54,6 +55,8 @@ describe('all-in-one server over Kafka', () => {
     app = await NestFactory.create(AllInOneModule.forRoot(config), { logger: ['error', 'warn'] });
     await app.listen(0, '127.0.0.1');
     const port = app.get(OtlpReceiverService).address()!.port;
+    // OTLP/gRPC is served beside OTLP/HTTP by default (libs/receiver tests its protocol).
+    expect(app.get(OtlpGrpcReceiverService).address()?.port).toBeGreaterThan(0);
 
     const traces = generateTraces(potatoSystem, {
       seed: 5,

@@ -1,5 +1,6 @@
 export * from './body.reader';
 export * from './kafka-otlp.intake';
+export * from './otlp-grpc.receiver';
 export * from './otlp-http.receiver';
 export * from './otlp-intake.port';
 export * from './otlp-payload.validator';

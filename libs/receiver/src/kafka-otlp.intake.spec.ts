@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Producer, ProducerRecord } from 'kafkajs';
+import type { MessageProducer, SendRequest } from '@t2t/messaging';
 import { makeResource, makeScope, makeTrace } from '@t2t/test-support';
 import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import { KafkaOtlpIntake } from './kafka-otlp.intake';
@@ -7,13 +7,13 @@ import type { IntakeRequest } from './otlp-intake.port';
 
 /** A producer whose sends wait until the test settles them. */
 function stubProducer() {
-  const sends: { record: ProducerRecord; settle(error?: Error): void }[] = [];
+  const sends: { record: SendRequest; settle(error?: Error): void }[] = [];
   const producer = {
-    send: (record: ProducerRecord) =>
+    send: (record: SendRequest) =>
       new Promise((resolve, reject) => {
         sends.push({ record, settle: (error) => (error ? reject(error) : resolve([])) });
       }),
-  } as unknown as Producer;
+  } as unknown as MessageProducer;
   return { producer, sends };
 }
 
@@ -123,7 +123,11 @@ describe(KafkaOtlpIntake.name, () => {
     const first = sut.submit(proto);
     const second = sut.submit(proto);
     await tick();
-    expect(await sut.submit(proto)).toEqual({ kind: 'backpressure', retryAfterMs: 1500 });
+    expect(await sut.submit(proto)).toEqual({
+      kind: 'backpressure',
+      retryAfterMs: 1500,
+      cause: 'overloaded',
+    });
     sends.forEach((s) => s.settle());
     await Promise.all([first, second]);
     const third = sut.submit(proto);
@@ -147,9 +151,9 @@ describe(KafkaOtlpIntake.name, () => {
     const failed = sut.submit(proto);
     await tick();
     sends[0].settle(new Error('Connection error: connect ECONNREFUSED'));
-    expect(await failed).toEqual({ kind: 'backpressure', retryAfterMs: 300 });
+    expect(await failed).toEqual({ kind: 'backpressure', retryAfterMs: 300, cause: 'unavailable' });
     const meanwhile = await sut.submit(proto);
-    expect(meanwhile.kind).toBe('backpressure');
+    expect(meanwhile).toMatchObject({ kind: 'backpressure', cause: 'unavailable' });
     expect(sends).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 320));
     const later = sut.submit(proto);
@@ -187,7 +191,7 @@ describe(KafkaOtlpIntake.name, () => {
     await tick();
     let stopped = false;
     const stopping = sut.onApplicationShutdown().then(() => (stopped = true));
-    expect((await sut.submit(proto)).kind).toBe('backpressure');
+    expect(await sut.submit(proto)).toMatchObject({ kind: 'backpressure', cause: 'unavailable' });
     await tick();
     expect(stopped).toBe(false);
     sends[0].settle();

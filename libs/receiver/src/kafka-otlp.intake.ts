@@ -1,11 +1,12 @@
 import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import {
   assertTopicName,
   CONTENT_TYPES,
   createKafka,
   HEADERS,
   type KafkaConfig,
+  type MessageProducer,
+  type MessagingClient,
   TOPICS,
 } from '@t2t/messaging';
 import { WorkerThread, workerFile } from '@t2t/platform';
@@ -18,9 +19,9 @@ export interface KafkaOtlpIntakeOptions {
    * Client to create the producer from; the intake then owns the producer (connects it, and
    * disconnects it on shutdown). Give exactly one of `kafka` and `producer`.
    */
-  kafka?: Kafka;
+  kafka?: MessagingClient;
   /** A producer the caller owns and connects; the intake only sends with it. */
-  producer?: Producer;
+  producer?: MessageProducer;
   /** Default `otlp_spans`, the topic ingest consumes. */
   topic?: string;
   /** Bodies larger than this are refused as invalid. Default 8 MiB (ingest's default limit). */
@@ -49,7 +50,7 @@ const OFFLOAD_BYTES = 256 * 1024;
 /** Broker answers that mean "this record can never fit", as opposed to "try again later". */
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
-/** kafkajs wraps the broker's error in retry errors; the protocol error is somewhere in the causes. */
+/** The client wraps the broker's error in retry errors; the protocol error is somewhere in the causes. */
 function protocolErrorType(e: unknown, depth = 0): string | undefined {
   if (!e || typeof e !== 'object' || depth > 5) return undefined;
   const { type, cause } = e as { type?: unknown; cause?: unknown };
@@ -77,12 +78,12 @@ function protocolErrorType(e: unknown, depth = 0): string | undefined {
  */
 export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger('otlp-kafka-intake');
-  private readonly producer: Producer;
+  private readonly producer: MessageProducer;
   private readonly ownsProducer: boolean;
   private readonly topic: string;
   private readonly maxMessageBytes: number;
   private readonly maxQueuedBytes: number;
-  private readonly compression: CompressionTypes;
+  private readonly compression: 'gzip' | 'none';
   private readonly retryAfterMs: number;
   private readonly acks: -1 | 1;
   private queuedBytes = 0;
@@ -109,8 +110,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     assertTopicName(this.topic);
     this.maxMessageBytes = options.maxMessageBytes ?? 8 * MiB;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 64 * MiB;
-    this.compression =
-      (options.compression ?? 'gzip') === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.compression = options.compression ?? 'gzip';
     this.retryAfterMs = options.retryAfterMs ?? 2000;
     this.acks = options.acks ?? -1;
     this.offloadBytes = options.offloadBytes ?? Infinity;
@@ -118,14 +118,12 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     this.producer =
       options.producer ??
       options.kafka!.producer({
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
         // A few quick retries, then the request gets backpressure and the client's own retry
         // (with its backoff) takes over; long broker-side retries would only hold memory.
-        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+        retry: { retries: 3, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 },
       });
     if (this.ownsProducer)
-      this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.producer.onDisconnect(() => {
         this.connecting = undefined;
       });
   }
@@ -142,7 +140,8 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   }
 
   async submit(request: IntakeRequest): Promise<IntakeResult> {
-    if (this.stopping) return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+    if (this.stopping)
+      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs, cause: 'unavailable' };
     const { body } = request;
     if (body.length > this.maxMessageBytes)
       return {
@@ -156,10 +155,10 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     if (spans === 0) return { kind: 'accepted', rejectedSpans: 0, acceptedSpans: 0 };
 
     const wait = this.unavailableUntil - Date.now();
-    if (wait > 0) return { kind: 'backpressure', retryAfterMs: wait };
+    if (wait > 0) return { kind: 'backpressure', retryAfterMs: wait, cause: 'unavailable' };
     // An empty queue takes any request, so a large one is never starved by the bound.
     if (this.queuedBytes > 0 && this.queuedBytes + body.length > this.maxQueuedBytes)
-      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs, cause: 'overloaded' };
 
     this.queuedBytes += body.length;
     const send = this.send(request);
@@ -179,7 +178,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
           `cannot produce to ${this.topic}; answering 503 for ${this.retryAfterMs} ms: ${e instanceof Error ? e.message : String(e)}`,
         );
       this.unavailableUntil = Date.now() + this.retryAfterMs;
-      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs };
+      return { kind: 'backpressure', retryAfterMs: this.retryAfterMs, cause: 'unavailable' };
     } finally {
       this.queuedBytes -= body.length;
       this.pending.delete(send);

@@ -10,8 +10,14 @@ import {
   parseContentEncoding,
   readBody,
 } from './body.reader';
+import { IntakeSubmitter, readAccepted, retryAfterSeconds } from './intake.submitter';
 import type { IntakeResult, OtlpIntake } from './otlp-intake.port';
-import { encodeExportResponse, encodeStatus, RPC_CODES } from './otlp-response.encoder';
+import {
+  clipMessage,
+  encodeExportResponse,
+  encodeStatus,
+  RPC_CODES,
+} from './otlp-response.encoder';
 import { type ReceiverConfig, receiverEnvProblems } from './receiver.env';
 
 export const TRACES_PATH = '/v1/traces';
@@ -57,15 +63,6 @@ const OWN_RETRY_AFTER_MS = 1000;
  */
 const LINGER_MS = 2000;
 
-/** Longest message put in a response body; intake messages may list many spans. */
-const MAX_MESSAGE_CHARS = 2000;
-
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE_CHARS
-    ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length} chars)`
-    : message;
-}
-
 function header(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
@@ -97,11 +94,10 @@ export class OtlpHttpReceiver {
   private readonly inFlight = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
   private draining = false;
-  private lastIntakeErrorLog = 0;
-  private suppressedIntakeErrors = 0;
+  private readonly submitter: IntakeSubmitter;
 
   constructor(
-    private readonly intake: OtlpIntake,
+    intake: OtlpIntake,
     private readonly options: ReceiverOptions,
     private readonly observer: ReceiverObserver = NO_OBSERVER,
   ) {
@@ -111,6 +107,7 @@ export class OtlpHttpReceiver {
         `invalid OTLP/HTTP receiver options: ${problems.map((p) => `${p.key} ${p.problem}`).join('; ')}`,
       );
     this.budget = new ByteBudget(options.maxInFlightBytes);
+    this.submitter = new IntakeSubmitter(intake, options.intakeTimeoutMs, this.log, '503');
     this.server = createServer(
       {
         // Headers must arrive within the read timeout; the body's deadline is enforced per request
@@ -345,7 +342,7 @@ export class OtlpHttpReceiver {
       } finally {
         clearTimeout(timer);
       }
-      const result = await this.submit({ body, encoding, receivedAt: x.started });
+      const result = await this.submitter.submit({ body, encoding, receivedAt: x.started });
       if (result === 'timeout') {
         this.sendBackpressure(
           x,
@@ -390,50 +387,14 @@ export class OtlpHttpReceiver {
     }
   }
 
-  /** The intake's answer, or why there is none; never rejects. */
-  private async submit(
-    request: Parameters<OtlpIntake['submit']>[0],
-  ): Promise<IntakeResult | 'timeout' | 'error'> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.options.intakeTimeoutMs);
-      // A request cut at shutdown must not keep the process alive until its deadline.
-      timer.unref();
-    });
-    const submitted = Promise.resolve()
-      .then(() => this.intake.submit(request))
-      .catch((e: unknown): 'error' => {
-        this.logIntakeError(e);
-        return 'error';
-      });
-    try {
-      return await Promise.race([submitted, timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   private answerIntake(x: Exchange, result: IntakeResult): void {
     const encoding = x.encoding!;
     switch (result.kind) {
       case 'accepted': {
-        const rejected =
-          Number.isSafeInteger(result.rejectedSpans) && result.rejectedSpans > 0
-            ? result.rejectedSpans
-            : 0;
-        x.rejectedSpans = rejected;
-        const accepted = result.acceptedSpans;
-        if (accepted !== undefined && Number.isSafeInteger(accepted) && accepted >= 0)
-          x.acceptedSpans = accepted;
-        // The spec wants a message whenever spans were rejected; a message alone is a warning.
-        const message = result.message || (rejected > 0 ? `${rejected} span(s) rejected` : '');
-        const body = encodeExportResponse(
-          encoding,
-          rejected > 0 || message !== ''
-            ? { rejectedSpans: rejected, errorMessage: clip(message) }
-            : undefined,
-        );
-        this.send(x, 200, body);
+        const answer = readAccepted(result);
+        x.rejectedSpans = answer.rejectedSpans;
+        x.acceptedSpans = answer.acceptedSpans;
+        this.send(x, 200, encodeExportResponse(encoding, answer.partialSuccess));
         return;
       }
       case 'backpressure':
@@ -457,11 +418,7 @@ export class OtlpHttpReceiver {
     message: string,
   ): void {
     x.backpressure = reason;
-    // Whole seconds (the header's unit), at least 1: "0" makes the SDKs retry at once, in a loop.
-    const seconds = Math.max(
-      1,
-      Math.ceil((Number.isFinite(retryAfterMs) ? retryAfterMs : 0) / 1000),
-    );
+    const seconds = retryAfterSeconds(retryAfterMs);
     this.sendStatus(x, 503, RPC_CODES.unavailable, `${message}; retry after ${seconds} s`, {
       'Retry-After': String(seconds),
     });
@@ -478,7 +435,7 @@ export class OtlpHttpReceiver {
     this.send(
       x,
       status,
-      encodeStatus(x.encoding ?? 'otlp_json', code, clip(message)),
+      encodeStatus(x.encoding ?? 'otlp_json', code, clipMessage(message)),
       headers,
       close,
     );
@@ -520,23 +477,5 @@ export class OtlpHttpReceiver {
     req.once('end', () => clearTimeout(timer));
     req.once('close', () => clearTimeout(timer));
     req.resume();
-  }
-
-  /** Intake failures are logged, at most one line per 10 s with a count, so an outage cannot flood the log. */
-  private logIntakeError(e: unknown): void {
-    const now = Date.now();
-    if (now - this.lastIntakeErrorLog < 10_000) {
-      this.suppressedIntakeErrors++;
-      return;
-    }
-    const more =
-      this.suppressedIntakeErrors > 0
-        ? ` (${this.suppressedIntakeErrors} more since the last report)`
-        : '';
-    this.lastIntakeErrorLog = now;
-    this.suppressedIntakeErrors = 0;
-    this.log.error(
-      `the OTLP intake failed; answering 503${more}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-    );
   }
 }

@@ -1,15 +1,19 @@
 /**
- * The receiver's next hop. The receiver speaks HTTP (limits, decompression, status codes); an intake
- * decides what happens to a request's spans: produce them to Kafka, hand them to an in-process
- * ingest, record them in a test. The receiver knows nothing else about it.
+ * The receivers' next hop. A receiver speaks its protocol, OTLP/HTTP or OTLP/gRPC (limits,
+ * decompression, status codes); an intake decides what happens to a request's spans: produce them
+ * to Kafka, hand them to an in-process ingest, record them in a test. The receivers know nothing
+ * else about it.
  */
 
 /** One decompressed OTLP `ExportTraceServiceRequest`, as the client sent it. */
 export interface IntakeRequest {
-  /** The request body after HTTP decompression; not decoded. The intake must not modify it. */
+  /** The request body after decompression (HTTP or gRPC); not decoded. The intake must not modify it. */
   body: Buffer;
   encoding: 'otlp_proto' | 'otlp_json';
-  /** When the receiver started reading the request, in Unix milliseconds. */
+  /**
+   * When the receiver started reading the request (OTLP/gRPC: when the whole message had arrived),
+   * in Unix milliseconds.
+   */
   receivedAt: number;
 }
 
@@ -30,16 +34,26 @@ export type IntakeResult =
       acceptedSpans?: number;
     }
   /** Temporarily unable to take more (broker down, queue full): the client retries after the hint. */
-  | { kind: 'backpressure'; retryAfterMs: number }
+  | { kind: 'backpressure'; retryAfterMs: number; cause?: BackpressureCause }
   /** The payload itself is wrong (does not decode, too large for the destination): retrying cannot help. */
   | { kind: 'invalid'; message: string };
 
+/**
+ * Why an intake cannot take a request now, for protocols that tell the two apart (OTLP/gRPC
+ * answers RESOURCE_EXHAUSTED and UNAVAILABLE; OTLP/HTTP answers 503 to both):
+ * - `overloaded`: the intake works but is full (its queue is at its bound); it drains by itself.
+ * - `unavailable`: where the spans go cannot be reached (broker down), or the intake is stopping.
+ * Left out, a receiver takes it as `unavailable`, which every OTLP client retries.
+ */
+export type BackpressureCause = 'overloaded' | 'unavailable';
+
 export interface OtlpIntake {
   /**
-   * Resolves once the request is handled. Should not throw: a rejection is answered with 503 (the
-   * client retries, so an intake that throws for a given payload makes that client retry it to its
-   * limit). The receiver stops calling this before its module is destroyed; an intake releases its
-   * resources in `onApplicationShutdown`, which Nest runs after every `onModuleDestroy`.
+   * Resolves once the request is handled. Should not throw: a rejection is answered with 503 or
+   * UNAVAILABLE (the client retries, so an intake that throws for a given payload makes that client
+   * retry it to its limit). The receivers stop calling this before their module is destroyed; an
+   * intake releases its resources in `onApplicationShutdown`, which Nest runs after every
+   * `onModuleDestroy`.
    */
   submit(request: IntakeRequest): Promise<IntakeResult>;
 }

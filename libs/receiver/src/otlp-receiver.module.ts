@@ -10,15 +10,17 @@ import {
   type ModuleMetadata,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
+  type Provider,
   type ValueProvider,
 } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { MetricsRegistry } from '@t2t/platform';
+import { OtlpGrpcReceiver, TRACE_EXPORT_PATH } from './otlp-grpc.receiver';
 import { OtlpHttpReceiver, TRACES_PATH } from './otlp-http.receiver';
 import type { OtlpIntake } from './otlp-intake.port';
-import type { ReceiverConfig } from './receiver.env';
-import { ReceiverMetrics } from './receiver.metrics';
-import { OTLP_INTAKE, RECEIVER_CONFIG } from './receiver.tokens';
+import type { GrpcReceiverConfig, ReceiverConfig } from './receiver.env';
+import { GrpcReceiverMetrics, ReceiverMetrics } from './receiver.metrics';
+import { GRPC_RECEIVER_CONFIG, OTLP_INTAKE, RECEIVER_CONFIG } from './receiver.tokens';
 
 /**
  * How the module gets its intake: any Nest provider shape without `provide` (the module provides
@@ -69,24 +71,73 @@ export class OtlpReceiverService implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
+/** Runs the OTLP/gRPC receiver for the app's lifetime, as OtlpReceiverService runs OTLP/HTTP. */
+@Injectable()
+export class OtlpGrpcReceiverService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('otlp-grpc');
+  private readonly receiver: OtlpGrpcReceiver;
+
+  constructor(
+    @Inject(GRPC_RECEIVER_CONFIG) config: GrpcReceiverConfig,
+    @Inject(OTLP_INTAKE) intake: OtlpIntake,
+    metrics: MetricsRegistry,
+  ) {
+    this.receiver = new OtlpGrpcReceiver(
+      intake,
+      config,
+      new GrpcReceiverMetrics(metrics, () => this.receiver.load()),
+    );
+  }
+
+  /** A port that cannot be bound fails the start-up, with the address and the reason. */
+  async onApplicationBootstrap(): Promise<void> {
+    const a = await this.receiver.listen();
+    this.log.log(`OTLP/gRPC receiver listening on ${a.host}:${a.port} (${TRACE_EXPORT_PATH})`);
+  }
+
+  /** Like the OTLP/HTTP receiver: drains before any intake's onApplicationShutdown. */
+  async onModuleDestroy(): Promise<void> {
+    await this.receiver.close();
+    this.log.log('OTLP/gRPC receiver stopped');
+  }
+
+  /** The bound address (useful with `OTLP_GRPC_PORT=0`); undefined before start or after stop. */
+  address(): { host: string; port: number } | undefined {
+    return this.receiver.address();
+  }
+}
+
 /**
- * The OTLP/HTTP trace receiver on its own port. Needs `MetricsRegistry` (PlatformModule). With
- * `OTLP_HTTP_ENABLED=false` it is an empty module and the intake is never created.
+ * The OTLP trace receivers, each on its own port: OTLP/HTTP, and OTLP/gRPC when its options are
+ * given, both handing requests to the one intake. Needs `MetricsRegistry` (PlatformModule). A
+ * receiver whose `enabled` is false is left out; with neither, the module is empty and the intake
+ * is never created.
  */
 @Module({})
 export class OtlpReceiverModule {
-  static forRoot(config: ReceiverConfig, intake: OtlpIntakeProvider): DynamicModule {
-    if (!config.enabled) return { module: OtlpReceiverModule };
+  static forRoot(
+    config: ReceiverConfig,
+    intake: OtlpIntakeProvider,
+    grpc?: GrpcReceiverConfig,
+  ): DynamicModule {
+    const serveGrpc = grpc?.enabled === true;
+    if (!config.enabled && !serveGrpc) return { module: OtlpReceiverModule };
     const { imports, ...provider } = intake;
+    const receivers: Provider[] = [];
+    const exported: Provider[] = [];
+    if (config.enabled) {
+      receivers.push({ provide: RECEIVER_CONFIG, useValue: config }, OtlpReceiverService);
+      exported.push(OtlpReceiverService);
+    }
+    if (serveGrpc) {
+      receivers.push({ provide: GRPC_RECEIVER_CONFIG, useValue: grpc }, OtlpGrpcReceiverService);
+      exported.push(OtlpGrpcReceiverService);
+    }
     return {
       module: OtlpReceiverModule,
       imports: imports ?? [],
-      providers: [
-        { provide: RECEIVER_CONFIG, useValue: config },
-        { ...provider, provide: OTLP_INTAKE },
-        OtlpReceiverService,
-      ],
-      exports: [OtlpReceiverService],
+      providers: [{ ...provider, provide: OTLP_INTAKE }, ...receivers],
+      exports: exported,
     };
   }
 }

@@ -1,5 +1,12 @@
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { encodeExportResponse, encodeStatus, RPC_CODES } from './otlp-response.encoder';
+import { decodeRetryStatus } from '../test/grpc-status.decoder';
+import {
+  clipMessage,
+  encodeExportResponse,
+  encodeRetryStatus,
+  encodeStatus,
+  RPC_CODES,
+} from './otlp-response.encoder';
 
 /** google.rpc.Status, read by hand: the SDK has no decoder for it. */
 function readStatus(buf: Buffer): { code: number; message: string } {
@@ -61,5 +68,32 @@ describe('OTLP response encoding', () => {
     expect(
       JSON.parse(encodeStatus('otlp_json', RPC_CODES.unavailable, 'later').toString()),
     ).toEqual({ code: 14, message: 'later' });
+  });
+
+  it('writes the gRPC retry status: google.rpc.Status with a RetryInfo detail', () => {
+    const message = 'the spans cannot be accepted right now; ünïcode';
+    expect(
+      decodeRetryStatus(encodeRetryStatus(RPC_CODES.resourceExhausted, message, 2500)),
+    ).toEqual({
+      code: 8,
+      message,
+      detailTypes: ['type.googleapis.com/google.rpc.RetryInfo'],
+      retryDelayMs: 2500,
+    });
+    // Whole seconds leave nanos out; a long message needs a multi-byte length.
+    const long = 'x'.repeat(1000);
+    expect(decodeRetryStatus(encodeRetryStatus(RPC_CODES.unavailable, long, 3000))).toMatchObject({
+      code: 14,
+      message: long,
+      retryDelayMs: 3000,
+    });
+    expect(() => encodeRetryStatus(RPC_CODES.unavailable, 'x', -1)).toThrow(RangeError);
+    expect(() => encodeRetryStatus(RPC_CODES.unavailable, 'x', 1.5)).toThrow(RangeError);
+  });
+
+  it('clips long messages and says how long they were', () => {
+    expect(clipMessage('short')).toBe('short');
+    const clipped = clipMessage('y'.repeat(5000));
+    expect(clipped).toBe(`${'y'.repeat(2000)}… (5000 chars)`);
   });
 });

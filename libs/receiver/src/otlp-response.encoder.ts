@@ -7,9 +7,14 @@ import type { OtlpEncoding } from '@t2t/messaging';
  *   field 1 `partial_success` = `ExportTracePartialSuccess` { 1 `rejected_spans` int64,
  *   2 `error_message` string }.
  * - `google.rpc.Status` for errors, as the OTLP/HTTP spec asks: 1 `code` int32, 2 `message` string
- *   (3 `details` is never sent).
+ *   (3 `details` only in the OTLP/gRPC retry status below).
  *
- * Hand-written: two messages of two scalar fields each do not justify a protobuf runtime.
+ * and, for OTLP/gRPC, the `grpc-status-details-bin` trailer of a retryable error: a
+ * `google.rpc.Status` whose 3 `details` holds one `google.protobuf.Any` { 1 `type_url` string,
+ * 2 `value` bytes } wrapping a `google.rpc.RetryInfo` { 1 `retry_delay` google.protobuf.Duration
+ * { 1 `seconds` int64, 2 `nanos` int32 } }.
+ *
+ * Hand-written: a handful of small messages of scalar fields do not justify a protobuf runtime.
  */
 
 export interface PartialSuccess {
@@ -27,6 +32,16 @@ export const RPC_CODES = {
   internal: 13,
   unavailable: 14,
 } as const;
+
+/** Longest message put in a response; intake messages may list many spans. */
+const MAX_MESSAGE_CHARS = 2000;
+
+/** A message cut to a length fit for a response body or a gRPC status (with the original length). */
+export function clipMessage(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_MESSAGE_CHARS)}… (${message.length} chars)`
+    : message;
+}
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -51,6 +66,12 @@ function stringField(field: number, s: string, out: number[]): void {
   tag(field, WIRE_LEN, out);
   varint(bytes.length, out);
   for (const b of bytes) out.push(b);
+}
+
+function bytesField(field: number, bytes: ArrayLike<number>, out: number[]): void {
+  tag(field, WIRE_LEN, out);
+  varint(bytes.length, out);
+  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
 }
 
 function varintField(field: number, n: number, out: number[]): void {
@@ -94,5 +115,31 @@ export function encodeStatus(encoding: OtlpEncoding, code: number, message: stri
   const out: number[] = [];
   varintField(1, code, out);
   stringField(2, message, out);
+  return Buffer.from(out);
+}
+
+export const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
+/**
+ * The `google.rpc.Status` an OTLP/gRPC server puts in the `grpc-status-details-bin` trailer to say
+ * a request may be retried, and when: the OTLP spec has clients retry RESOURCE_EXHAUSTED only when
+ * it carries a `RetryInfo`, and wait its `retry_delay`. `code` and `message` repeat the call's
+ * status, as gRPC requires. The delay is whole milliseconds.
+ */
+export function encodeRetryStatus(code: number, message: string, retryDelayMs: number): Buffer {
+  if (!Number.isSafeInteger(retryDelayMs) || retryDelayMs < 0)
+    throw new RangeError(`not a retry delay in milliseconds: ${retryDelayMs}`);
+  const duration: number[] = [];
+  varintField(1, Math.floor(retryDelayMs / 1000), duration);
+  varintField(2, (retryDelayMs % 1000) * 1_000_000, duration);
+  const retryInfo: number[] = [];
+  bytesField(1, duration, retryInfo);
+  const any: number[] = [];
+  stringField(1, RETRY_INFO_TYPE_URL, any);
+  bytesField(2, retryInfo, any);
+  const out: number[] = [];
+  varintField(1, code, out);
+  stringField(2, message, out);
+  bytesField(3, any, out);
   return Buffer.from(out);
 }

@@ -1,4 +1,10 @@
-import { kafkaIntakeEnv, receiverEnv, receiverEnvProblems } from './receiver.env';
+import {
+  grpcReceiverEnv,
+  grpcReceiverEnvProblems,
+  kafkaIntakeEnv,
+  receiverEnv,
+  receiverEnvProblems,
+} from './receiver.env';
 
 describe('receiver options', () => {
   it('defaults to the OTLP/HTTP port on every interface with bounded bodies', () => {
@@ -45,5 +51,33 @@ describe('receiver options', () => {
       },
     ]);
     expect(receiverEnvProblems(receiverEnv.parse({}))).toEqual([]);
+  });
+
+  it("defaults the OTLP/gRPC receiver to port 4317 on every interface, with HTTP's limits", () => {
+    expect(grpcReceiverEnv.parse({})).toEqual({
+      enabled: true,
+      host: '0.0.0.0',
+      port: 4317,
+      maxReceiveBytes: 64 * 1024 * 1024,
+      maxInFlightBytes: 256 * 1024 * 1024,
+      intakeTimeoutMs: 5_000,
+      drainTimeoutMs: 10_000,
+    });
+    expect(grpcReceiverEnvProblems(grpcReceiverEnv.parse({}))).toEqual([]);
+    expect(() => grpcReceiverEnv.parse({ OTLP_GRPC_PORT: '-1' })).toThrow(/OTLP_GRPC_PORT/);
+  });
+
+  it('refuses a gRPC in-flight budget smaller than one message', () => {
+    const config = grpcReceiverEnv.parse({
+      OTLP_GRPC_MAX_RECEIVE_BYTES: '4096',
+      OTLP_GRPC_MAX_IN_FLIGHT_BYTES: '2048',
+    });
+    expect(grpcReceiverEnvProblems(config)).toEqual([
+      {
+        key: 'OTLP_GRPC_MAX_IN_FLIGHT_BYTES',
+        problem:
+          '2048 is below OTLP_GRPC_MAX_RECEIVE_BYTES (4096): a request of the allowed size could never be handed to the intake',
+      },
+    ]);
   });
 });

@@ -91,6 +91,69 @@ export function receiverEnvProblems(c: ReceiverConfig): EnvProblem[] {
   return problems;
 }
 
+/**
+ * The OTLP/gRPC trace receiver's options (`TraceService/Export`; it hands requests to the same
+ * intake as the OTLP/HTTP receiver).
+ */
+export const grpcReceiverEnv = defineEnv('otlp-grpc', {
+  enabled: bool({
+    key: 'OTLP_GRPC_ENABLED',
+    default: true,
+    doc: 'Serve OTLP/gRPC (`opentelemetry.proto.collector.trace.v1.TraceService/Export`) on its own port.',
+  }),
+  host: str({
+    key: 'OTLP_GRPC_HOST',
+    default: '0.0.0.0',
+    doc: 'Interface the OTLP/gRPC receiver binds to.',
+  }),
+  port: int({
+    key: 'OTLP_GRPC_PORT',
+    default: 4317,
+    min: 0,
+    max: 65535,
+    doc: 'Port of the OTLP/gRPC receiver (4317 is the OTLP/gRPC default); 0 picks a free port (printed at start-up).',
+  }),
+  maxReceiveBytes: int({
+    key: 'OTLP_GRPC_MAX_RECEIVE_BYTES',
+    default: 64 * MiB,
+    min: 1024,
+    unit: 'bytes',
+    doc: 'Largest request message, as sent and after gzip/deflate decompression (decompression stops there); larger ones get RESOURCE_EXHAUSTED without RetryInfo, which OTLP clients do not retry.',
+  }),
+  maxInFlightBytes: int({
+    key: 'OTLP_GRPC_MAX_IN_FLIGHT_BYTES',
+    default: 256 * MiB,
+    min: 1024,
+    unit: 'bytes',
+    doc: 'Decompressed bytes of the requests handed to the intake and not yet answered, together; beyond it requests get RESOURCE_EXHAUSTED with RetryInfo. At least `OTLP_GRPC_MAX_RECEIVE_BYTES`.',
+  }),
+  intakeTimeoutMs: duration({
+    key: 'OTLP_GRPC_INTAKE_TIMEOUT',
+    default: 5_000,
+    min: 100,
+    doc: "How long the intake may take to accept a request before the client gets UNAVAILABLE with RetryInfo (keep it below the clients' export timeout: 10s for the OpenTelemetry SDKs).",
+  }),
+  drainTimeoutMs: duration({
+    key: 'OTLP_GRPC_DRAIN_TIMEOUT',
+    default: 10_000,
+    min: 0,
+    doc: 'On shutdown, how long calls in flight may take to finish after the receiver stops accepting; then their connections are cut.',
+  }),
+});
+
+export type GrpcReceiverConfig = ConfigOf<typeof grpcReceiverEnv>;
+
+/** Rules across the OTLP/gRPC receiver's options, for a service's `composeEnv` check (and checked at start). */
+export function grpcReceiverEnvProblems(c: GrpcReceiverConfig): EnvProblem[] {
+  if (c.maxInFlightBytes >= c.maxReceiveBytes) return [];
+  return [
+    {
+      key: 'OTLP_GRPC_MAX_IN_FLIGHT_BYTES',
+      problem: `${c.maxInFlightBytes} is below OTLP_GRPC_MAX_RECEIVE_BYTES (${c.maxReceiveBytes}): a request of the allowed size could never be handed to the intake`,
+    },
+  ];
+}
+
 const topicName = {
   pattern: /^[A-Za-z0-9._-]{1,249}$/,
   patternHint: 'is not a valid Kafka topic name',

@@ -17,6 +17,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -29,9 +30,10 @@ import {
 
 export interface ExportCommand {
   id: number;
-  /** exporter-trace-otlp-proto or exporter-trace-otlp-http (JSON). */
-  protocol: 'proto' | 'json';
+  /** exporter-trace-otlp-proto, exporter-trace-otlp-http (JSON) or exporter-trace-otlp-grpc. */
+  protocol: 'proto' | 'json' | 'grpc';
   compression: 'gzip' | 'none';
+  /** The traces URL for OTLP/HTTP; `http://host:port` for gRPC. */
   url: string;
   /** Spans to record and export in one request (at least 2: a server span and its children). */
   spans: number;
@@ -55,6 +57,8 @@ export interface ExportReport {
   error?: string;
   /** HTTP status of a non-retryable failure, as the exporter reports it. */
   httpStatus?: number;
+  /** gRPC status code of a failure, for the gRPC exporter. */
+  grpcCode?: number;
   /** What the exporter logged through the diag API (partial success, retries). */
   diag: { level: string; message: string }[];
   spans: SentSpan[];
@@ -103,7 +107,11 @@ async function run(cmd: ExportCommand): Promise<ExportReport> {
     timeoutMillis: cmd.timeoutMillis ?? 10_000,
   };
   const exporter =
-    cmd.protocol === 'proto' ? new ProtoTraceExporter(config) : new JsonTraceExporter(config);
+    cmd.protocol === 'proto'
+      ? new ProtoTraceExporter(config)
+      : cmd.protocol === 'grpc'
+        ? new GrpcTraceExporter(config)
+        : new JsonTraceExporter(config);
   const recorder = new ResultRecorder(exporter);
   const sent: ReadableSpan[] = [];
   const provider = new BasicTracerProvider({
@@ -164,12 +172,14 @@ async function run(cmd: ExportCommand): Promise<ExportReport> {
   await provider.shutdown().catch(() => undefined);
   const result = recorder.result;
   const error = result?.error;
+  // OTLPExporterError carries the HTTP status as `code`; grpc-js's ServiceError the gRPC status.
+  const code = error && 'code' in error && typeof error.code === 'number' ? error.code : undefined;
   return {
     id: cmd.id,
     code: result?.code === ExportResultCode.SUCCESS ? 'success' : 'failed',
     error: error ? `${error.name}: ${error.message}` : undefined,
-    // OTLPExporterError carries the HTTP status as `code`.
-    httpStatus: error && 'code' in error && typeof error.code === 'number' ? error.code : undefined,
+    httpStatus: cmd.protocol === 'grpc' ? undefined : code,
+    grpcCode: cmd.protocol === 'grpc' ? code : undefined,
     diag: [...logs],
     spans: sent.map((s) => ({
       traceId: s.spanContext().traceId,

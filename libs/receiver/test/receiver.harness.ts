@@ -2,10 +2,12 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import type { AnyValue } from '@t2t/domain';
 import { MetricsRegistry, PlatformModule } from '@t2t/platform';
 import {
+  grpcReceiverEnv,
   type IntakeRequest,
   type IntakeResult,
   type OtlpIntake,
   type OtlpIntakeProvider,
+  OtlpGrpcReceiverService,
   OtlpReceiverModule,
   OtlpReceiverService,
   receiverEnv,
@@ -48,6 +50,8 @@ export class RecordingIntake implements OtlpIntake {
 export interface RunningReceiver {
   url: string;
   port: number;
+  /** `127.0.0.1:<port>` of the OTLP/gRPC receiver, when `OTLP_GRPC_ENABLED=true` was given. */
+  grpcAddress: string | undefined;
   metrics: MetricsRegistry;
   module: TestingModule;
   close(): Promise<void>;
@@ -56,23 +60,32 @@ export interface RunningReceiver {
 /**
  * The receiver module as a service wires it (with PlatformModule for metrics), on a free port.
  * `intake` is an instance or a provider (a factory gets its lifecycle hooks run, as in a service).
+ * The OTLP/gRPC receiver runs too (on a free port) when `env` has `OTLP_GRPC_ENABLED=true`.
  */
 export async function startReceiver(
   intake: OtlpIntake | OtlpIntakeProvider,
   env: Record<string, string> = {},
 ): Promise<RunningReceiver> {
   const config = receiverEnv.parse({ OTLP_HTTP_HOST: '127.0.0.1', OTLP_HTTP_PORT: '0', ...env });
+  const grpc = grpcReceiverEnv.parse({
+    OTLP_GRPC_ENABLED: 'false',
+    OTLP_GRPC_HOST: '127.0.0.1',
+    OTLP_GRPC_PORT: '0',
+    ...env,
+  });
   const module = await Test.createTestingModule({
     imports: [
       PlatformModule.forRoot('receiver-test'),
-      OtlpReceiverModule.forRoot(config, 'submit' in intake ? { useValue: intake } : intake),
+      OtlpReceiverModule.forRoot(config, 'submit' in intake ? { useValue: intake } : intake, grpc),
     ],
   }).compile();
   await module.init();
   const port = module.get(OtlpReceiverService).address()!.port;
+  const grpcPort = grpc.enabled ? module.get(OtlpGrpcReceiverService).address()!.port : undefined;
   return {
     url: `http://127.0.0.1:${port}/v1/traces`,
     port,
+    grpcAddress: grpcPort === undefined ? undefined : `127.0.0.1:${grpcPort}`,
     metrics: module.get(MetricsRegistry),
     module,
     close: () => module.close(),
