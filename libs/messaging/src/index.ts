@@ -11,3 +11,5 @@ export * from './leader.election';
 export * from './partition-batch.consumer';
 export * from './port/messaging.port';
 export * from './topics';
+export * from './transport/kafka-batch.context';
+export * from './transport/kafka-batch.transport';

@@ -1,0 +1,71 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { SourceRecord } from '../partition-batch.consumer';
+
+/** What a batch handler can do besides reading the batch. */
+export interface KafkaBatchControl {
+  /** Tells the group this member is alive; the transport also does so on its own during a batch. */
+  heartbeat(): Promise<void>;
+  /** False once the partition was taken away (rebalance) or the drain on shutdown timed out. */
+  isActive(): boolean;
+}
+
+export interface KafkaBatchContextArgs extends KafkaBatchControl {
+  topic: string;
+  partition: number;
+  firstOffset: string;
+  lastOffset: string;
+  messages: SourceRecord[];
+  deadLettered: number;
+}
+
+/**
+ * The context of one batch handed to an `@EventPattern(topic)` handler (`@Ctx()`): where the
+ * batch comes from and a way to keep the partition during long work.
+ *
+ * `firstOffset..lastOffset` is the range the transport commits once the handler resolves. It may
+ * hold more records than the payload: records that could not be decoded went to the dead-letter
+ * topic instead (`deadLettered`). `messages[i]` is the record `payload[i]` was decoded from.
+ */
+export class KafkaBatchContext extends BaseRpcContext<[KafkaBatchContextArgs]> {
+  constructor(args: KafkaBatchContextArgs) {
+    super([args]);
+  }
+
+  private get a(): KafkaBatchContextArgs {
+    return this.args[0];
+  }
+
+  get topic(): string {
+    return this.a.topic;
+  }
+
+  get partition(): number {
+    return this.a.partition;
+  }
+
+  get firstOffset(): string {
+    return this.a.firstOffset;
+  }
+
+  get lastOffset(): string {
+    return this.a.lastOffset;
+  }
+
+  /** The records of the payload, in order, with key, headers, offset and timestamp. */
+  get messages(): readonly SourceRecord[] {
+    return this.a.messages;
+  }
+
+  /** Records of the range sent to the dead-letter topic instead of the handler. */
+  get deadLettered(): number {
+    return this.a.deadLettered;
+  }
+
+  heartbeat(): Promise<void> {
+    return this.a.heartbeat();
+  }
+
+  isActive(): boolean {
+    return this.a.isActive();
+  }
+}

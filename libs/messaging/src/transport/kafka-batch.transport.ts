@@ -1,0 +1,438 @@
+import { Logger } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { HEADERS } from '../headers';
+import {
+  type Chunk,
+  type ChunkWriter,
+  PartitionBatchConsumer,
+  type SourceRecord,
+} from '../partition-batch.consumer';
+import type {
+  ConsumeOptions,
+  GroupConsumer,
+  GroupConsumerOptions,
+  MessageBatch,
+  MessageProducer,
+  MessagingClient,
+  OffsetCommit,
+  OutgoingMessage,
+} from '../port/messaging.port';
+import { KafkaBatchContext } from './kafka-batch.context';
+
+/** Identifies this transport in `@EventPattern(topic, KAFKA_BATCH_TRANSPORT)` of hybrid apps. */
+export const KAFKA_BATCH_TRANSPORT = Symbol('KAFKA_BATCH_TRANSPORT');
+
+export interface KafkaBatchTransportOptions<T = unknown> {
+  /**
+   * Consumer group name; topic `t` is consumed by group `<groupId>.<t>` unless `groupIdFor` says
+   * otherwise. One group per topic because the port's consumer subscribes to one topic and
+   * kafkajs' assigner hands a group's partitions to members whatever they subscribed to.
+   */
+  groupId: string;
+  groupIdFor?: (topic: string) => string;
+  /**
+   * Turns a record into a payload item. A throw is a permanent failure of that record: it goes to
+   * the dead-letter topic with the error message as reason, and the partition moves on.
+   * Default: the record's value bytes.
+   */
+  decode?: (record: SourceRecord) => T;
+  /** Dead-letter topic of a source topic; default `<topic>.dlq`. It must exist. */
+  deadLetterTopic?: (topic: string) => string;
+  /** Most records per handler call; default 500. */
+  maxBatchRecords?: number;
+  /** Most key+value bytes per handler call; default 1 MiB (a batch has at least one record). */
+  maxBatchBytes?: number;
+  /** How long the broker may wait for data before answering a fetch, ms; default 500. */
+  maxWaitMs?: number;
+  /** A member silent for this long loses its partitions, ms; default 30 000. */
+  sessionTimeoutMs?: number;
+  /** Backoff between attempts of a failing handler: doubles from min to max, ms; 200 / 30 000. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  /** Partitions of one topic handled at the same time; default 1. */
+  partitionsConsumedConcurrently?: number;
+  /** Where a group without a committed offset starts; default true (the oldest record). */
+  fromBeginning?: boolean;
+  /** How long `close()` waits for batches in hand to finish and commit, ms; default 30 000. */
+  drainTimeoutMs?: number;
+}
+
+const DEFAULTS = {
+  maxBatchRecords: 500,
+  maxBatchBytes: 1024 * 1024,
+  maxWaitMs: 500,
+  sessionTimeoutMs: 30_000,
+  retryMinMs: 200,
+  retryMaxMs: 30_000,
+  partitionsConsumedConcurrently: 1,
+  fromBeginning: true,
+  drainTimeoutMs: 30_000,
+};
+
+/** Longest dead-letter reason header; a decoder's message could be anything. */
+const MAX_REASON_CHARS = 1000;
+
+/** A decoded record, or why it could not be; `bytes` (key and value) sizes the batches. */
+type Prepared = { bytes: number } & ({ ok: true; value: unknown } | { ok: false; reason: string });
+
+const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+
+/**
+ * Batches in hand, per partition, and the shutdown drain. The partition-batch consumer stops
+ * (commits nothing) as soon as its batch reports inactive, which the client does as soon as it is
+ * asked to stop; while draining, a partition whose batch is with the handler stays active until
+ * that batch is committed, so `close()` commits the batch in hand instead of abandoning it.
+ */
+class BatchesInHand {
+  readonly batches = new Map<string, MessageBatch>();
+  /** Partitions with a batch handed to a handler: the offset that completes it. */
+  readonly open = new Map<string, bigint>();
+  draining = false;
+
+  holds(key: string): boolean {
+    return this.draining && this.open.has(key);
+  }
+
+  committed(offsets: OffsetCommit[]): void {
+    for (const o of offsets) {
+      const key = partitionKey(o.topic, o.partition);
+      const end = this.open.get(key);
+      if (end !== undefined && BigInt(o.offset) >= end) this.open.delete(key);
+    }
+  }
+}
+
+/** The port with each consumer's batches recorded, so handlers get the heartbeat of theirs. */
+class TrackingClient implements MessagingClient {
+  constructor(
+    private readonly inner: MessagingClient,
+    private readonly inHand: BatchesInHand,
+  ) {}
+  producer: MessagingClient['producer'] = (o) => this.inner.producer(o);
+  admin: MessagingClient['admin'] = () => this.inner.admin();
+  electionMember: MessagingClient['electionMember'] = (o) => this.inner.electionMember(o);
+  consumer(options: GroupConsumerOptions): GroupConsumer {
+    return new TrackingConsumer(this.inner.consumer(options), this.inHand);
+  }
+}
+
+class TrackingConsumer implements GroupConsumer {
+  constructor(
+    private readonly inner: GroupConsumer,
+    private readonly inHand: BatchesInHand,
+  ) {}
+  onAssignment: GroupConsumer['onAssignment'] = (l) => this.inner.onAssignment(l);
+  onCrash: GroupConsumer['onCrash'] = (l) => this.inner.onCrash(l);
+  disconnect = () => this.inner.disconnect();
+
+  async commit(offsets: OffsetCommit[]): Promise<void> {
+    await this.inner.commit(offsets);
+    this.inHand.committed(offsets);
+  }
+
+  run(options: ConsumeOptions): Promise<void> {
+    return this.inner.run({
+      ...options,
+      eachBatch: async (batch) => {
+        const key = partitionKey(batch.topic, batch.partition);
+        const tracked: MessageBatch = {
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          messages: batch.messages,
+          resolveOffset: (offset) => batch.resolveOffset(offset),
+          heartbeat: () => batch.heartbeat(),
+          isActive: () => batch.isActive() || this.inHand.holds(key),
+        };
+        this.inHand.batches.set(key, tracked);
+        try {
+          await options.eachBatch(tracked);
+        } finally {
+          this.inHand.batches.delete(key);
+          this.inHand.open.delete(key);
+        }
+      },
+    });
+  }
+}
+
+/**
+ * A Nest microservice transport (`CustomTransportStrategy`) that hands Kafka records to
+ * `@EventPattern(topic)` handlers in batches, one partition at a time:
+ *
+ * ```ts
+ * @EventPattern('orders')
+ * async handle(@Payload() batch: Order[], @Ctx() ctx: KafkaBatchContext) { ... }
+ * ```
+ *
+ * - Offsets are committed after the handler's promise (or observable) completes, never before.
+ * - A handler that throws gets the same records again, with backoff; nothing past them is
+ *   committed and the partition fetches nothing more meanwhile (heartbeats go on).
+ * - A record `decode` refuses goes to the dead-letter topic with the reason and its origin in the
+ *   `HEADERS.dlq*` headers; the handler gets the rest of the batch.
+ * - `problem()` says why the transport is not consuming (not started, crashed, closed), for
+ *   readiness.
+ * - `close()` (Nest calls it on shutdown, e.g. SIGTERM with `enableShutdownHooks()`) lets the
+ *   batches in hand finish and commits them, then leaves the groups.
+ *
+ * Batching, commits and retries are `PartitionBatchConsumer`'s, so a batch replayed after a crash
+ * or rebalance covers exactly the offsets it did before. The transport works on any
+ * `MessagingClient`: kafkajs in distributed mode, `InProcessKafka` in embedded mode.
+ */
+export class KafkaBatchTransport<T = unknown>
+  extends Server
+  implements CustomTransportStrategy, ChunkWriter<Prepared>
+{
+  override transportId = KAFKA_BATCH_TRANSPORT;
+  private readonly log = new Logger('kafka-batch');
+  private readonly inHand = new BatchesInHand();
+  private readonly tracked: MessagingClient;
+  private readonly consumers = new Map<string, PartitionBatchConsumer<Prepared>>();
+  private readonly o: Required<Omit<KafkaBatchTransportOptions<T>, 'decode' | 'groupIdFor'>>;
+  private producer?: MessageProducer;
+  private listening = false;
+  private startError?: Error;
+  private closing?: Promise<void>;
+  /** Per partition, the batch whose dead letters were sent: a retried batch does not send them again. */
+  private readonly deadLettered = new Map<string, string>();
+
+  constructor(
+    client: MessagingClient,
+    private readonly options: KafkaBatchTransportOptions<T>,
+  ) {
+    super();
+    this.tracked = new TrackingClient(client, this.inHand);
+    this.o = {
+      ...DEFAULTS,
+      deadLetterTopic: (topic) => `${topic}.dlq`,
+      ...stripUndefined(options),
+      groupId: options.groupId,
+    };
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    this.start().then(
+      () => callback(),
+      (e: unknown) => {
+        this.startError = e instanceof Error ? e : new Error(String(e));
+        callback(this.startError);
+      },
+    );
+  }
+
+  /** Why this transport is not consuming, or undefined while every topic's consumer is. */
+  problem(): string | undefined {
+    if (this.closing) return 'the Kafka batch transport is closed';
+    if (this.startError)
+      return `the Kafka batch transport failed to start: ${this.startError.message}`;
+    if (!this.listening) return 'the Kafka batch transport is not listening yet';
+    for (const consumer of this.consumers.values()) {
+      const problem = consumer.problem();
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  on(): never {
+    throw new Error('the Kafka batch transport has no events; use problem() for its state');
+  }
+
+  /** The consumers, by topic. */
+  unwrap<U>(): U {
+    return new Map(this.consumers) as U;
+  }
+
+  private async start(): Promise<void> {
+    const topics: string[] = [];
+    for (const [pattern, handler] of this.getHandlers()) {
+      if (!handler.isEventHandler || pattern.startsWith('{'))
+        throw new Error(
+          `the Kafka batch transport serves @EventPattern(topic) handlers only, not ${pattern}`,
+        );
+      topics.push(pattern);
+    }
+    if (topics.length === 0) throw new Error('no @EventPattern handlers to consume for');
+    await this.checkTopics(topics);
+    this.producer = this.tracked.producer();
+    await this.producer.connect();
+    for (const topic of topics) {
+      if (this.closing) return;
+      const consumer = new PartitionBatchConsumer<Prepared>(this.tracked, this, {
+        groupId: this.options.groupIdFor?.(topic) ?? `${this.options.groupId}.${topic}`,
+        topic,
+        maxRows: this.o.maxBatchRecords,
+        maxBytes: this.o.maxBatchBytes,
+        maxWaitMs: this.o.maxWaitMs,
+        minBytes: 1,
+        // A planned batch must fit into one fetch so that a replay can re-form it.
+        maxBytesPerPartition: this.o.maxBatchBytes * 2,
+        sessionTimeoutMs: this.o.sessionTimeoutMs,
+        retryMinMs: this.o.retryMinMs,
+        retryMaxMs: this.o.retryMaxMs,
+        permanentAttempts: 1,
+        partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
+        fromBeginning: this.o.fromBeginning,
+      });
+      this.consumers.set(topic, consumer);
+      await consumer.start();
+    }
+    this.listening = true;
+    this._status$.next('connected');
+    this.log.log(`consuming ${topics.join(', ')} in batches`);
+  }
+
+  /** A missing source or dead-letter topic is a configuration error: say so at start-up. */
+  private async checkTopics(topics: string[]): Promise<void> {
+    const admin = this.tracked.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...topics, ...topics.map((t) => this.o.deadLetterTopic(t))].filter(
+        (t) => !existing.has(t),
+      );
+      if (missing.length > 0) throw new Error(`missing topics: ${missing.join(', ')}`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async stop(): Promise<void> {
+    this.inHand.draining = true;
+    const timer = setTimeout(() => {
+      this.log.warn(
+        `batches still in hand after ${this.o.drainTimeoutMs} ms: leaving them uncommitted for the next owner`,
+      );
+      this.inHand.draining = false;
+    }, this.o.drainTimeoutMs);
+    try {
+      await Promise.all([...this.consumers.values()].map((c) => c.stop()));
+    } finally {
+      clearTimeout(timer);
+      this.inHand.draining = false;
+    }
+    await this.producer?.disconnect();
+    this._status$.next('disconnected');
+  }
+
+  /** ChunkWriter: decoding happens here, so a bad record is known before its batch is handled. */
+  prepare(record: SourceRecord): Prepared {
+    const bytes = (record.value?.length ?? 0) + (record.key?.length ?? 0);
+    if (!this.options.decode) return { bytes, ok: true, value: record.value };
+    try {
+      return { bytes, ok: true, value: this.options.decode(record) };
+    } catch (e) {
+      return { bytes, ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  weight(prepared: Prepared): { rows: number; bytes: number } {
+    return { rows: 1, bytes: prepared.bytes };
+  }
+
+  /** ChunkWriter: dead letters first, then the handler; a throw makes the consumer retry. */
+  async write(chunk: Chunk<Prepared>): Promise<void> {
+    const key = partitionKey(chunk.topic, chunk.partition);
+    this.inHand.open.set(key, BigInt(chunk.lastOffset) + 1n);
+    const rejected = chunk.items.filter((i) => !i.prepared.ok);
+    if (rejected.length > 0 && this.deadLettered.get(key) !== chunk.token) {
+      await this.sendDeadLetters(
+        chunk.topic,
+        rejected.map((i) => ({
+          record: i.record,
+          reason: (i.prepared as { reason: string }).reason,
+        })),
+      );
+      this.log.warn(
+        `${rejected.length} undecodable record(s) of ${key} sent to ${this.o.deadLetterTopic(chunk.topic)}`,
+      );
+      this.deadLettered.set(key, chunk.token);
+    }
+    const accepted = chunk.items.filter((i) => i.prepared.ok);
+    if (accepted.length === 0) return;
+    const batch = this.inHand.batches.get(key);
+    const ctx = new KafkaBatchContext({
+      topic: chunk.topic,
+      partition: chunk.partition,
+      firstOffset: chunk.firstOffset,
+      lastOffset: chunk.lastOffset,
+      messages: accepted.map((i) => i.record),
+      deadLettered: rejected.length,
+      heartbeat: () => batch?.heartbeat() ?? Promise.resolve(),
+      isActive: () => batch?.isActive() ?? false,
+    });
+    const handler = this.getHandlerByPattern(chunk.topic);
+    if (!handler) throw new Error(`no handler for topic ${chunk.topic}`);
+    await this.invoke(
+      handler,
+      accepted.map((i) => (i.prepared as { value: unknown }).value),
+      ctx,
+    );
+  }
+
+  /** ChunkWriter: a batch that failed permanently goes to the dead-letter topic whole. */
+  async deadLetter(chunk: Chunk<Prepared>, error: Error): Promise<void> {
+    await this.sendDeadLetters(
+      chunk.topic,
+      chunk.items.map((i) => ({
+        record: i.record,
+        reason: i.prepared.ok ? `handler refused the batch: ${error.message}` : i.prepared.reason,
+      })),
+    );
+  }
+
+  /** Runs the handler through Nest (pipes, guards, interceptors, filters) to completion. */
+  private invoke(
+    handler: MessageHandler,
+    values: unknown[],
+    ctx: KafkaBatchContext,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.onProcessingStartHook(this.transportId, ctx, async () => {
+        try {
+          const result: unknown = await handler(values, ctx);
+          await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+          resolve();
+        } catch (e) {
+          // Nest's exception filter already logged the original error and hands over a summary.
+          reject(
+            e instanceof Error
+              ? e
+              : new Error(`handler failed: ${(e as { message?: string })?.message ?? String(e)}`),
+          );
+        } finally {
+          this.onProcessingEndHook?.(this.transportId, ctx);
+        }
+      });
+    });
+  }
+
+  private async sendDeadLetters(
+    topic: string,
+    items: { record: SourceRecord; reason: string }[],
+  ): Promise<void> {
+    const dlq = this.o.deadLetterTopic(topic);
+    const messages: OutgoingMessage[] = items.map(({ record, reason }) => ({
+      key: record.key,
+      value: record.value,
+      headers: {
+        ...record.headers,
+        [HEADERS.dlqReason]: reason.slice(0, MAX_REASON_CHARS),
+        [HEADERS.dlqSourceTopic]: record.topic,
+        [HEADERS.dlqSourcePartition]: String(record.partition),
+        [HEADERS.dlqSourceOffset]: record.offset,
+        [HEADERS.dlqSourceTimestamp]: record.timestamp,
+      },
+    }));
+    await this.producer!.send({ topic: dlq, messages, acks: -1 });
+  }
+}
+
+function stripUndefined<O extends object>(o: O): Partial<O> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<O>;
+}
