@@ -8,7 +8,7 @@ function cruise(target: string): { ok: boolean; output: string } {
     const output = execFileSync(
       process.execPath,
       [
-        join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+        join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs'),
         '--config',
         '.dependency-cruiser.js',
         target,
