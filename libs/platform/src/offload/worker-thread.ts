@@ -88,7 +88,7 @@ export class WorkerThread {
       this.worker = undefined;
       this.failAll(e);
     };
-    worker.on('error', (e) => lost(e));
+    worker.on('error', (e: Error) => lost(e));
     worker.on('exit', (code) => lost(new Error(`${this.name} thread exited with code ${code}`)));
     this.worker = worker;
     return worker;
