@@ -31,6 +31,7 @@ import {
 import { KafkaAdmin } from './kafka.admin';
 import { KafkaElectionMember } from './kafka-election.member';
 import { isMembershipLost } from './kafka.errors';
+import { silenceKafkajsNegativeTimeoutWarning } from './kafkajs-timeout.warning';
 
 /** How a Kafka client is reached; `createKafka` builds it from the service's options. */
 export interface KafkaClientOptions {
@@ -106,7 +107,9 @@ const COMPRESSION: Record<Compression, CompressionTypes> = {
  * (an application registering the span exporter): `new KafkaMessagingClient(new Kafka({...}))`.
  */
 export class KafkaMessagingClient implements MessagingClient {
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly kafka: Kafka) {
+    silenceKafkajsNegativeTimeoutWarning();
+  }
 
   producer(options: ProducerOptions = {}): MessageProducer {
     return new KafkaProducer(
