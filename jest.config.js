@@ -18,6 +18,9 @@ const swc = [
 ];
 
 const moduleNameMapper = {
+  // The published runner, as emitted Jest files import it, is its source here.
+  '^@trace2test/runner$': '<rootDir>/packages/runner/src',
+  '^@trace2test/runner/jest$': '<rootDir>/packages/runner/src/jest',
   '^@t2t/test-support$': '<rootDir>/test/support',
   '^@t2t/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };

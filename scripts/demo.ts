@@ -273,6 +273,11 @@ async function main(): Promise<void> {
   const tests = await app.get(TestRepository).currentTests({ limit: 10_000 });
   for (const t of tests) {
     writeFileSync(join(args.out, 'tests', `${t.testId}.trace.spec.ts`), t.jestFile);
+    // The same test as data: what `t2t test run <tests dir>` runs (the Jest file is code).
+    writeFileSync(
+      join(args.out, 'tests', `${t.testId}.json`),
+      `${JSON.stringify(JSON.parse(t.spec), null, 2)}\n`,
+    );
     writeFileSync(join(args.out, 'tests', `${t.testId}.tracetest.yaml`), t.tracetestYaml);
   }
   writeFileSync(join(args.out, 'model.mmd'), renderMermaid(model));
@@ -315,7 +320,7 @@ async function main(): Promise<void> {
   for (const t of tests.slice(0, 12)) say(`  [${t.verdict}] ${t.name}`);
   if (tests.length > 12) say(`  … and ${tests.length - 12} more`);
   say(
-    `Files: ${tests.length} Jest files and Tracetest YAMLs in ${join(args.out, 'tests')}, the model drawn in ${join(args.out, 'model.md')} (Mermaid)`,
+    `Files: ${tests.length} Jest files, specs (JSON) and Tracetest YAMLs in ${join(args.out, 'tests')}, the model drawn in ${join(args.out, 'model.md')} (Mermaid)`,
   );
   await testTheLiveShop(ch, tests, shop);
   await shop.stop();

@@ -88,11 +88,13 @@ describe('npm run demo', () => {
       const files = readdirSync(join(out, 'tests'));
       const jest = files.filter((f) => f.endsWith('.trace.spec.ts'));
       const yaml = files.filter((f) => f.endsWith('.tracetest.yaml'));
+      const specs = files.filter((f) => f.endsWith('.json'));
       expect(jest.length).toBeGreaterThan(5);
       expect(yaml.length).toBe(jest.length);
+      expect(specs.length).toBe(jest.length);
       const someJest = readFileSync(join(out, 'tests', jest[0]), 'utf8');
-      expect(someJest).toContain("from '@t2t/runner'");
-      expect(someJest).toContain('expectTrace(');
+      expect(someJest).toContain("from '@trace2test/runner'");
+      expect(someJest).toMatch(/expect\(trace\)\.(not\.)?toHaveSpan/);
       expect(readFileSync(join(out, 'tests', yaml[0]), 'utf8')).toMatch(/^type: "Test"$/m);
       expect(readFileSync(join(out, 'model.md'), 'utf8')).toMatch(/```mermaid\nflowchart LR\n/);
       expect(readFileSync(join(out, 'model.md'), 'utf8')).toContain(

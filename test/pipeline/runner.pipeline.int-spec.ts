@@ -58,7 +58,7 @@ import { ModelingModule } from '../../apps/modeling/src/modeling.module';
  * Node SDK (NodeTracerProvider, HttpInstrumentation, OTLPTraceExporter over protobuf). Its spans
  * go to the OTLP/HTTP receiver → Kafka → ingest → the embedded engine, then clustering, modeling
  * and the generator (all in this process, real broker). Tests are generated from the shop's real
- * traces, then run against it with `t2t test run` (the emitted Jest files) and checked against
+ * traces, then run against it with `t2t test run` (the generated specs) and checked against
  * stored production traces with `t2t test verify`, healthy and after restarts with a fault.
  */
 describe('trace-based tests of a live instrumented service (issue 7, Show)', () => {
@@ -351,10 +351,13 @@ describe('trace-based tests of a live instrumented service (issue 7, Show)', () 
       'rule',
     ]);
     mkdirSync(join(work, 'generated'));
-    for (const t of tests)
+    for (const t of tests) {
       writeFileSync(join(work, 'generated', `${t.testId}.trace.spec.ts`), t.jestFile);
+      // What `test run` reads: the spec as data (the emitted Jest file is code).
+      writeFileSync(join(work, 'generated', `${t.testId}.json`), t.spec);
+    }
 
-    // The emitted Jest files, run by the CLI against the healthy service.
+    // The generated tests, run by the CLI against the healthy service.
     const junit = join(work, 'healthy.xml');
     const healthy = await step('test run, healthy', () => run('--junit', junit));
     figures.push(`test run, healthy:\n${healthy.stdout.replace(/^/gm, '    ')}`);
@@ -363,7 +366,7 @@ describe('trace-based tests of a live instrumented service (issue 7, Show)', () 
     expect(healthy.stdout).toMatch(/6 run\(s\) of 5 spec\(s\): 6 passed, 0 failed, 0 error\(s\)/);
     expect(readFileSync(junit, 'utf8')).toMatch(/tests="6" failures="0" errors="0"/);
 
-    // The same contract in Jest, as an emitted file calls it (runSpec + expectTrace).
+    // The same contract in Jest, as a hand-written file calls it (runSpec + expectTrace).
     configureRunner({
       traces: new ClickHouseTraceSource(new SpanRepository(handle)),
       timings: new StoredEndpointTimings(models),

@@ -1,4 +1,5 @@
-import { defineEnv, int, optionalStr, str, url } from '@t2t/config';
+import { defineEnv, int, str } from '@t2t/config';
+import { apiKeyOption, serverUrlOption } from '@t2t/runner';
 
 /**
  * Where `test run` and `test verify` find a running trace2test when they go through its GraphQL
@@ -7,15 +8,8 @@ import { defineEnv, int, optionalStr, str, url } from '@t2t/config';
  * server with them set finds it here with the same values.
  */
 export const serverClientEnv = defineEnv('server', {
-  url: url({
-    key: 'T2T_SERVER_URL',
-    doc: 'GraphQL endpoint of a running trace2test, e.g. `http://localhost:4000/graphql`: `test run` and `test verify` read and store through it instead of opening ClickHouse (`--server` wins over it).',
-  }),
-  apiKey: optionalStr({
-    key: 'T2T_API_KEY',
-    secret: true,
-    doc: 'API key sent to it (one of the server’s `GRAPHQL_API_KEYS`) as `Authorization: Bearer`; `--api-key` wins over it.',
-  }),
+  url: serverUrlOption,
+  apiKey: apiKeyOption,
   localPort: int({
     key: 'HTTP_PORT',
     default: 4000,

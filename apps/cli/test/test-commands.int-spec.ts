@@ -53,6 +53,8 @@ describe('t2t test run / test verify', () => {
     });
     dir = mkdtempSync(join(tmpdir(), 't2t-cli-test-'));
     writeFileSync(join(dir, 'order.json'), JSON.stringify(specs.order));
+    writeFileSync(join(dir, `${specs.rule.id}.json`), JSON.stringify(specs.rule));
+    // An emitted Jest file beside its spec: code, which a directory walk passes over.
     writeFileSync(join(dir, `${specs.rule.id}.trace.spec.ts`), emitJestTest(specs.rule));
     writeFileSync(join(dir, 'journey.json'), JSON.stringify([specs.journey]));
   });
@@ -92,7 +94,7 @@ describe('t2t test run / test verify', () => {
 
   const fast = ['--settle', '300ms', '--poll', '50ms', '--first-span-timeout', '3s'];
 
-  it('runs spec files and emitted Jest files against a healthy target: reports, JUnit XML, test_runs', async () => {
+  it('runs spec files (passing over emitted Jest files) against a healthy target: reports, JUnit XML, test_runs', async () => {
     const junit = join(dir, 'out', 'junit.xml');
     const r = await cli('run', dir, '--target', shop.url, '--junit', junit, ...fast);
     expect(r.stderr).toBe('');

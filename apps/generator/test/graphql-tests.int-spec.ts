@@ -406,7 +406,7 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
       });
     });
 
-    it('answers one test with its spec and emitted files: Jest with @t2t/runner, Tracetest YAML', async () => {
+    it('answers one test with its spec and emitted files: Jest with @trace2test/runner, Tracetest YAML', async () => {
       const { tests } = await query(
         `{ tests(endpoint: "${ORDERS}", kind: RULE, first: 5) { edges { node { testId } } } }`,
       );
@@ -443,7 +443,7 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
         },
       ]);
       expect(test.jestFile.fileName).toBe(`${id}.trace.spec.ts`);
-      expect(test.jestFile.content).toContain("from '@t2t/runner'");
+      expect(test.jestFile.content).toContain("from '@trace2test/runner'");
       expect(test.tracetestFiles.map((f: any) => f.fileName)).toEqual([
         `${id}.tracetest.yaml`,
         `${id}.variant-1.tracetest.yaml`,

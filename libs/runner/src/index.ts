@@ -1,8 +1,20 @@
 // Running specs against a live system (the contract emitted Jest files call)
-export type { RunSpecOptions, SpecRun, StepRun } from './run/spec-run.model';
+export type {
+  RunSpecOptions,
+  SendTriggerOptions,
+  SpecRun,
+  StepRun,
+  TriggerRun,
+} from './run/spec-run.model';
 export { SpecRunner, type SpecRunnerDeps } from './run/spec.runner';
-export { runSpec, waitForTrace, configureRunner, closeRunner } from './run/default.runner';
-export { evaluateRun, type RunEvaluation } from './run/run.evaluation';
+export {
+  runSpec,
+  sendTrigger,
+  waitForTrace,
+  configureRunner,
+  closeRunner,
+} from './run/default.runner';
+export { evaluateRun, conditionHolds, traceOf, type RunEvaluation } from './run/run.evaluation';
 
 // Expectations (Jest-friendly)
 export {
@@ -10,7 +22,13 @@ export {
   TraceAssertionError,
   type TraceExpectation,
 } from './expect/trace.expectation';
-export { traceMatchers, type TraceMatchers } from './expect/jest.matchers';
+export {
+  traceMatchers,
+  registerTraceMatchers,
+  type SpanAttributesOptions,
+  type TraceLike,
+  type TraceMatchers,
+} from './expect/jest.matchers';
 
 // Triggers
 export { newTraceContext, type TestTraceContext } from './trigger/trace-context';
@@ -47,6 +65,17 @@ export {
 } from './wait/trace.waiter';
 export { ClickHouseTraceSource } from './wait/clickhouse-trace.source';
 export { StoredEndpointTimings } from './wait/stored-endpoint.timings';
+
+// Through a running trace2test's GraphQL API (T2T_SERVER_URL)
+export {
+  GraphqlClient,
+  ServerRequestError,
+  type GraphqlAnswer,
+  type GraphqlClientOptions,
+  type GraphqlErrorBody,
+} from './remote/graphql.client';
+export { RemoteTraceSource, toModelSpan } from './remote/remote-trace.source';
+export { RemoteEndpointTimings } from './remote/remote-endpoint.timings';
 
 // Suites, continuous verification, reports
 export {
@@ -102,6 +131,9 @@ export {
 // Options
 export {
   runnerEnv,
+  runnerServerEnv,
+  serverUrlOption,
+  apiKeyOption,
   defaultRunnerEnv,
   protoPathList,
   type RunnerConfig,

@@ -49,8 +49,31 @@ export const runnerEnv = defineEnv('runner', {
 
 export type RunnerConfig = ReturnType<typeof runnerEnv.parse>;
 
-/** What `runSpec` reads when nothing configured it (emitted Jest files): storage, Kafka, waits. */
+/**
+ * A running trace2test's GraphQL API as a place to read traces from, instead of ClickHouse. The
+ * options are exported so the CLI declares the same keys with the same meaning.
+ */
+export const serverUrlOption = url({
+  key: 'T2T_SERVER_URL',
+  doc: 'GraphQL endpoint of a running trace2test, e.g. `http://localhost:4000/graphql`: `test run` and `test verify` read and store through it instead of opening ClickHouse (`--server` wins over it).',
+});
+export const apiKeyOption = optionalStr({
+  key: 'T2T_API_KEY',
+  secret: true,
+  doc: 'API key sent to it (one of the server’s `GRAPHQL_API_KEYS`) as `Authorization: Bearer`; `--api-key` wins over it.',
+});
+
+export const runnerServerEnv = defineEnv('runner server', {
+  url: serverUrlOption,
+  apiKey: apiKeyOption,
+});
+
+/**
+ * What `runSpec` and `sendTrigger` read when nothing configured them (emitted Jest files): where
+ * the traces are (a trace2test server, else ClickHouse), Kafka for message triggers, the waits.
+ */
 export const defaultRunnerEnv = composeEnv('runner', {
+  server: runnerServerEnv,
   storage: storageEnv,
   kafka: kafkaEnv,
   runner: runnerEnv,

@@ -8,7 +8,8 @@ import { freshStorageConfig } from '@t2t/test-support';
 import { type FakeShop, fakeShopSpecs, startFakeShop, toSpanRow } from './fake-shop.target';
 
 /**
- * The files libs/testgen emits, run by this project's Jest as they are: they call `runSpec` with
+ * The files libs/testgen emits, run by this project's Jest as they are: they import
+ * `@trace2test/runner` (mapped to packages/runner/src here) and call `sendTrigger` with
  * `process.env.T2T_TARGET_URL` and nothing else, so the runner configures itself from the
  * environment (CLICKHOUSE_*, T2T_RUNNER_*), exactly as in a user's test suite. The emitted files
  * are written to a temporary directory and loaded into this file's `describe`, so their `it`s run

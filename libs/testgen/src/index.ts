@@ -20,6 +20,7 @@ export {
   evaluateAssertions,
   evaluateAssertion,
   applicabilityHolds,
+  conditionHolds,
   inProfile,
   type RequestAttributes,
   type EvaluateOptions,

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { GraphqlClient } from '@t2t/runner';
 import { EmbeddedStorageError, openStorage } from '@t2t/storage';
 import type { CliContext } from '../cli.context';
-import { GraphqlClient } from '../remote/graphql.client';
 import { type ProbeResult, probeServer } from '../remote/server.probe';
 import { embeddedStoreHolder } from '../remote/store-holder';
 import { localServerUrl } from '../server.env';

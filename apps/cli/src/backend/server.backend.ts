@@ -1,9 +1,12 @@
+import {
+  type GraphqlClient,
+  RemoteEndpointTimings,
+  RemoteTraceSource,
+  ServerRequestError,
+} from '@t2t/runner';
 import type { TestExecution } from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
-import { type GraphqlClient, ServerRequestError } from '../remote/graphql.client';
-import { RemoteEndpointTimings } from '../remote/remote-endpoint.timings';
 import { recordExecutionsThroughServer, storedSpecsThroughServer } from '../remote/remote-tests';
-import { RemoteTraceSource } from '../remote/remote-trace.source';
 import {
   type TestBackend,
   UsageError,

@@ -13,6 +13,7 @@ import {
   type MessageSender,
   renderJUnit,
   runSuite,
+  ServerRequestError,
   SpecRunner,
   suiteExecutions,
   suiteToJUnit,
@@ -21,7 +22,6 @@ import type { TestSpec } from '@t2t/testgen';
 import { openTestBackend, type ServerFlags } from '../backend/open-backend';
 import type { TestBackend } from '../backend/test.backend';
 import type { CliContext } from '../cli.context';
-import { ServerRequestError } from '../remote/graphql.client';
 import {
   addServerOptions,
   brokersFrom,
@@ -61,14 +61,15 @@ export function registerTestRunCommand(test: Command, ctx: CliContext): void {
     .description(
       'Runs test specs against a live system: each trigger is sent with a fresh W3C traceparent, the ' +
         'trace is read back from ClickHouse once complete, and the assertions are evaluated. Inputs: ' +
-        'spec files (*.json: a spec or an array of specs), emitted Jest files (*.trace.spec.ts: the ' +
-        'embedded spec is read) and directories of them; or --stored for the current tests in ClickHouse. ' +
+        'spec files (*.json: a spec or an array of specs), Jest files emitted with an embedded spec ' +
+        '(*.trace.spec.ts of earlier versions) and directories of them; or --stored for the current ' +
+        'tests in ClickHouse. ' +
         'Prints a report, writes JUnit XML and stores the results in test_runs. Exit code 1 when a run ' +
         'failed or could not be evaluated. With --server (or when the running server holds the ' +
         'embedded store) traces, stored tests and timings are read, and results stored, through the ' +
         'server’s GraphQL API.',
     )
-    .argument('[inputs...]', 'spec files, emitted Jest files, or directories of them')
+    .argument('[inputs...]', 'spec files (*.json), or directories of them')
     .option('-t, --target <url>', 'base URL of the system under test (default: $T2T_TARGET_URL)')
     .addOption(
       new Option(

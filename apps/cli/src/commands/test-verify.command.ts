@@ -1,12 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadSpecFiles } from '@t2t/runner';
+import { loadSpecFiles, ServerRequestError } from '@t2t/runner';
 import type { TestSpec } from '@t2t/testgen';
 import { openTestBackend, type ServerFlags } from '../backend/open-backend';
 import { UsageError, type VerifyOutput } from '../backend/test.backend';
 import type { CliContext } from '../cli.context';
-import { ServerRequestError } from '../remote/graphql.client';
 import {
   addServerOptions,
   collect,

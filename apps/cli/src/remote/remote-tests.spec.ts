@@ -1,5 +1,5 @@
+import type { GraphqlClient } from '@t2t/runner';
 import type { TestExecution } from '@t2t/storage';
-import type { GraphqlClient } from './graphql.client';
 import { recordExecutionsThroughServer, storedSpecsThroughServer } from './remote-tests';
 
 /** A client that answers from `answer` and remembers what it was sent. */
@@ -67,8 +67,8 @@ describe(recordExecutionsThroughServer.name, () => {
 
 describe(storedSpecsThroughServer.name, () => {
   it('pages through each endpoint in sorted order, reporting invalid specs as direct mode does', async () => {
-    const pages: Record<string, { id: string; spec: unknown }[][]> = {
-      a: [[{ id: 'bad', spec: { id: 'bad' } }], []],
+    const pages: Record<string, { testId: string; spec: unknown }[][]> = {
+      a: [[{ testId: 'bad', spec: { id: 'bad' } }], []],
       b: [[]],
     };
     const { client, calls } = fakeClient((v) => {

@@ -1,6 +1,6 @@
+import type { GraphqlClient } from '@t2t/runner';
 import type { TestExecution } from '@t2t/storage';
 import { type TestSpec, validateTestSpec } from '@t2t/testgen';
-import type { GraphqlClient } from './graphql.client';
 
 /**
  * Tests per page when reading specs: a spec costs 50 in the API's complexity count, so 20 of them
@@ -10,7 +10,7 @@ const SPECS_PER_PAGE = 20;
 
 const TESTS = `query StoredSpecs($endpoint: String, $after: String, $first: Int!) {
   tests(endpoint: $endpoint, verdict: VERIFIED, first: $first, after: $after) {
-    edges { node { id spec } }
+    edges { node { testId spec } }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -32,14 +32,14 @@ export async function storedSpecsThroughServer(
     for (;;) {
       const data: {
         tests: {
-          edges: { node: { id: string; spec: unknown } }[];
+          edges: { node: { testId: string; spec: unknown } }[];
           pageInfo: { hasNextPage: boolean; endCursor: string | null };
         };
       } = await client.request(TESTS, { endpoint, after, first: SPECS_PER_PAGE });
       for (const { node } of data.tests.edges) {
         const check = validateTestSpec(node.spec);
         if (check.ok) specs.push(check.spec);
-        else problems.push(`test ${node.id}: stored spec is not valid: ${check.errors[0]}`);
+        else problems.push(`test ${node.testId}: stored spec is not valid: ${check.errors[0]}`);
       }
       if (!data.tests.pageInfo.hasNextPage || data.tests.pageInfo.endCursor === null) break;
       after = data.tests.pageInfo.endCursor;

@@ -1,4 +1,4 @@
-import { GraphqlClient, ServerRequestError } from './graphql.client';
+import { GraphqlClient, ServerRequestError } from '@t2t/runner';
 
 export type ProbeResult =
   | { answered: true; authenticated: true }

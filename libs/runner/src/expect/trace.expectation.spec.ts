@@ -119,6 +119,39 @@ describe(expectTrace.name, () => {
     ).toThrow(/http\.route/);
   });
 
+  it('has a Jest matcher per assertion kind, each judged by the spec evaluator', () => {
+    const t = orderTrace(true);
+    const db = { semantic: 'db postgresql INSERT orders' };
+    expect(t).toHaveSpanCount({ kind: 'server' }, 2);
+    expect(t).toHaveSpanCount({}, { min: 2, max: 3 });
+    expect(t).not.toHaveSpanCount({ kind: 'server' }, 1);
+    expect(t).toHaveSpanAttributes({ entry: true }, { 'http.route': { equals: '/orders' } });
+    expect(t).toHaveSpanAttributes(
+      { kind: 'server' },
+      { 'http.route': { equals: '/potatoes' } },
+      {
+        quantifier: 'any',
+        status: { oneOf: ['unset'] },
+      },
+    );
+    expect(t).toHaveSpanChildOf(db, { entry: true });
+    expect(t).toHaveSpanUnder(db, { entry: true });
+    expect(t).not.toHaveSpanChildOf({ entry: true }, db);
+    expect(t).not.toHaveSpanBefore({ entry: true }, { service: 'none' });
+    expect(t).not.toHaveSpanBefore({ entry: true }, db);
+    expect(t).toHaveSpanDuration({ entry: true }, { maxMs: 5 });
+    expect(t).not.toHaveSpanDuration({ entry: true }, { minMs: 5 });
+    expect(t).toHaveOnlySpans({ service: 'shop' }, [{ entry: true }, db]);
+    expect(t).not.toHaveOnlySpans({}, [{ entry: true }]);
+    // A failure says what was expected and what the trace shows, and which trace.
+    expect(() => expect(orderTrace(false)).toHaveSpanChildOf(db, { entry: true })).toThrow(
+      /^expect\(trace\)\.toHaveSpanChildOf\(selector, parent\)\n\nexpected: every span matching \{semantic="db postgresql INSERT orders"\} is a child of a span matching \{the entry span\}\nfound: {4}no such span/,
+    );
+    expect(() => expect(t).not.toHaveSpanCount({ kind: 'server' }, 2)).toThrow(
+      /expected the opposite of: exactly 2 spans matching \{kind=server\}\nfound: {4}2\ntrace: {4}abc \(3 spans\)$/,
+    );
+  });
+
   it('works as Jest matchers through expect.extend, negation included', () => {
     expect(orderTrace(true)).toSatisfySpec(order);
     expect(orderTrace(false)).not.toSatisfySpec(order);

@@ -9,8 +9,8 @@ import {
   type SpanSelector,
   type TestSpec,
 } from '@t2t/testgen';
-import { evaluateRun, isSpecRun } from '../run/run.evaluation';
-import type { SpecRun } from '../run/spec-run.model';
+import { evaluateRun, traceOf } from '../run/run.evaluation';
+import type { SpecRun, TriggerRun } from '../run/spec-run.model';
 
 /** Thrown by a failing expectation; the message is the formatted assertion results. */
 export class TraceAssertionError extends Error {
@@ -47,8 +47,8 @@ export interface TraceExpectation {
  * the failure; the stack starts at the caller's line. The ad-hoc matchers are built as spec
  * assertions and evaluated by the same evaluator as `toSatisfy`.
  */
-export function expectTrace(run: SpecRun | ModelTrace): TraceExpectation {
-  const trace = isSpecRun(run) ? run.trace : run;
+export function expectTrace(run: SpecRun | TriggerRun | ModelTrace): TraceExpectation {
+  const trace = traceOf(run);
   // `caller` is where the stack trace is cut, so Jest points at the test's line.
   const check = (assertion: Assertion, caller: (...args: never[]) => void): void => {
     const results = evaluateAssertions([assertion], trace, undefined, '$.expect');

@@ -1,13 +1,15 @@
 import type { ModelTrace } from '@t2t/model';
 import {
   type AssertionResult,
+  type Condition,
+  conditionHolds as conditionHoldsOn,
   type EvaluateOptions,
   evaluateAssertions,
   evaluateSpec,
   formatAssertionResults,
   type TestSpec,
 } from '@t2t/testgen';
-import type { SpecRun } from './spec-run.model';
+import type { SpecRun, TriggerRun } from './spec-run.model';
 
 /** A spec's verdict on one run (or one stored trace), with the report Jest and the CLI print. */
 export interface RunEvaluation {
@@ -22,8 +24,27 @@ export interface RunEvaluation {
   report: string;
 }
 
-export function isSpecRun(x: SpecRun | ModelTrace): x is SpecRun {
+export function isSpecRun(x: SpecRun | TriggerRun | ModelTrace): x is SpecRun {
   return 'steps' in x && 'request' in x;
+}
+
+/** The trace of a run, a trigger's run, or the trace itself. */
+export function traceOf(x: SpecRun | TriggerRun | ModelTrace): ModelTrace {
+  return 'trace' in x ? x.trace : x;
+}
+
+/**
+ * Whether a conditional check applies: the condition read from the request the trigger sent
+ * (`run.request`) first, then from its trace; for a bare trace, from the trace alone. The same
+ * decision the evaluator takes for a spec's conditional assertion, for emitted files that spell
+ * one out as `if (conditionHolds(run, …)) { … } else { … }`.
+ */
+export function conditionHolds(
+  run: SpecRun | TriggerRun | ModelTrace,
+  condition: Condition,
+): boolean {
+  const request = 'trace' in run ? run.request : undefined;
+  return conditionHoldsOn(condition, traceOf(run), request);
 }
 
 /**
@@ -36,12 +57,12 @@ export function isSpecRun(x: SpecRun | ModelTrace): x is SpecRun {
  */
 export function evaluateRun(
   spec: TestSpec,
-  run: SpecRun | ModelTrace,
+  run: SpecRun | TriggerRun | ModelTrace,
   options: EvaluateOptions = {},
 ): RunEvaluation {
   const live = isSpecRun(run);
-  const trace = live ? run.trace : run;
-  const results = evaluateSpec(spec, trace, live ? run.request : undefined, options);
+  const trace = traceOf(run);
+  const results = evaluateSpec(spec, trace, 'trace' in run ? run.request : undefined, options);
   const steps = live
     ? run.steps.map((step, i) => ({
         name: step.name,

@@ -1,4 +1,5 @@
 import type { ModelTrace } from '@t2t/model';
+import type { Capture } from '@t2t/testgen';
 import type { TriggerResponse } from '../trigger/http-trigger.sender';
 import type { WaitReport } from '../wait/trace.waiter';
 
@@ -48,6 +49,48 @@ export interface SpecRun {
   response?: TriggerResponse;
   wait: WaitReport;
   /** ISO time the run started, and how long it took (steps, trigger, waits). */
+  startedAt: string;
+  durationMs: number;
+}
+
+/**
+ * One trigger sent on its own (`sendTrigger`): what emitted Jest files call step by step, where
+ * `runSpec` runs a whole spec at once.
+ */
+export interface SendTriggerOptions {
+  /**
+   * Endpoint key of the entry span the trigger reaches (`potato-shop|HTTP POST /orders`): the
+   * runner waits as long as that endpoint's stored traces take.
+   */
+  endpoint: string;
+  /** Base URL of the system under test; a clear error when undefined (the env var was not set). */
+  baseUrl: string | undefined;
+  /** Base URLs of other services by trigger `service`; `baseUrl` serves every service not listed. */
+  serviceUrls?: Record<string, string>;
+  /**
+   * The request attributes the trigger carries, as the entry span records them: what a
+   * conditional check reads first (`conditionHolds`).
+   */
+  request?: Record<string, string>;
+  /** Values for `{{name}}` placeholders in the trigger (captured by an earlier trigger). */
+  variables?: Record<string, string>;
+  /** Values to take from this trigger's response or trace for later triggers. */
+  captures?: Capture[];
+  /** Longest the trigger and the wait for its trace may take, ms. Default T2T_RUNNER_TIMEOUT. */
+  timeoutMs?: number;
+}
+
+/** A trigger as it ran: its complete trace, what it sent and answered, what it captured. */
+export interface TriggerRun {
+  trace: ModelTrace;
+  traceId: string;
+  endpoint: string;
+  /** The request attributes given (`SendTriggerOptions.request`), for conditions. */
+  request: Record<string, string>;
+  /** Values captured for later triggers (`order.id` → '1042'). */
+  captured: Record<string, string>;
+  response?: TriggerResponse;
+  wait: WaitReport;
   startedAt: string;
   durationMs: number;
 }

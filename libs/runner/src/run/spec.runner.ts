@@ -18,7 +18,13 @@ import { CaptureError, RunSetupError, UnsupportedTriggerError } from '../trigger
 import type { EndpointTimings, TraceSource } from '../wait/trace-source.port';
 import { type Clock, systemClock, TraceWaiter, type WaitReport } from '../wait/trace.waiter';
 import { DEFAULT_WAIT_OPTIONS, planWait, type WaitOptions } from '../wait/wait.plan';
-import type { RunSpecOptions, SpecRun, StepRun } from './spec-run.model';
+import type {
+  RunSpecOptions,
+  SendTriggerOptions,
+  SpecRun,
+  StepRun,
+  TriggerRun,
+} from './spec-run.model';
 
 /** What a runner reads traces from and sends triggers with. */
 export interface SpecRunnerDeps {
@@ -100,6 +106,40 @@ export class SpecRunner {
       steps,
       endpoint: spec.endpoint,
       traceId: sent.traceId,
+      ...(sent.response === undefined ? {} : { response: sent.response }),
+      wait: sent.wait,
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: this.clock.now() - startedAt,
+    };
+  }
+
+  /**
+   * Sends one trigger and waits for its trace, as `run` does for each step of a spec: placeholders
+   * filled from `variables`, a fresh `traceparent`, the endpoint's learned wait, then the captures
+   * taken. The step-by-step form emitted Jest files use, so each request and what its trace must
+   * show read one after the other.
+   */
+  async trigger(trigger: Trigger, options: SendTriggerOptions): Promise<TriggerRun> {
+    const startedAt = this.clock.now();
+    const deadline = startedAt + (options.timeoutMs ?? this.waitOptions.timeoutMs);
+    const what = `trigger of ${options.endpoint}`;
+    const sent = await this.execute(
+      trigger,
+      options.endpoint,
+      options.variables ?? {},
+      deadline,
+      {
+        baseUrl: options.baseUrl,
+        ...(options.serviceUrls === undefined ? {} : { serviceUrls: options.serviceUrls }),
+      },
+      what,
+    );
+    return {
+      trace: sent.trace,
+      traceId: sent.traceId,
+      endpoint: options.endpoint,
+      request: { ...options.request },
+      captured: captureValues(options.captures ?? [], sent, what),
       ...(sent.response === undefined ? {} : { response: sent.response }),
       wait: sent.wait,
       startedAt: new Date(startedAt).toISOString(),

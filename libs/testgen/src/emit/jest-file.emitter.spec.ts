@@ -1,33 +1,62 @@
 import { runInNewContext } from 'node:vm';
 import * as ts from 'typescript';
 import { exampleSpec } from '../../test/test-spec.example';
+import type { Assertion, TestSpec } from '../spec/test-spec.model';
 import { emitJestTest, jestFileName } from './jest-file.emitter';
 
-/** Compiles the emitted file and runs it with a fake Jest and a fake runner, recording the calls. */
-function runEmitted(source: string, env: Record<string, string> = {}) {
-  const calls: {
-    runSpec: unknown[][];
-    toSatisfy: unknown[][];
-    tests: string[];
-    skipped: string[];
-    timeouts: unknown[];
-  } = {
-    runSpec: [],
-    toSatisfy: [],
+interface Recorded {
+  tests: string[];
+  skipped: string[];
+  timeouts: unknown[];
+  /** Every sendTrigger call: the trigger and the options. */
+  sent: [unknown, Record<string, unknown>][];
+  /** Every matcher call: `[what expect() got, 'not.toHaveSpan', ...args]`. */
+  expects: unknown[][];
+  /** Every conditionHolds call's condition. */
+  conditions: unknown[];
+  imports: string[];
+}
+
+/**
+ * Compiles the emitted file and runs it with a fake Jest and a fake runner, recording the calls:
+ * what each test sends and which matchers it calls with what. `holds` answers conditionHolds.
+ */
+async function runEmitted(
+  source: string,
+  env: Record<string, string> = {},
+  holds = true,
+): Promise<Recorded> {
+  const calls: Recorded = {
     tests: [],
     skipped: [],
     timeouts: [],
+    sent: [],
+    expects: [],
+    conditions: [],
+    imports: [],
   };
-  const pending: Promise<void>[] = [];
+  const pending: (() => Promise<void>)[] = [];
   const runner = {
-    runSpec: (...args: unknown[]) => {
-      calls.runSpec.push(args);
-      return Promise.resolve({ trace: 'the trace' });
+    sendTrigger: (trigger: unknown, options: Record<string, unknown>) => {
+      calls.sent.push([trigger, options]);
+      const n = calls.sent.length;
+      return Promise.resolve({ trace: `trace ${n}`, captured: { 'order.id': `captured ${n}` } });
     },
-    expectTrace: (run: unknown) => ({
-      toSatisfy: (...args: unknown[]) => calls.toSatisfy.push([run, ...args]),
-    }),
+    conditionHolds: (_run: unknown, condition: unknown) => {
+      calls.conditions.push(condition);
+      return holds;
+    },
   };
+  const matchers = (received: unknown, prefix: string): object =>
+    new Proxy(
+      {},
+      {
+        get: (_, name: string) =>
+          name === 'not'
+            ? matchers(received, 'not.')
+            : (...args: unknown[]) => calls.expects.push([received, `${prefix}${name}`, ...args]),
+      },
+    );
   const js = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   }).outputText;
@@ -36,28 +65,42 @@ function runEmitted(source: string, env: Record<string, string> = {}) {
     module,
     exports: module.exports,
     require: (name: string) => {
-      if (name === '@t2t/runner') return runner;
+      calls.imports.push(name);
+      if (name === '@trace2test/runner') return runner;
+      if (name === '@trace2test/runner/jest') return {};
       throw new Error(`unexpected import ${name}`);
     },
     process: { env: { T2T_TARGET_URL: 'http://target:8080', ...env } },
+    expect: (received: unknown) => matchers(received, ''),
     describe: (_: string, body: () => void) => body(),
     it: Object.assign(
       (name: string, body: () => Promise<void>, timeout: unknown) => {
         calls.tests.push(name);
         calls.timeouts.push(timeout);
-        pending.push(body());
+        pending.push(body);
       },
       { skip: (name: string) => calls.skipped.push(name) },
     ),
   });
-  return Promise.all(pending).then(() => calls);
+  // One test after the other, as Jest runs the tests of a file.
+  for (const body of pending) await body();
+  return calls;
 }
+
+const http = {
+  type: 'http' as const,
+  service: 'api-gateway',
+  method: 'POST',
+  pathTemplate: '/orders',
+  path: '/orders',
+  headers: { 'content-type': 'application/json' },
+};
 
 describe(emitJestTest.name, () => {
   const spec = exampleSpec();
   const source = emitJestTest(spec);
 
-  it('is valid TypeScript that imports the runner and the spec type', () => {
+  it('is valid TypeScript that imports the published runner and registers its matchers', async () => {
     const file = ts.createSourceFile(
       jestFileName(spec),
       source,
@@ -66,28 +109,229 @@ describe(emitJestTest.name, () => {
       ts.ScriptKind.TS,
     );
     expect((file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics).toEqual([]);
-    expect(source).toContain("import { expectTrace, runSpec } from '@t2t/runner';");
-    expect(source).toContain("import type { TestSpec } from '@t2t/testgen';");
-    expect(source.split('\n')[0]).toBe(
+    expect(source).toContain("import { sendTrigger } from '@trace2test/runner';");
+    expect(source).toContain("import '@trace2test/runner/jest';");
+    expect(source).not.toContain('@t2t/');
+    expect(source.split('\n').slice(0, 5)).toEqual([
       '// Generated by trace2test (llm: gpt-4o-mini) from model fa78e67cd8fd.',
-    );
+      '// Do not edit: regenerate from the model instead.',
+      `// The same test as data: spec ${spec.id} (\`t2t test run\` runs its JSON).`,
+      `// ${spec.name}`,
+      '// Not verified against recorded traces.',
+    ]);
     expect(jestFileName(spec)).toBe('rule-api-gateway-post-orders-potato-1a2b3c4d.trace.spec.ts');
+    expect((await runEmitted(source)).imports).toEqual([
+      '@trace2test/runner',
+      '@trace2test/runner/jest',
+    ]);
   });
 
-  it('runs the spec and each variant through runSpec and expectTrace(...).toSatisfy(spec)', async () => {
+  it('reads as a person writes it: the request, then one matcher per assertion, no spec object', () => {
+    expect(source).not.toMatch(/TestSpec|runSpec|toSatisfy/);
+    expect(source).toContain(
+      [
+        '    const { trace } = await sendTrigger(',
+        '      {',
+        "        type: 'http',",
+        "        service: 'api-gateway',",
+        "        method: 'POST',",
+        "        pathTemplate: '/orders',",
+        "        path: '/orders',",
+        "        headers: { 'content-type': 'application/json' },",
+        '        body: { user: { id: 42, likes_potatoes: true } },',
+        '      },',
+        "      { endpoint: 'api-gateway|HTTP POST /orders', baseUrl: process.env.T2T_TARGET_URL },",
+        '    );',
+        '',
+        '    // calls potato-handler POST /potatoes only if user.likes_potatoes = true',
+        '    // (this request sends user.likes_potatoes = "true": user.likes_potatoes = true holds)',
+        '    // calls potato-handler POST /potatoes',
+        "    expect(trace).toHaveSpan({ kind: 'server', endpoint: 'potato-handler|HTTP POST /potatoes' });",
+        '    // the gateway answers 200',
+        '    expect(trace).toHaveSpanAttributes(',
+        '      { entry: true },',
+        "      { 'http.response.status_code': { equals: '200' }, 'user.id': { type: 'int' } },",
+        "      { status: { oneOf: ['unset', 'ok'] } },",
+        '    );',
+      ].join('\n'),
+    );
+    expect(source).toContain(
+      [
+        '    // no call to potato-handler',
+        '    expect(trace).not.toHaveSpan({',
+        "      kind: 'server',",
+        "      endpoint: 'potato-handler|HTTP POST /potatoes',",
+        '    });',
+      ].join('\n'),
+    );
+  });
+
+  it('sends the spec’s trigger and each variant’s, fixtures filled, and checks the arm each request takes', async () => {
     const calls = await runEmitted(source);
     expect(calls.tests).toEqual([
       'satisfies every assertion',
       'variant: not (user.likes_potatoes = true)',
     ]);
     expect(calls.timeouts).toEqual([60_000, 60_000]);
-    expect(calls.runSpec).toEqual([
-      [spec, { baseUrl: 'http://target:8080' }],
-      [spec, { baseUrl: 'http://target:8080', variant: 'not (user.likes_potatoes = true)' }],
+    const options = { endpoint: 'api-gateway|HTTP POST /orders', baseUrl: 'http://target:8080' };
+    expect(calls.sent).toEqual([
+      [{ ...http, body: { user: { id: 42, likes_potatoes: true } } }, options],
+      [{ ...http, body: { user: { id: 42, likes_potatoes: false } } }, options],
     ]);
-    expect(calls.toSatisfy).toEqual([
-      [{ trace: 'the trace' }, spec],
-      [{ trace: 'the trace' }, spec],
+    const potatoes = { kind: 'server', endpoint: 'potato-handler|HTTP POST /potatoes' };
+    const answers = [
+      { entry: true },
+      { 'http.response.status_code': { equals: '200' }, 'user.id': { type: 'int' } },
+      { status: { oneOf: ['unset', 'ok'] } },
+    ];
+    expect(calls.expects).toEqual([
+      ['trace 1', 'toHaveSpan', potatoes],
+      ['trace 1', 'toHaveSpanAttributes', ...answers],
+      ['trace 1', 'toHaveSpanDuration', { entry: true }, { maxMs: 250 }],
+      ['trace 2', 'not.toHaveSpan', potatoes],
+      ['trace 2', 'toHaveSpanAttributes', ...answers],
+      ['trace 2', 'toHaveSpanDuration', { entry: true }, { maxMs: 250 }],
+    ]);
+    expect(calls.conditions).toEqual([]);
+  });
+
+  it('writes every assertion kind as its matcher', async () => {
+    const sel = { service: 's' };
+    const leaves: Assertion[] = [
+      { id: 'b1', kind: 'exists', description: 'e', select: sel },
+      { id: 'b2', kind: 'absent', description: 'a', select: sel },
+      { id: 'b3', kind: 'count', description: 'c1', select: sel, count: { equals: 2 } },
+      { id: 'b4', kind: 'count', description: 'c2', select: sel, count: { min: 1, max: 3 } },
+      { id: 'b5', kind: 'attributes', description: 'at', select: sel, attributes: {} },
+      {
+        id: 'b6',
+        kind: 'relation',
+        description: 'r1',
+        relation: 'childOf',
+        select: sel,
+        target: { entry: true },
+      },
+      {
+        id: 'b7',
+        kind: 'relation',
+        description: 'r2',
+        relation: 'descendantOf',
+        select: sel,
+        target: { entry: true },
+      },
+      {
+        id: 'b8',
+        kind: 'relation',
+        description: 'r3',
+        relation: 'before',
+        select: sel,
+        target: { kind: 'client' },
+      },
+      { id: 'b9', kind: 'only', description: 'o', select: sel, allowed: [{ name: 'x' }] },
+      { id: 'b10', kind: 'duration', description: 'd', select: sel, minMs: 1, maxMs: 9 },
+    ];
+    const calls = await runEmitted(
+      emitJestTest({ ...spec, variants: [], assertions: leaves, setup: { ...spec.setup } }),
+    );
+    expect(calls.expects.map(([, ...rest]) => rest)).toEqual([
+      ['toHaveSpan', sel],
+      ['not.toHaveSpan', sel],
+      ['toHaveSpanCount', sel, 2],
+      ['toHaveSpanCount', sel, { min: 1, max: 3 }],
+      ['toHaveSpanAttributes', sel, {}],
+      ['toHaveSpanChildOf', sel, { entry: true }],
+      ['toHaveSpanUnder', sel, { entry: true }],
+      ['toHaveSpanBefore', sel, { kind: 'client' }],
+      ['toHaveOnlySpans', sel, [{ name: 'x' }]],
+      ['toHaveSpanDuration', sel, { minMs: 1, maxMs: 9 }],
+    ]);
+  });
+
+  it('decides a condition at run time when the request does not carry its attribute', async () => {
+    const conditional = spec.assertions[0] as Extract<Assertion, { kind: 'conditional' }>;
+    const onTrace: TestSpec = {
+      ...spec,
+      variants: [],
+      assertions: [
+        {
+          ...conditional,
+          when: { all: [{ attribute: 'cart.items', op: '>=', value: '10' }] },
+        },
+      ],
+    };
+    const text = emitJestTest(onTrace);
+    expect(text).toContain("import { conditionHolds, sendTrigger } from '@trace2test/runner';");
+    expect(text).toContain(
+      "    if (conditionHolds(run, { all: [{ attribute: 'cart.items', op: '>=', value: '10' }] })) {",
+    );
+    const then = await runEmitted(text, {}, true);
+    // The run carries the request the conditions read first.
+    expect(then.sent[0][1]).toEqual({
+      endpoint: 'api-gateway|HTTP POST /orders',
+      baseUrl: 'http://target:8080',
+      request: { 'user.id': '42', 'user.likes_potatoes': 'true' },
+    });
+    expect(then.conditions).toEqual([
+      { all: [{ attribute: 'cart.items', op: '>=', value: '10' }] },
+    ]);
+    expect(then.expects.map((c) => c[1])).toEqual(['toHaveSpan']);
+    const otherwise = await runEmitted(text, {}, false);
+    expect(otherwise.expects.map((c) => c[1])).toEqual(['not.toHaveSpan']);
+  });
+
+  it('runs a journey step by step: captures carried into the next request, its checks on its own trace', async () => {
+    const journey: TestSpec = {
+      ...spec,
+      variants: [],
+      trigger: {
+        ...http,
+        method: 'GET',
+        pathTemplate: '/orders/{id}',
+        path: '/orders/{{order.id}}',
+        headers: {},
+      },
+      endpoint: 'api-gateway|HTTP GET /orders/{id}',
+      setup: {
+        ...spec.setup,
+        // A fixture of the same name: at run time the captured value wins.
+        fixtures: [...spec.setup.fixtures, { name: 'order', values: { id: '7' }, requires: '' }],
+      },
+      before: [
+        {
+          name: 'place an order',
+          endpoint: 'api-gateway|HTTP POST /orders',
+          trigger: { ...http, body: { user: { id: '{{user.id}}' }, order: '{{order.id}}' } },
+          request: [],
+          assertions: [{ id: 's1', kind: 'exists', description: 'writes', select: { name: 'w' } }],
+          captures: [{ name: 'order.id', from: 'response', path: 'id', observed: true }],
+        },
+      ],
+      assertions: [{ id: 'r1', kind: 'exists', description: 'reads', select: { name: 'r' } }],
+    };
+    const calls = await runEmitted(emitJestTest(journey, { timeoutMs: 5_000 }));
+    expect(calls.timeouts).toEqual([10_000]);
+    expect(calls.sent).toEqual([
+      [
+        // Before the capture, the fixture's recorded value.
+        { ...http, body: { user: { id: 42 }, order: 7 } },
+        {
+          endpoint: 'api-gateway|HTTP POST /orders',
+          baseUrl: 'http://target:8080',
+          captures: [{ name: 'order.id', from: 'response', path: 'id', observed: true }],
+        },
+      ],
+      [
+        { ...journey.trigger },
+        {
+          endpoint: 'api-gateway|HTTP GET /orders/{id}',
+          baseUrl: 'http://target:8080',
+          variables: { 'order.id': 'captured 1' },
+        },
+      ],
+    ]);
+    expect(calls.expects).toEqual([
+      ['trace 1', 'toHaveSpan', { name: 'w' }],
+      ['trace 2', 'toHaveSpan', { name: 'r' }],
     ]);
   });
 
@@ -97,13 +341,14 @@ describe(emitJestTest.name, () => {
       baseUrlVariable: 'TARGET',
       timeoutMs: 5_000,
     });
-    expect(custom).toContain("from '@acme/runner'");
-    expect(custom).toContain('baseUrl: process.env.TARGET,');
+    expect(custom).toContain("from '@acme/runner';");
+    expect(custom).toContain("import '@acme/runner/jest';");
+    expect(custom).toContain('baseUrl: process.env.TARGET }');
     expect(custom).toContain('}, 5000);');
   });
 
   it('checks timings only when the performance profile is asked for', async () => {
-    const timed = {
+    const timed: TestSpec = {
       ...spec,
       assertions: [
         ...spec.assertions,
@@ -117,16 +362,17 @@ describe(emitJestTest.name, () => {
         },
       ],
     };
-    const source = emitJestTest(timed);
-    const functional = await runEmitted(source);
+    const text = emitJestTest(timed);
+    const functional = await runEmitted(text);
     expect(functional.skipped).toEqual(['performance profile: within its timing bounds']);
-    expect(functional.toSatisfy.every((c) => c.length === 2)).toBe(true);
-    const performance = await runEmitted(source, { T2T_PROFILE: 'performance' });
+    expect(functional.expects.filter((c) => c[1] === 'toHaveSpanDuration')).toEqual([
+      ['trace 1', 'toHaveSpanDuration', { entry: true }, { maxMs: 250 }],
+      ['trace 2', 'toHaveSpanDuration', { entry: true }, { maxMs: 250 }],
+    ]);
+    const performance = await runEmitted(text, { T2T_PROFILE: 'performance' });
     expect(performance.tests).toContain('performance profile: within its timing bounds');
-    expect(performance.toSatisfy).toContainEqual([
-      { trace: 'the trace' },
-      timed,
-      { profile: 'performance' },
+    expect(performance.expects.slice(-1)).toEqual([
+      ['trace 3', 'toHaveSpanDuration', { entry: true }, { maxMs: 90 }],
     ]);
     expect(emitJestTest(spec)).not.toContain('T2T_PROFILE');
   });

@@ -335,6 +335,18 @@ export function applicabilityHolds(
   return clauses.every((c) => evaluateConditionOn(c.when, index, undefined).holds === c.holds);
 }
 
+/**
+ * Whether a conditional assertion's condition holds for this trace: read from `request` (the
+ * attributes a test sent) first, then from the trace, as the evaluator decides which branch applies.
+ */
+export function conditionHolds(
+  condition: Condition,
+  trace: ModelTrace,
+  request?: RequestAttributes,
+): boolean {
+  return evaluateConditionOn(condition, indexTrace(trace), request).holds;
+}
+
 export function evaluateConditionOn(
   condition: Condition,
   index: TraceIndex,

@@ -1,5 +1,5 @@
 import type { ModelSpan, ModelTrace } from '@t2t/model';
-import type { TraceSource } from '@t2t/runner';
+import type { TraceSource } from '../wait/trace-source.port';
 import { type GraphqlClient, ServerRequestError } from './graphql.client';
 
 /** OTLP numbers of the API's enum names (the spans table's kinds and status codes). */
@@ -39,7 +39,8 @@ const TRACE = `query Trace($id: String!) {
 }`;
 
 /**
- * The runner's trace source over the GraphQL API (`t2t test run` through a server): the count it
+ * The runner's trace source over the GraphQL API (`t2t test run` through a server, emitted Jest
+ * files with `T2T_SERVER_URL`): the count it
  * polls is `traceSpanCount`, the trace it then reads is `trace(id) { spans }`, turned into the
  * spans ClickHouseTraceSource reads from the table (libs/storage's toModelSpan), in the same order.
  */

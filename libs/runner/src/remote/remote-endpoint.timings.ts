@@ -1,4 +1,4 @@
-import type { EndpointTimings } from '@t2t/runner';
+import type { EndpointTimings } from '../wait/trace-source.port';
 import type { GraphqlClient } from './graphql.client';
 
 const TIMINGS = `query Timings($endpoints: [String!]!) {

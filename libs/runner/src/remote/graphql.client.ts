@@ -42,8 +42,8 @@ export interface GraphqlClientOptions {
 }
 
 /**
- * A minimal GraphQL-over-HTTP client for the trace2test API (POST, JSON), on Node's fetch: the CLI
- * needs a handful of fixed operations, not a client library. Answers with GraphQL errors are
+ * A minimal GraphQL-over-HTTP client for the trace2test API (POST, JSON), on Node's fetch: the runner
+ * and the CLI need a handful of fixed operations, not a client library. Answers with GraphQL errors are
  * returned next to their data (`execute`) or thrown (`request`); anything else that is not a
  * GraphQL answer is a ServerRequestError naming the URL.
  */
