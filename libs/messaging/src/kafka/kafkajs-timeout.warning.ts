@@ -12,10 +12,10 @@ export function silenceKafkajsNegativeTimeoutWarning(): void {
   if (installed) return;
   installed = true;
   const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
     if (isKafkajsNegativeTimeout(warning, rest[0])) return;
     emit(warning, ...rest);
-  });
+  };
 }
 
 function isKafkajsNegativeTimeout(warning: string | Error, typeOrOptions: unknown): boolean {
