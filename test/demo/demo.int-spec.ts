@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnNode } from '@t2t/test-support';
+import { checkTracetestFile } from '../../libs/testgen/test/tracetest.grammar';
 
 /**
  * The README's main command, end to end on a fresh data directory: the demo starts the product
@@ -96,6 +97,13 @@ describe('npm run demo', () => {
       expect(someJest).toContain("from '@trace2test/runner'");
       expect(someJest).toMatch(/expect\(trace\)\.(not\.)?toHaveSpan/);
       expect(readFileSync(join(out, 'tests', yaml[0]), 'utf8')).toMatch(/^type: "Test"$/m);
+      // Every Tracetest file the demo wrote parses with Tracetest's grammar, status checks included.
+      const problems = yaml.flatMap((f) =>
+        checkTracetestFile(readFileSync(join(out, 'tests', f), 'utf8')).problems.map(
+          (p) => `${f}: ${p}`,
+        ),
+      );
+      expect(problems).toEqual([]);
       expect(readFileSync(join(out, 'model.md'), 'utf8')).toMatch(/```mermaid\nflowchart LR\n/);
       expect(readFileSync(join(out, 'model.md'), 'utf8')).toContain(
         'if user.likes_potatoes = true',

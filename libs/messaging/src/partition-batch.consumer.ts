@@ -95,6 +95,11 @@ export interface PartitionBatchConsumerOptions {
   permanentAttempts: number;
   partitionsConsumedConcurrently: number;
   fromBeginning: boolean;
+  /**
+   * How long `stop()` lets a chunk whose write has begun finish and commit, ms; default 30 000.
+   * Past it, the chunk is abandoned uncommitted and its next owner replays it.
+   */
+  drainTimeoutMs?: number;
 }
 
 /** Offset commit metadata: the chunk in flight, so a replay re-forms exactly the same chunk. */
@@ -146,6 +151,8 @@ export class PartitionBatchConsumer<P> {
   private crash: { error: Error; restarting: boolean } | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** While `stop()` drains: a chunk whose write has begun finishes and is committed. */
+  private draining = false;
 
   constructor(
     private readonly client: MessagingClient,
@@ -220,11 +227,29 @@ export class PartitionBatchConsumer<P> {
     }
   }
 
-  /** Stops fetching, lets the chunk in progress finish or abandons it (uncommitted), disconnects. */
+  /**
+   * Stops fetching, lets a chunk whose write has begun finish and commits it (at most
+   * `drainTimeoutMs`; past it, when its write fails or when its commit is refused, it is left
+   * uncommitted for the next owner), then leaves the group. Records of the batch in hand not yet being written are left
+   * uncommitted: the next owner gets them.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    await this.consumer?.disconnect();
+    this.draining = true;
+    const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => {
+      this.log.warn(
+        `chunk still in hand after ${drainTimeoutMs} ms: leaving it uncommitted for the next owner`,
+      );
+      this.draining = false;
+    }, drainTimeoutMs);
+    try {
+      await this.consumer?.disconnect();
+    } finally {
+      clearTimeout(timer);
+      this.draining = false;
+    }
     await this.admin?.disconnect();
     this.consumer = undefined;
     this.admin = undefined;
@@ -339,9 +364,12 @@ export class PartitionBatchConsumer<P> {
   private async process(
     chunk: Chunk<P>,
     heartbeat: () => Promise<void>,
-    alive: () => boolean,
+    batchActive: () => boolean,
   ): Promise<void> {
     const t0 = Date.now();
+    // Once its write has begun, a chunk outlives its batch's activity while stop() drains.
+    let writing = false;
+    const alive = () => batchActive() || (writing && this.draining);
     // Heartbeat while the chunk is in flight: a slow write must not cost us the partition.
     const beat = setInterval(
       () => void heartbeat().catch(() => undefined),
@@ -355,6 +383,7 @@ export class PartitionBatchConsumer<P> {
         JSON.stringify({ v: 1, first: chunk.firstOffset, last: chunk.lastOffset }),
         alive,
       );
+      writing = true;
       const attempts = await this.writeWithRetry(chunk, alive);
       await this.commit(
         chunk.topic,
@@ -363,6 +392,7 @@ export class PartitionBatchConsumer<P> {
         null,
         alive,
       );
+      writing = false;
       const w = chunk.items.reduce(
         (acc, it) => {
           const x = this.writer.weight(it.prepared);
@@ -395,6 +425,11 @@ export class PartitionBatchConsumer<P> {
         const permanent = error instanceof PermanentWriteError;
         this.observer.writeFailed?.(error, attempt, permanent);
         if (attempt === 1) this.setFailing(+1);
+        if (this.stopped) {
+          // Shutting down: a failing write is not retried through the drain; the next owner replays it.
+          this.setFailing(-1);
+          throw new Abandoned();
+        }
         if (permanent && ++permanentFailures >= this.options.permanentAttempts) {
           this.log.error(
             `partition ${chunk.partition} chunk ${chunk.firstOffset}..${chunk.lastOffset} refused ${permanentFailures} times (${error.message}); dead-lettering it`,

@@ -210,10 +210,7 @@ describe(`${KafkaBatchTransport.name} on Kafka`, () => {
     );
   });
 
-  // On kafkajs a commit made while the consumer stops is dropped (kafkajs' runner skips commits
-  // once it is not running), so the drained batch is redelivered to the next member: nothing is
-  // lost either way, which is what this checks.
-  it('close() in the middle of a batch loses nothing: committed, or redelivered to the next member', async () => {
+  it('close() in the middle of a batch lets the handler finish and commits the batch in hand', async () => {
     const t = uniqueTopic('kbt.drain');
     const g = uniqueTopic('g');
     await topics({ [t]: 1 });
@@ -223,24 +220,22 @@ describe(`${KafkaBatchTransport.name} on Kafka`, () => {
     const released = new Promise<void>((r) => (release = r));
     const { app } = await start(g, { [t]: () => released }, calls);
     await eventually(() => calls.length === 1, 'the batch in the handler');
+    expect(calls[0].offsets).toEqual(['0', '1', '2']);
 
     const closed = app.close();
     await new Promise((r) => setImmediate(r));
     release();
     await closed;
     apps = [];
-    const [after] = await committed(`${g}.${t}`, t);
+    // The batch in hand is committed: last offset + 1, without plan metadata.
+    expect(await committed(`${g}.${t}`, t)).toEqual(['3']);
 
     await produce(t, ['4']);
     const next: Call[] = [];
     await start(g, { [t]: () => undefined }, next);
     await eventually(() => next.flatMap((c) => c.offsets).includes('3'), 'the next record');
-    const nextOffsets = next.flatMap((c) => c.offsets);
-    // The next member starts exactly where the commit left off: nothing skipped.
-    expect(nextOffsets[0]).toBe(after === '-1' ? '0' : after);
-    expect(new Set([...calls.flatMap((c) => c.offsets), ...nextOffsets])).toEqual(
-      new Set(['0', '1', '2', '3']),
-    );
+    // The next member starts right after the drained batch: nothing handled twice, nothing skipped.
+    expect(next.flatMap((c) => c.offsets)).toEqual(['3']);
     await eventually(async () => (await committed(`${g}.${t}`, t))[0] === '4', 'offset 4');
   });
 });

@@ -165,6 +165,45 @@ describe(PartitionBatchConsumer.name, () => {
     expect(await committed(kafka, groupId, topic)).toEqual({ offset: '12', metadata: null });
   });
 
+  it('stop() in the middle of a write lets it finish and commits the chunk before leaving', async () => {
+    const topic = uniqueTopic('pbc.drain');
+    const groupId = uniqueTopic('g');
+    await createTopics(kafka, { [topic]: 1 });
+    await produce(kafka, topic, 5);
+    const writer = new RecordingWriter();
+    let writing!: () => void;
+    const inWrite = new Promise<void>((r) => (writing = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const write = writer.write.bind(writer);
+    writer.write = async (chunk) => {
+      writing();
+      await released;
+      await write(chunk);
+    };
+    const sut = new PartitionBatchConsumer(kafka, writer, options(topic, groupId));
+    await sut.start();
+    await inWrite;
+
+    const stopped = sut.stop();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await stopped;
+    expect(writer.offsets()).toEqual(['0', '1', '2', '3', '4']);
+    // The chunk in hand is committed: its last offset + 1, its plan cleared.
+    expect(await committed(kafka, groupId, topic)).toEqual({ offset: '5', metadata: null });
+
+    // The next member starts after the drained chunk: nothing written twice.
+    await produce(kafka, topic, 1);
+    const next = new RecordingWriter();
+    const b = new PartitionBatchConsumer(kafka, next, options(topic, groupId));
+    await b.start();
+    await until(() => next.offsets().length >= 1, 'the next record');
+    await b.stop();
+    expect(next.offsets()).toEqual(['5']);
+    expect(await committed(kafka, groupId, topic)).toEqual({ offset: '6', metadata: null });
+  });
+
   it('dead-letters a chunk the writer refuses permanently and moves on', async () => {
     const topic = uniqueTopic('pbc.refused');
     const groupId = uniqueTopic('g');

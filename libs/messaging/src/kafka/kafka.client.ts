@@ -30,7 +30,7 @@ import {
 } from '../port/messaging.port';
 import { KafkaAdmin } from './kafka.admin';
 import { KafkaElectionMember } from './kafka-election.member';
-import { isMembershipLost } from './kafka.errors';
+import { isMembershipLost, isRetriableKafkaError } from './kafka.errors';
 import { silenceKafkajsNegativeTimeoutWarning } from './kafkajs-timeout.warning';
 
 /** How a Kafka client is reached; `createKafka` builds it from the service's options. */
@@ -172,8 +172,31 @@ class KafkaProducer implements MessageProducer {
   }
 }
 
+/** Attempts of a commit made through a batch in hand, for "not now" answers (coordinator moving). */
+const DIRECT_COMMIT_ATTEMPTS = 5;
+
+const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
+
+/**
+ * kafkajs' `consumer.commitOffsets` goes through its runner, which returns without committing
+ * (and without an error) once the runner is not running: from the moment `stop()`/`disconnect()`
+ * begins, while the runner still waits for the batches in hand, and after a crash. Commits are
+ * therefore made through the batch in hand of their partition (`commitOffsetsIfNecessary(offsets)`
+ * of the eachBatch payload commits straight through the consumer group, which stays a member until
+ * every batch in hand has returned), and a commit that kafkajs would skip is refused with a
+ * `CommitRejectedError` instead of being reported as done.
+ */
 class KafkaGroupConsumer implements GroupConsumer {
-  constructor(private readonly consumer: Consumer) {}
+  /** eachBatch payloads not returned yet, by topic/partition. */
+  private readonly inHand = new Map<string, EachBatchPayload>();
+  /** Whether the runner of the last batch seen still runs; undefined when not known (none yet, rejoined). */
+  private runnerRunning: (() => boolean) | undefined;
+  private stopping = false;
+
+  constructor(private readonly consumer: Consumer) {
+    // A (re)joined group has a runner that starts running: what an older batch said no longer applies.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.runnerRunning = undefined));
+  }
 
   onAssignment(listener: (assignment: Record<string, number[]>) => void): void {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => listener(e.payload.memberAssignment));
@@ -186,6 +209,7 @@ class KafkaGroupConsumer implements GroupConsumer {
   }
 
   async run(options: ConsumeOptions): Promise<void> {
+    this.stopping = false;
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: options.topic, fromBeginning: options.fromBeginning });
     await this.consumer.run({
@@ -193,14 +217,43 @@ class KafkaGroupConsumer implements GroupConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-      eachBatch: (payload) => options.eachBatch(toBatch(payload)),
+      eachBatch: async (payload) => {
+        const key = partitionKey(payload.batch.topic, payload.batch.partition);
+        this.inHand.set(key, payload);
+        this.runnerRunning = () => payload.isRunning();
+        try {
+          await options.eachBatch(toBatch(payload));
+        } finally {
+          if (this.inHand.get(key) === payload) this.inHand.delete(key);
+        }
+      },
     });
   }
 
   async commit(offsets: OffsetCommit[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const payloads = offsets.map((o) => this.inHand.get(partitionKey(o.topic, o.partition)));
     try {
+      if (payloads.every((p) => p !== undefined)) {
+        // All partitions have their batch in hand: commit through it, which works while stopping.
+        await this.commitInHand(offsets, payloads);
+        return;
+      }
+      if (!this.running())
+        throw new CommitRejectedError(
+          `not committed: the consumer is stopping and ${offsets
+            .filter((_, i) => payloads[i] === undefined)
+            .map((o) => `${o.topic}/${o.partition}`)
+            .join(', ')} has no batch in hand; the next owner gets these records again`,
+        );
       await this.consumer.commitOffsets(offsets);
+      // kafkajs also gives up silently on a failed attempt once its runner stopped meanwhile.
+      if (!this.running())
+        throw new CommitRejectedError(
+          'commit not confirmed: the consumer stopped while committing; the next owner may get these records again',
+        );
     } catch (e) {
+      if (e instanceof CommitRejectedError) throw e;
       if (isMembershipLost(e))
         throw new CommitRejectedError(
           `the group moved on without this member: ${(e as Error).message}`,
@@ -211,7 +264,46 @@ class KafkaGroupConsumer implements GroupConsumer {
   }
 
   disconnect(): Promise<void> {
+    this.stopping = true;
     return this.consumer.disconnect();
+  }
+
+  private running(): boolean {
+    return !this.stopping && (this.runnerRunning?.() ?? true);
+  }
+
+  /** Commits through the payloads of the batches in hand, retrying "not now" answers a few times. */
+  private async commitInHand(offsets: OffsetCommit[], payloads: EachBatchPayload[]): Promise<void> {
+    const byPayload = new Map<EachBatchPayload, OffsetCommit[]>();
+    offsets.forEach((o, i) =>
+      byPayload.set(payloads[i], [...(byPayload.get(payloads[i]) ?? []), o]),
+    );
+    for (const [payload, commits] of byPayload) {
+      const topics = new Map<
+        string,
+        { partition: number; offset: string; metadata: string | null }[]
+      >();
+      for (const c of commits) {
+        if (!/^\d+$/.test(c.offset)) throw new Error(`invalid offset to commit: ${c.offset}`);
+        topics.set(c.topic, [
+          ...(topics.get(c.topic) ?? []),
+          { partition: c.partition, offset: c.offset, metadata: c.metadata ?? null },
+        ]);
+      }
+      const request = {
+        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
+      };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await payload.commitOffsetsIfNecessary(request);
+          break;
+        } catch (e) {
+          if (attempt >= DIRECT_COMMIT_ATTEMPTS || isMembershipLost(e) || !isRetriableKafkaError(e))
+            throw e;
+          await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+        }
+      }
+    }
   }
 }
 

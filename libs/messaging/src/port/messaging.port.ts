@@ -133,15 +133,21 @@ export interface GroupConsumer {
   onCrash(listener: (error: Error, restarting: boolean) => void): void;
   /** Connects, joins the group, subscribes and starts delivering batches. */
   run(options: ConsumeOptions): Promise<void>;
-  /** Throws a `CommitRejectedError` when the group gave the partition to another member. */
+  /**
+   * Resolves once the offsets are committed. Throws a `CommitRejectedError` when the group gave the
+   * partition to another member, or when the consumer is stopping and cannot commit it any more
+   * (on kafkajs: no batch of that partition in hand); never reports a skipped commit as done.
+   * A batch in hand can still be committed while `disconnect()` waits for it.
+   */
   commit(offsets: OffsetCommit[]): Promise<void>;
   /** Leaves the group and stops; a batch in progress sees `isActive()` turn false. */
   disconnect(): Promise<void>;
 }
 
 /**
- * A commit refused because this member no longer owns the partition (a rebalance moved it): the
- * new owner replays from the last commit, so the work in progress is to be abandoned, not retried.
+ * A commit refused because this member no longer owns the partition (a rebalance moved it) or is
+ * leaving the group without it in hand: the next owner replays from the last commit, so the work
+ * in progress is to be abandoned, not retried.
  */
 export class CommitRejectedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

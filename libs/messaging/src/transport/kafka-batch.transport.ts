@@ -79,10 +79,11 @@ type Prepared = { bytes: number } & ({ ok: true; value: unknown } | { ok: false;
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 /**
- * Batches in hand, per partition, and the shutdown drain. The partition-batch consumer stops
- * (commits nothing) as soon as its batch reports inactive, which the client does as soon as it is
- * asked to stop; while draining, a partition whose batch is with the handler stays active until
- * that batch is committed, so `close()` commits the batch in hand instead of abandoning it.
+ * Batches in hand, per partition, and the shutdown drain. The client reports a batch inactive as
+ * soon as it is asked to stop; while draining, a partition whose batch is with the handler stays
+ * active until that batch is committed (the partition-batch consumer drains the same way, with the
+ * same timeout), so the handler's `ctx.isActive()` stays true and `close()` commits the batch in
+ * hand instead of abandoning it.
  */
 class BatchesInHand {
   readonly batches = new Map<string, MessageBatch>();
@@ -278,6 +279,7 @@ export class KafkaBatchTransport<T = unknown>
         permanentAttempts: 1,
         partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
         fromBeginning: this.o.fromBeginning,
+        drainTimeoutMs: this.o.drainTimeoutMs,
       });
       this.consumers.set(topic, consumer);
       await consumer.start();
