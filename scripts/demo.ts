@@ -44,6 +44,7 @@ import {
 } from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
 import { TestGenerationService } from '../apps/generator/src/generation/test-generation.service';
+import { splitTracetestFiles } from '../apps/generator/src/graphql/tests/tracetest-files.parser';
 import { allInOneEnv } from '../apps/server/src/all-in-one.env';
 import { AllInOneModule } from '../apps/server/src/all-in-one.module';
 import { type LiveShop, liveTraffic, runLiveTests, startLiveShop } from './demo.live';
@@ -278,7 +279,10 @@ async function main(): Promise<void> {
       join(args.out, 'tests', `${t.testId}.json`),
       `${JSON.stringify(JSON.parse(t.spec), null, 2)}\n`,
     );
-    writeFileSync(join(args.out, 'tests', `${t.testId}.tracetest.yaml`), t.tracetestYaml);
+    // One file per Tracetest test (the spec's own, each variant, each journey step), as
+    // `tracetest run test -f <file>` reads them.
+    for (const f of splitTracetestFiles(t.tracetestYaml, t.testId))
+      writeFileSync(join(args.out, 'tests', f.fileName), f.content);
   }
   writeFileSync(join(args.out, 'model.mmd'), renderMermaid(model));
   writeFileSync(
