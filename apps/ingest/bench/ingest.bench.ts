@@ -3,12 +3,16 @@
  *   1. decode: OTLP protobuf requests → domain spans, in-process (libs/otlp)
  *   2. prepare: decode + validate + map to rows and trace records (what ingest does per message)
  *   3. end to end: requests already on a real Kafka topic → ingest (in-process Nest app) → rows
- *      acknowledged by the embedded ClickHouse engine, offsets committed
- * and the ratio of (3) to (1). The last line is one JSON object with the figures.
+ *      acknowledged by the embedded ClickHouse engine, offsets committed; once on the direct path
+ *      (PartitionBatchConsumer driving the writer) and once through the Nest transport's handler
+ * and the ratios of (3) to (1) and of the transport to the direct path. The last line is one JSON object with the figures.
  *
  *   npm run bench:ingest                     (starts its own broker)
  *   T2T_BENCH_KAFKA_BROKERS=host:port npm run bench:ingest
  *   BENCH_MESSAGES=400 npm run bench:ingest  (500 spans per message)
+ *   npm run bench:ingest -- --path direct|transport|both   (default both, side by side)
+ *   npm run bench:ingest -- --path transport,direct        (both, transport first)
+ *   BENCH_ROUNDS=3 npm run bench:ingest      (runs per path, order alternating; best counts)
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,11 +28,26 @@ import { attrs, hexId, makeResource, makeScope, T0 } from '../../../test/support
 import { startDevBroker } from '../../../test/support/broker';
 import { ingestEnv } from '../src/ingest.env';
 import { IngestModule } from '../src/ingest.module';
+import type { IngestConsume } from '../src/ingest.service';
 import { OtlpMessagePreparer } from '../src/pipeline/otlp-message.preparer';
 
 const SPANS_PER_MESSAGE = 500;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const DISTINCT_REQUESTS = 20;
+
+/** `--path direct|transport|both` (default both): PartitionBatchConsumer driving the writer, the Nest transport's handler, or one after the other. */
+function parsePaths(argv: string[]): IngestConsume[] {
+  const i = argv.findIndex((a) => a === '--path' || a.startsWith('--path='));
+  const value = i < 0 ? 'both' : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+  if (value === 'both') return ['direct', 'transport'];
+  // A list runs the paths in its order, e.g. transport,direct to see whether going first matters.
+  const paths = (value ?? '').split(',');
+  if (paths.length > 0 && paths.every((p) => p === 'direct' || p === 'transport')) return paths;
+  throw new Error(`--path ${value}: use direct, transport, both or a list (transport,direct)`);
+}
+const PATHS = parsePaths(process.argv.slice(2));
+/** BENCH_ROUNDS (default 2): end-to-end runs per path, alternating their order. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
 /** 500 spans: 50 traces of 10 spans over 4 services, 8 attributes each, like an instrumented HTTP service. */
 function buildRequest(seed: number): Uint8Array {
@@ -138,7 +157,6 @@ async function main(): Promise<void> {
   const external = process.env.T2T_BENCH_KAFKA_BROKERS;
   const broker = external ? undefined : startDevBroker();
   const brokers = external ?? broker!.brokers;
-  const data = mkdtempSync(join(tmpdir(), 't2t-bench-ingest-'));
   const suffix = Date.now().toString(36);
   const topic = `bench.otlp_spans.${suffix}`;
   try {
@@ -161,6 +179,58 @@ async function main(): Promise<void> {
     const total = MESSAGES * SPANS_PER_MESSAGE;
     console.log(`produced ${MESSAGES} messages (${total.toLocaleString('en')} spans) to ${topic}`);
 
+    // Each path reads the same topic as its own group into its own ClickHouse data directory.
+    // Rounds alternate the order (whichever path runs second gets a warmer process and page
+    // cache); each path's best round counts, so noise from the rest of the machine weighs less.
+    const rates: Partial<Record<IngestConsume, number>> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? PATHS : [...PATHS].reverse();
+      for (const consume of order) {
+        const r = await endToEnd(consume, brokers, topic, `${suffix}-${consume}-${round}`, total);
+        rates[consume] = Math.max(rates[consume] ?? 0, r);
+      }
+    }
+    for (const consume of PATHS)
+      console.log(`best of ${ROUNDS}, ${consume}: ${rates[consume]!.toLocaleString('en')} spans/s`);
+    const e2eRate = rates.transport ?? rates.direct!;
+    const ratio = e2eRate / decodeRate;
+    console.log(`end-to-end / decode ratio ${ratio.toFixed(3)}`);
+    const pathRatio =
+      rates.transport !== undefined && rates.direct !== undefined
+        ? Number((rates.transport / rates.direct).toFixed(3))
+        : undefined;
+    if (pathRatio !== undefined) console.log(`transport / direct ratio ${pathRatio.toFixed(3)}`);
+    console.log(
+      JSON.stringify({
+        decode_spans_per_s: decodeRate,
+        prepare_spans_per_s: prepareRate,
+        e2e_spans_per_s: e2eRate,
+        e2e_to_decode_ratio: Number(ratio.toFixed(3)),
+        e2e_direct_spans_per_s: rates.direct,
+        e2e_transport_spans_per_s: rates.transport,
+        transport_to_direct_ratio: pathRatio,
+        spans_total: total,
+        messages_total: MESSAGES,
+        spans_per_message: SPANS_PER_MESSAGE,
+        rounds: ROUNDS,
+        rss_bytes: process.memoryUsage().rss,
+      }),
+    );
+  } finally {
+    broker?.stop();
+  }
+}
+
+/** Ingest of the whole topic on one path, from the first stored chunk to the last span: spans/s. */
+async function endToEnd(
+  consume: IngestConsume,
+  brokers: string,
+  topic: string,
+  suffix: string,
+  total: number,
+): Promise<number> {
+  const data = mkdtempSync(join(tmpdir(), 't2t-bench-ingest-'));
+  try {
     const config = ingestEnv.parse({
       HTTP_PORT: '0',
       CLICKHOUSE_DATA_PATH: data,
@@ -195,7 +265,9 @@ async function main(): Promise<void> {
         const now = performance.now();
         if (n > 0 && !first) first = { at: now, rows: n };
         if (Date.now() - lastReport > 3000) {
-          console.log(`  … ${n.toLocaleString('en')} / ${total.toLocaleString('en')} spans stored`);
+          console.log(
+            `  … ${consume}: ${n.toLocaleString('en')} / ${total.toLocaleString('en')} spans stored`,
+          );
           lastReport = Date.now();
         }
         if (n >= total) {
@@ -205,32 +277,21 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const app = await NestFactory.createApplicationContext(IngestModule.forRoot(config), {
+    const app = await NestFactory.createApplicationContext(IngestModule.forRoot(config, consume), {
       logger: ['error', 'warn'],
     });
     await watching;
     await app.close();
     await watcher.close();
     console.log(
-      `start-up until the first stored chunk: ${(first!.at - t0).toFixed(0)} ms (first chunk ${first!.rows} spans)`,
+      `${consume}: start-up until the first stored chunk: ${(first!.at - t0).toFixed(0)} ms (first chunk ${first!.rows} spans)`,
     );
-    const e2eRate = rate('end to end (broker → ClickHouse)', total - first!.rows, last - first!.at);
-    const ratio = e2eRate / decodeRate;
-    console.log(`end-to-end / decode ratio ${ratio.toFixed(3)}`);
-    console.log(
-      JSON.stringify({
-        decode_spans_per_s: decodeRate,
-        prepare_spans_per_s: prepareRate,
-        e2e_spans_per_s: e2eRate,
-        e2e_to_decode_ratio: Number(ratio.toFixed(3)),
-        spans_total: total,
-        messages_total: MESSAGES,
-        spans_per_message: SPANS_PER_MESSAGE,
-        rss_bytes: process.memoryUsage().rss,
-      }),
+    return rate(
+      `end to end, ${consume} (broker → ClickHouse)`,
+      total - first!.rows,
+      last - first!.at,
     );
   } finally {
-    broker?.stop();
     rmSync(data, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { IngestConfig } from './ingest.env';
-import { IngestService } from './ingest.service';
-import { INGEST_CONFIG } from './ingest.tokens';
+import { type IngestConsume, IngestService } from './ingest.service';
+import { INGEST_CONFIG, INGEST_CONSUME } from './ingest.tokens';
 
 /**
  * Ingest's own providers; expects the platform (health, metrics) and storage modules to be
@@ -11,10 +11,15 @@ import { INGEST_CONFIG } from './ingest.tokens';
  */
 @Module({})
 export class IngestCoreModule {
-  static forRoot(config: IngestConfig): DynamicModule {
+  /** `consume: 'direct'` skips the Nest transport (benchmarks compare the two paths). */
+  static forRoot(config: IngestConfig, consume: IngestConsume = 'transport'): DynamicModule {
     return {
       module: IngestCoreModule,
-      providers: [{ provide: INGEST_CONFIG, useValue: config }, IngestService],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: INGEST_CONSUME, useValue: consume },
+        IngestService,
+      ],
     };
   }
 }
@@ -22,13 +27,13 @@ export class IngestCoreModule {
 /** Consumes OTLP spans from Kafka into ClickHouse and re-keys them by trace id. */
 @Module({})
 export class IngestModule {
-  static forRoot(config: IngestConfig): DynamicModule {
+  static forRoot(config: IngestConfig, consume: IngestConsume = 'transport'): DynamicModule {
     return {
       module: IngestModule,
       imports: [
         PlatformModule.forRoot('ingest'),
         StorageModule.forRoot(config.storage),
-        IngestCoreModule.forRoot(config),
+        IngestCoreModule.forRoot(config, consume),
       ],
     };
   }

@@ -150,7 +150,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     );
   }
 
-  async deadLetter(chunk: Chunk<PreparedMessage>, error: Error): Promise<void> {
+  async deadLetter(chunk: { items: { record: SourceRecord }[] }, error: Error): Promise<void> {
     const messages = chunk.items.map(({ record }) =>
       this.toDeadLetter(record, record.value ?? Buffer.alloc(0), `write refused: ${error.message}`),
     );

@@ -14,6 +14,10 @@ export interface KafkaBatchContextArgs extends KafkaBatchControl {
   partition: number;
   firstOffset: string;
   lastOffset: string;
+  /** Same offsets, same token, also after a crash and replay: an idempotence key for writes. */
+  token: string;
+  /** Partitions of the topic, from the broker's metadata (undefined when it could not be read). */
+  topicPartitions?: number;
   messages: SourceRecord[];
   deadLettered: number;
 }
@@ -49,6 +53,19 @@ export class KafkaBatchContext extends BaseRpcContext<[KafkaBatchContextArgs]> {
 
   get lastOffset(): string {
     return this.a.lastOffset;
+  }
+
+  /**
+   * Identifies the batch's offset range (`<group>/<topic>/<partition>/<first>-<last>`): a replay
+   * after a crash or rebalance re-forms the same batch with the same token, so a write keyed by it
+   * (e.g. ClickHouse insert_deduplication_token) is stored once.
+   */
+  get token(): string {
+    return this.a.token;
+  }
+
+  get topicPartitions(): number | undefined {
+    return this.a.topicPartitions;
   }
 
   /** The records of the payload, in order, with key, headers, offset and timestamp. */

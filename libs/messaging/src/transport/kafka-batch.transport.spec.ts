@@ -1,8 +1,9 @@
 import { Controller, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { BaseRpcContext, Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { BaseRpcContext, Ctx, EventPattern, Payload, RpcException } from '@nestjs/microservices';
 import { HEADERS } from '../headers';
 import { InProcessKafka } from '../in-process/in-process.kafka';
+import { PermanentWriteError } from '../partition-batch.consumer';
 import type { GroupConsumer, MessagingClient } from '../port/messaging.port';
 import { KafkaBatchContext } from './kafka-batch.context';
 import { KafkaBatchTransport, type KafkaBatchTransportOptions } from './kafka-batch.transport';
@@ -304,6 +305,64 @@ describe(KafkaBatchTransport.name, () => {
     await app.close();
     apps = [];
     expect(sut.problem()).toMatch(/closed/);
+  });
+
+  it('consumes the topic topicFor maps a logical pattern to, and skips patterns mapped to nothing', async () => {
+    const t = topic('configured.orders');
+    produce(t, ['1', '2']);
+    const calls: Call[] = [];
+    await start({ 'orders.logical': () => undefined, other: () => undefined }, calls, {
+      topicFor: (p) => (p === 'orders.logical' ? t : undefined),
+      groupIdFor: () => 'orders-group',
+    });
+    await until(async () => (await committed(t, 'orders-group'))[0] === '2', 'the commit');
+    expect(calls.map((c) => [c.topic, c.values])).toEqual([[t, [1, 2]]]);
+  });
+
+  it('bounds batches by the rows weight gives and hands over a token that names the range', async () => {
+    const t = topic('weighted');
+    produce(t, ['3', '3', '3', '1']);
+    const calls: Call[] = [];
+    const tokens: (string | undefined)[] = [];
+    await start(
+      {
+        [t]: (_v, ctx) => {
+          tokens.push(ctx.token);
+        },
+      },
+      calls,
+      { maxBatchRecords: 6, weight: (n) => ({ rows: n as number, bytes: 1 }) },
+    );
+    await until(async () => (await committed(t))[0] === '4', 'the commit');
+    expect(calls.map((c) => c.values)).toEqual([
+      [3, 3],
+      [3, 1],
+    ]);
+    expect(tokens).toEqual([`g.${t}/${t}/0/0-1`, `g.${t}/${t}/0/2-3`]);
+  });
+
+  it('dead-letters a batch refused permanently permanentAttempts times through deadLetterBatch', async () => {
+    const t = topic('refused');
+    produce(t, ['1', '2']);
+    const calls: Call[] = [];
+    const refused: { offsets: string[]; error: string }[] = [];
+    await start(
+      {
+        [t]: () => {
+          throw new RpcException(new PermanentWriteError('no such column'));
+        },
+      },
+      calls,
+      {
+        permanentAttempts: 2,
+        deadLetterBatch: async (records, error) => {
+          refused.push({ offsets: records.map((r) => r.offset), error: error.message });
+        },
+      },
+    );
+    await until(async () => (await committed(t))[0] === '2', 'the commit');
+    expect(calls).toHaveLength(2);
+    expect(refused).toEqual([{ offsets: ['0', '1'], error: 'no such column' }]);
   });
 
   it('refuses to start when a source or dead-letter topic is missing', async () => {

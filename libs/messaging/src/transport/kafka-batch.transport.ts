@@ -5,6 +5,7 @@ import { HEADERS } from '../headers';
 import {
   type Chunk,
   type ChunkWriter,
+  type ConsumerObserver,
   PartitionBatchConsumer,
   type SourceRecord,
 } from '../partition-batch.consumer';
@@ -32,17 +33,45 @@ export interface KafkaBatchTransportOptions<T = unknown> {
   groupId: string;
   groupIdFor?: (topic: string) => string;
   /**
+   * The topic an `@EventPattern(pattern)` handler consumes; default the pattern itself. Patterns are
+   * static decorator strings, topics come from configuration: map a fixed logical pattern to the
+   * configured topic here. A pattern mapped to undefined is not served by this transport.
+   */
+  topicFor?: (pattern: string) => string | undefined;
+  /**
    * Turns a record into a payload item. A throw is a permanent failure of that record: it goes to
    * the dead-letter topic with the error message as reason, and the partition moves on.
    * Default: the record's value bytes.
    */
   decode?: (record: SourceRecord) => T;
+  /**
+   * Size of a decoded record for batching; default one record of its key+value bytes (e.g. rows =
+   * the spans a record holds, to bound batches in spans rather than records).
+   */
+  weight?: (value: T, record: SourceRecord) => { rows: number; bytes: number };
   /** Dead-letter topic of a source topic; default `<topic>.dlq`. It must exist. */
   deadLetterTopic?: (topic: string) => string;
+  /**
+   * Attempts of a batch whose handler throws a `PermanentWriteError` (wrap it in an
+   * `RpcException` so Nest's exception filter hands it over as it is) before the batch is
+   * dead-lettered whole; default 1.
+   */
+  permanentAttempts?: number;
+  /**
+   * Dead-letters a batch refused permanently in place of the default (every record to the
+   * dead-letter topic with the error as reason).
+   */
+  deadLetterBatch?: (records: SourceRecord[], error: Error) => Promise<void>;
+  /** Metrics hooks of the underlying consumers (batches written, failures, lag, backpressure). */
+  observer?: ConsumerObserver;
   /** Most records per handler call; default 500. */
   maxBatchRecords?: number;
   /** Most key+value bytes per handler call; default 1 MiB (a batch has at least one record). */
   maxBatchBytes?: number;
+  /** Bytes the broker waits for before answering a fetch early; default 1. */
+  minBytes?: number;
+  /** Fetch size per partition; default 2 × maxBatchBytes, and at least that. */
+  maxBytesPerPartition?: number;
   /** How long the broker may wait for data before answering a fetch, ms; default 500. */
   maxWaitMs?: number;
   /** A member silent for this long loses its partitions, ms; default 30 000. */
@@ -68,13 +97,17 @@ const DEFAULTS = {
   partitionsConsumedConcurrently: 1,
   fromBeginning: true,
   drainTimeoutMs: 30_000,
+  minBytes: 1,
+  permanentAttempts: 1,
 };
 
 /** Longest dead-letter reason header; a decoder's message could be anything. */
 const MAX_REASON_CHARS = 1000;
 
 /** A decoded record, or why it could not be; `bytes` (key and value) sizes the batches. */
-type Prepared = { bytes: number } & ({ ok: true; value: unknown } | { ok: false; reason: string });
+type Prepared = { bytes: number } & (
+  { ok: true; value: unknown; rows: number } | { ok: false; reason: string }
+);
 
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
@@ -190,7 +223,20 @@ export class KafkaBatchTransport<T = unknown>
   private readonly inHand = new BatchesInHand();
   private readonly tracked: MessagingClient;
   private readonly consumers = new Map<string, PartitionBatchConsumer<Prepared>>();
-  private readonly o: Required<Omit<KafkaBatchTransportOptions<T>, 'decode' | 'groupIdFor'>>;
+  private readonly o: Required<
+    Omit<
+      KafkaBatchTransportOptions<T>,
+      | 'decode'
+      | 'groupIdFor'
+      | 'topicFor'
+      | 'weight'
+      | 'deadLetterBatch'
+      | 'observer'
+      | 'maxBytesPerPartition'
+    >
+  >;
+  /** The pattern of each consumed topic's handler. */
+  private readonly patterns = new Map<string, string>();
   private producer?: MessageProducer;
   private listening = false;
   private startError?: Error;
@@ -252,11 +298,16 @@ export class KafkaBatchTransport<T = unknown>
   private async start(): Promise<void> {
     const topics: string[] = [];
     for (const [pattern, handler] of this.getHandlers()) {
+      const topic = this.options.topicFor ? this.options.topicFor(pattern) : pattern;
+      if (topic === undefined) continue;
       if (!handler.isEventHandler || pattern.startsWith('{'))
         throw new Error(
           `the Kafka batch transport serves @EventPattern(topic) handlers only, not ${pattern}`,
         );
-      topics.push(pattern);
+      if (this.patterns.has(topic))
+        throw new Error(`two handlers consume ${topic}: ${this.patterns.get(topic)}, ${pattern}`);
+      this.patterns.set(topic, pattern);
+      topics.push(topic);
     }
     if (topics.length === 0) throw new Error('no @EventPattern handlers to consume for');
     await this.checkTopics(topics);
@@ -264,23 +315,31 @@ export class KafkaBatchTransport<T = unknown>
     await this.producer.connect();
     for (const topic of topics) {
       if (this.closing) return;
-      const consumer = new PartitionBatchConsumer<Prepared>(this.tracked, this, {
-        groupId: this.options.groupIdFor?.(topic) ?? `${this.options.groupId}.${topic}`,
-        topic,
-        maxRows: this.o.maxBatchRecords,
-        maxBytes: this.o.maxBatchBytes,
-        maxWaitMs: this.o.maxWaitMs,
-        minBytes: 1,
-        // A planned batch must fit into one fetch so that a replay can re-form it.
-        maxBytesPerPartition: this.o.maxBatchBytes * 2,
-        sessionTimeoutMs: this.o.sessionTimeoutMs,
-        retryMinMs: this.o.retryMinMs,
-        retryMaxMs: this.o.retryMaxMs,
-        permanentAttempts: 1,
-        partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
-        fromBeginning: this.o.fromBeginning,
-        drainTimeoutMs: this.o.drainTimeoutMs,
-      });
+      const consumer = new PartitionBatchConsumer<Prepared>(
+        this.tracked,
+        this,
+        {
+          groupId: this.options.groupIdFor?.(topic) ?? `${this.options.groupId}.${topic}`,
+          topic,
+          maxRows: this.o.maxBatchRecords,
+          maxBytes: this.o.maxBatchBytes,
+          maxWaitMs: this.o.maxWaitMs,
+          minBytes: this.o.minBytes,
+          // A planned batch must fit into one fetch so that a replay can re-form it.
+          maxBytesPerPartition: Math.max(
+            this.o.maxBatchBytes * 2,
+            this.options.maxBytesPerPartition ?? 0,
+          ),
+          sessionTimeoutMs: this.o.sessionTimeoutMs,
+          retryMinMs: this.o.retryMinMs,
+          retryMaxMs: this.o.retryMaxMs,
+          permanentAttempts: this.o.permanentAttempts,
+          partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
+          fromBeginning: this.o.fromBeginning,
+          drainTimeoutMs: this.o.drainTimeoutMs,
+        },
+        this.options.observer,
+      );
       this.consumers.set(topic, consumer);
       await consumer.start();
     }
@@ -325,16 +384,19 @@ export class KafkaBatchTransport<T = unknown>
   /** ChunkWriter: decoding happens here, so a bad record is known before its batch is handled. */
   prepare(record: SourceRecord): Prepared {
     const bytes = (record.value?.length ?? 0) + (record.key?.length ?? 0);
-    if (!this.options.decode) return { bytes, ok: true, value: record.value };
+    let value: unknown;
     try {
-      return { bytes, ok: true, value: this.options.decode(record) };
+      value = this.options.decode ? this.options.decode(record) : record.value;
     } catch (e) {
       return { bytes, ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
+    if (!this.options.weight) return { bytes, ok: true, value, rows: 1 };
+    const w = this.options.weight(value as T, record);
+    return { bytes: w.bytes, ok: true, value, rows: w.rows };
   }
 
   weight(prepared: Prepared): { rows: number; bytes: number } {
-    return { rows: 1, bytes: prepared.bytes };
+    return { rows: prepared.ok ? prepared.rows : 1, bytes: prepared.bytes };
   }
 
   /** ChunkWriter: dead letters first, then the handler; a throw makes the consumer retry. */
@@ -363,12 +425,14 @@ export class KafkaBatchTransport<T = unknown>
       partition: chunk.partition,
       firstOffset: chunk.firstOffset,
       lastOffset: chunk.lastOffset,
+      token: chunk.token,
+      topicPartitions: chunk.topicPartitions,
       messages: accepted.map((i) => i.record),
       deadLettered: rejected.length,
       heartbeat: () => batch?.heartbeat() ?? Promise.resolve(),
       isActive: () => batch?.isActive() ?? false,
     });
-    const handler = this.getHandlerByPattern(chunk.topic);
+    const handler = this.getHandlerByPattern(this.patterns.get(chunk.topic) ?? chunk.topic);
     if (!handler) throw new Error(`no handler for topic ${chunk.topic}`);
     await this.invoke(
       handler,
@@ -379,6 +443,13 @@ export class KafkaBatchTransport<T = unknown>
 
   /** ChunkWriter: a batch that failed permanently goes to the dead-letter topic whole. */
   async deadLetter(chunk: Chunk<Prepared>, error: Error): Promise<void> {
+    if (this.options.deadLetterBatch) {
+      await this.options.deadLetterBatch(
+        chunk.items.map((i) => i.record),
+        error,
+      );
+      return;
+    }
     await this.sendDeadLetters(
       chunk.topic,
       chunk.items.map((i) => ({
