@@ -25,26 +25,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProcessEnv } from '@t2t/config';
-import {
-  bankSystem,
-  checkoutSystem,
-  deliverySystem,
-  type GeneratedTrace,
-  generateTraces,
-  potatoSystem,
-  railwaySystem,
-  type SystemDefinition,
-  toOtlpRequests,
-} from '@t2t/examples';
+import { type GeneratedTrace, generateTraces, toOtlpRequests } from '@t2t/examples';
 import { createKafkaClient, type MessagingAdmin, type MessagingClient } from '@t2t/messaging';
 import { encodeTraceRequestProto } from '@t2t/otlp';
+import { EXAMPLE_SYSTEMS, fmt, scrape, sleep } from './pipeline-processes';
 import { startDevBroker } from '../test/support/broker';
 import { uniqueTopic } from '../test/support/kafka';
 import { type NodeProcess, spawnNode } from '../test/support/process';
 
 export const say = (line = '') => process.stdout.write(`${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ScaleOptions {
   ingest: number;
@@ -219,13 +208,7 @@ interface Load {
   spansPerMessage: number;
 }
 
-const SYSTEMS: [string, SystemDefinition][] = [
-  ['checkout', checkoutSystem],
-  ['bank', bankSystem],
-  ['delivery', deliverySystem],
-  ['potato', potatoSystem],
-  ['railway', railwaySystem],
-];
+const SYSTEMS = EXAMPLE_SYSTEMS;
 
 /**
  * Traces of every example system, each an equal share of the span rate, timed from now at that
@@ -402,18 +385,6 @@ export function metricSamples(
     out.push({ labels, value: Number(m[3]) });
   }
   return out;
-}
-
-async function scrape(w: Worker): Promise<void> {
-  if (w.port === undefined || w.exited) return;
-  try {
-    const res = await fetch(`http://127.0.0.1:${w.port}/metrics`, {
-      signal: AbortSignal.timeout(2000),
-    });
-    if (res.ok) w.metrics = await res.text();
-  } catch {
-    // Busy or gone: keep the last scrape; `exited` tells which.
-  }
 }
 
 /** Lag of a group from the broker: high watermark minus committed offset, summed over partitions. */

@@ -31,19 +31,50 @@ export function testKafka(clientId = 'test'): MessagingClient {
   });
 }
 
+/**
+ * Runs `fn` again while the broker answers "not now" (`isRetriableKafkaError`: the coordinator is
+ * loading, not the coordinator, no leader yet, a topic not known everywhere yet, a timeout), with
+ * a doubling pause, for at most `timeoutMs`; any other error, or the last retriable one after the
+ * time is up, fails the helper. A loaded machine makes these answers common right after the
+ * broker (re)starts or a topic is created, and the client's own retries may run out first.
+ */
+export async function retryBroker<T>(
+  what: string,
+  fn: () => Promise<T>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 100;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isRetriableKafkaError(e) || Date.now() + delay > deadline) {
+        if (isRetriableKafkaError(e) && e instanceof Error)
+          e.message = `${what}: broker still not ready after ${timeoutMs} ms: ${e.message}`;
+        throw e;
+      }
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 2000);
+  }
+}
+
 export async function createTopics(
   kafka: MessagingClient,
   topics: Record<string, number>,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics(
-      Object.entries(topics).map(([topic, partitions]) => ({ topic, partitions })),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  await retryBroker('creating topics', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics(
+        Object.entries(topics).map(([topic, partitions]) => ({ topic, partitions })),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  });
 }
 
 export interface ConsumedRecord {
@@ -128,10 +159,15 @@ export async function eventually(
 
 /** Every record on the topic now: reads until each partition's high-water mark. */
 export async function readTopic(kafka: MessagingClient, topic: string): Promise<ConsumedMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const offsets = await retryBroker(`reading the offsets of ${topic}`, async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } finally {
+      await admin.disconnect();
+    }
+  });
   const expected = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
   const out: ConsumedMessage[] = [];
   if (expected === 0) return out;
