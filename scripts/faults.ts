@@ -48,7 +48,7 @@ import {
   type MessagingClient,
 } from '@t2t/messaging';
 import { encodeTraceRequestProto } from '@t2t/otlp';
-import { EXAMPLE_SYSTEMS, fmt, scrape, sleep } from './pipeline-processes';
+import { ClusterEventsTally, EXAMPLE_SYSTEMS, fmt, scrape, sleep } from './pipeline-processes';
 import { startDevBroker, type DevBroker } from '../test/support/broker';
 import { consumeUntil, retryBroker, uniqueTopic } from '../test/support/kafka';
 import { type NodeProcess, repoRoot, spawnNode } from '../test/support/process';
@@ -252,13 +252,7 @@ class Pipeline {
   paused = false;
   // Events tally
   private consumer: GroupConsumer | undefined;
-  /** Members entries per trace id (a replay publishes a closed trace again: at-least-once). */
-  readonly seen = new Map<string, number>();
-  /** The behaviours (endpoint, fingerprint) each trace was stored under: its key in trace_behaviours. */
-  readonly behaviours = new Map<string, Set<string>>();
-  readonly windows = new Map<string, number>();
-  readonly late = new Set<string>();
-  eventsRead = 0;
+  readonly tally = new ClusterEventsTally();
   private clusteringIndex = 0;
 
   constructor(
@@ -439,35 +433,8 @@ class Pipeline {
       fromBeginning: true,
       eachBatch: async (batch) => {
         for (const m of batch.messages) {
-          this.eventsRead++;
+          this.tally.add(m.value);
           batch.resolveOffset(m.offset);
-          if (!m.value) continue;
-          const e = JSON.parse(m.value.toString('utf8')) as {
-            type: string;
-            partition: number;
-            endpoint?: string;
-            fingerprint?: string;
-            traceIds?: string[];
-            traceId?: string;
-            aggregate?: {
-              endpoint: string;
-              fingerprint: string;
-              windowStartMs: number;
-              count: number;
-            };
-          };
-          if (e.type === 'members')
-            for (const id of e.traceIds ?? []) {
-              this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
-              const b = this.behaviours.get(id) ?? new Set<string>();
-              b.add(`${e.endpoint}|${e.fingerprint}`);
-              this.behaviours.set(id, b);
-            }
-          else if (e.type === 'window' && e.aggregate) {
-            const a = e.aggregate;
-            const key = `${e.partition}|${a.endpoint}|${a.fingerprint}|${a.windowStartMs}`;
-            this.windows.set(key, Math.max(this.windows.get(key) ?? 0, a.count));
-          } else if (e.type === 'late_trace' && e.traceId) this.late.add(e.traceId);
         }
       },
     });
@@ -475,7 +442,7 @@ class Pipeline {
 
   allClosed(): boolean {
     if (this.produced.size === 0) return false;
-    for (const id of this.produced) if (!this.seen.has(id)) return false;
+    for (const id of this.produced) if (!this.tally.seen.has(id)) return false;
     return true;
   }
 
@@ -557,7 +524,7 @@ class Pipeline {
     );
     const expected = marks.reduce((n, m) => n + Number(m.high) - Number(m.low), 0);
     const deadline = Date.now() + 30_000;
-    while (this.eventsRead < expected && Date.now() < deadline) await sleep(200);
+    while (this.tally.read < expected && Date.now() < deadline) await sleep(200);
     await Promise.all(this.workers.map(scrape));
     for (const w of this.workers) if (!w.exited) await this.kill(w, 'SIGTERM');
     await this.consumer?.disconnect().catch(() => undefined);
@@ -577,14 +544,14 @@ class Pipeline {
     let republished = 0;
     let lateAndCounted = 0;
     for (const id of this.produced) {
-      const n = this.behaviours.get(id)?.size ?? 0;
+      const n = this.tally.behaviours.get(id)?.size ?? 0;
       if (n === 0) never++;
       else if (n === 1) once++;
       else twice++;
-      if ((this.seen.get(id) ?? 0) > 1) republished++;
-      if (this.late.has(id)) lateAndCounted++;
+      if ((this.tally.seen.get(id) ?? 0) > 1) republished++;
+      if (this.tally.late.has(id)) lateAndCounted++;
     }
-    for (const id of this.seen.keys()) if (!this.produced.has(id)) unknown++;
+    for (const id of this.tally.seen.keys()) if (!this.produced.has(id)) unknown++;
     return {
       stored: counts.spans,
       rows: counts.rows,
@@ -594,7 +561,7 @@ class Pipeline {
       unknown,
       republished,
       late: lateAndCounted,
-      windowTotal: [...this.windows.values()].reduce((a, b) => a + b, 0) + this.late.size,
+      windowTotal: this.tally.windowTotal(),
     };
   }
 
@@ -888,7 +855,7 @@ async function runRow(
         `${c.republished} traces' members published again by a replay, under the same behaviour (one row each in trace_behaviours)`,
       );
     if (c.late > 0) notes.push(`${c.late} traces counted as late corrections`);
-    for (const [id, b] of [...p.behaviours].filter(([, b]) => b.size > 1).slice(0, 3))
+    for (const [id, b] of [...p.tally.behaviours].filter(([, b]) => b.size > 1).slice(0, 3))
       notes.push(`trace ${id} stored under ${b.size} behaviours: ${[...b].join(' / ')}`);
     result.ok = checks.every(([, ok]) => ok) && closedAt !== undefined;
     if (closedAt === undefined) notes.push('not every trace closed within 120 s');

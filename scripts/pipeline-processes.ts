@@ -43,3 +43,52 @@ export async function scrape(w: ScrapedProcess): Promise<void> {
     // Keep the last scrape.
   }
 }
+
+/**
+ * What the clustering events topic says about closed traces. `members` events name every closed
+ * trace (one entry per closing, under its endpoint and fingerprint); window events carry each
+ * group's count, keyed (partition, endpoint, fingerprint, window) like the ReplacingMergeTree rows
+ * they become; `late_trace` events add one trace each, keyed by trace id.
+ */
+export class ClusterEventsTally {
+  /** Members entries per trace id (a replay publishes a closed trace again: at-least-once). */
+  readonly seen = new Map<string, number>();
+  /** The behaviours (endpoint, fingerprint) each trace was stored under: its key in trace_behaviours. */
+  readonly behaviours = new Map<string, Set<string>>();
+  readonly windows = new Map<string, number>();
+  readonly late = new Set<string>();
+  read = 0;
+
+  add(value: Buffer | null | undefined): void {
+    this.read++;
+    if (!value) return;
+    const e = JSON.parse(value.toString('utf8')) as {
+      type: string;
+      partition: number;
+      endpoint?: string;
+      fingerprint?: string;
+      traceIds?: string[];
+      traceId?: string;
+      aggregate?: { endpoint: string; fingerprint: string; windowStartMs: number; count: number };
+    };
+    if (e.type === 'members')
+      for (const id of e.traceIds ?? []) {
+        this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
+        const b = this.behaviours.get(id) ?? new Set<string>();
+        b.add(`${e.endpoint}|${e.fingerprint}`);
+        this.behaviours.set(id, b);
+      }
+    else if (e.type === 'window' && e.aggregate) {
+      const a = e.aggregate;
+      const key = `${e.partition}|${a.endpoint}|${a.fingerprint}|${a.windowStartMs}`;
+      // A window published as it stood when its partition went quiet and again later holds the
+      // later, larger count; a replayed one the same count.
+      this.windows.set(key, Math.max(this.windows.get(key) ?? 0, a.count));
+    } else if (e.type === 'late_trace' && e.traceId) this.late.add(e.traceId);
+  }
+
+  /** Traces the stored windows count, late corrections included. */
+  windowTotal(): number {
+    return [...this.windows.values()].reduce((a, b) => a + b, 0) + this.late.size;
+  }
+}

@@ -28,7 +28,7 @@ import { readProcessEnv } from '@t2t/config';
 import { type GeneratedTrace, generateTraces, toOtlpRequests } from '@t2t/examples';
 import { createKafkaClient, type MessagingAdmin, type MessagingClient } from '@t2t/messaging';
 import { encodeTraceRequestProto } from '@t2t/otlp';
-import { EXAMPLE_SYSTEMS, fmt, scrape, sleep } from './pipeline-processes';
+import { ClusterEventsTally, EXAMPLE_SYSTEMS, fmt, scrape, sleep } from './pipeline-processes';
 import { startDevBroker } from '../test/support/broker';
 import { uniqueTopic } from '../test/support/kafka';
 import { type NodeProcess, spawnNode } from '../test/support/process';
@@ -405,12 +405,7 @@ async function committedLag(admin: MessagingAdmin, group: string, topic: string)
 // ---------------------------------------------------------------------------------------------
 // Exactly once
 
-/**
- * Reads the clustering events topic to its end. `members` events name every closed trace (one
- * entry per closing); window events carry each group's count, keyed (partition, endpoint,
- * fingerprint, window) like the ReplacingMergeTree rows they become; `late_trace` events add one
- * trace each, keyed by trace id.
- */
+/** Reads the clustering events topic to its end and checks every produced trace closed once. */
 async function checkExactlyOnce(
   kafka: MessagingClient,
   topic: string,
@@ -421,10 +416,8 @@ async function checkExactlyOnce(
   const marks = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
   const expected = marks.reduce((n, m) => n + Number(m.high) - Number(m.low), 0);
-  const seen = new Map<string, number>();
-  const windows = new Map<string, number>();
-  const late = new Set<string>();
-  let read = 0;
+  const tally = new ClusterEventsTally();
+  const { seen } = tally;
   if (expected > 0) {
     const consumer = kafka.consumer({
       groupId: uniqueTopic('scale-check'),
@@ -437,32 +430,10 @@ async function checkExactlyOnce(
       fromBeginning: true,
       eachBatch: async (batch) => {
         for (const m of batch.messages) {
-          read++;
+          tally.add(m.value);
           batch.resolveOffset(m.offset);
-          if (!m.value) continue;
-          const e = JSON.parse(m.value.toString('utf8')) as {
-            type: string;
-            partition: number;
-            traceIds?: string[];
-            traceId?: string;
-            aggregate?: {
-              endpoint: string;
-              fingerprint: string;
-              windowStartMs: number;
-              count: number;
-            };
-          };
-          if (e.type === 'members')
-            for (const id of e.traceIds ?? []) seen.set(id, (seen.get(id) ?? 0) + 1);
-          else if (e.type === 'window' && e.aggregate) {
-            const a = e.aggregate;
-            const key = `${e.partition}|${a.endpoint}|${a.fingerprint}|${a.windowStartMs}`;
-            // A window published as it stood when its partition went quiet and again later holds
-            // the later, larger count; a replayed one the same count.
-            windows.set(key, Math.max(windows.get(key) ?? 0, a.count));
-          } else if (e.type === 'late_trace' && e.traceId) late.add(e.traceId);
         }
-        if (read >= expected) resolveDone();
+        if (tally.read >= expected) resolveDone();
       },
     });
     await Promise.race([done, sleep(60_000)]);
@@ -476,7 +447,7 @@ async function checkExactlyOnce(
     if (n > 1) closedTwice++;
     if (!produced.has(id)) unknown++;
   }
-  const windowTotal = [...windows.values()].reduce((a, b) => a + b, 0) + late.size;
+  const windowTotal = tally.windowTotal();
   return {
     produced: produced.size,
     closed: seen.size,
