@@ -1,51 +1,13 @@
-import { Controller, type DynamicModule, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { consumeUntil, createTopics, eventually, testKafka, uniqueTopic } from '@t2t/test-support';
 import {
   HEADERS,
-  KafkaBatchContext,
   KafkaBatchTransport,
   type KafkaBatchTransportOptions,
   type MessagingClient,
 } from '@t2t/messaging';
-
-interface Call {
-  values: unknown[];
-  topic: string;
-  partition: number;
-  firstOffset: string;
-  lastOffset: string;
-  offsets: string[];
-  headers: string[];
-}
-
-type OnBatch = (values: unknown[], ctx: KafkaBatchContext) => Promise<void> | void;
-
-function handlersModule(handlers: Record<string, OnBatch>, calls: Call[]): DynamicModule {
-  const controllers = Object.entries(handlers).map(([topic, onBatch]) => {
-    @Controller()
-    class TopicHandler {
-      @EventPattern(topic)
-      async handle(@Payload() values: unknown[], @Ctx() ctx: KafkaBatchContext): Promise<void> {
-        calls.push({
-          values,
-          topic: ctx.topic,
-          partition: ctx.partition,
-          firstOffset: ctx.firstOffset,
-          lastOffset: ctx.lastOffset,
-          offsets: ctx.messages.map((m) => m.offset),
-          headers: ctx.messages.map((m) => String(m.headers['x-n'])),
-        });
-        await ctx.heartbeat();
-        await onBatch(values, ctx);
-      }
-    }
-    return TopicHandler;
-  });
-  class HandlersModule {}
-  return { module: HandlersModule, controllers };
-}
+import { type Call, handlersModule, type OnBatch } from './recording-handlers';
 
 const decodeNumber = (r: { value: Buffer | null }) => {
   const n = Number(r.value?.toString());
@@ -97,10 +59,13 @@ describe(`${KafkaBatchTransport.name} on Kafka`, () => {
       retryMaxMs: 200,
       ...options,
     });
-    const app = await NestFactory.createMicroservice(handlersModule(handlers, calls), {
-      strategy: sut,
-      logger: false,
-    });
+    const app = await NestFactory.createMicroservice(
+      handlersModule(handlers, calls, { heartbeat: true }),
+      {
+        strategy: sut,
+        logger: false,
+      },
+    );
     apps.push(app);
     await app.listen();
     return { app, sut };
@@ -126,7 +91,7 @@ describe(`${KafkaBatchTransport.name} on Kafka`, () => {
 
     await eventually(() => calls.flatMap((c) => c.values).length === 5, 'five records');
     expect(calls.flatMap((c) => c.values)).toEqual([1, 2, 3, 4, 5]);
-    expect(calls.flatMap((c) => c.headers)).toEqual(['0', '1', '2', '3', '4']);
+    expect(calls.flatMap((c) => c.headers.map((h) => h['x-n']))).toEqual(['0', '1', '2', '3', '4']);
     for (const c of calls) {
       expect(c).toMatchObject({ topic: t, partition: 0 });
       expect(c.firstOffset).toBe(c.offsets[0]);

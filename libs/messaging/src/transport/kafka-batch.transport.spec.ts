@@ -1,54 +1,12 @@
-import { Controller, type DynamicModule, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { BaseRpcContext, Ctx, EventPattern, Payload, RpcException } from '@nestjs/microservices';
+import { RpcException } from '@nestjs/microservices';
 import { HEADERS } from '../headers';
 import { InProcessKafka } from '../in-process/in-process.kafka';
 import { PermanentWriteError } from '../partition-batch.consumer';
 import type { GroupConsumer, MessagingClient } from '../port/messaging.port';
-import { KafkaBatchContext } from './kafka-batch.context';
 import { KafkaBatchTransport, type KafkaBatchTransportOptions } from './kafka-batch.transport';
-
-/** What one handler call saw. */
-interface Call {
-  values: unknown[];
-  topic: string;
-  partition: number;
-  firstOffset: string;
-  lastOffset: string;
-  offsets: string[];
-  headers: Record<string, string>[];
-  isContext: boolean;
-}
-
-type OnBatch = (values: unknown[], ctx: KafkaBatchContext) => Promise<void> | void;
-
-/** A module with one `@EventPattern(topic)` controller per entry, recording every call. */
-function handlersModule(handlers: Record<string, OnBatch>, calls: Call[]): DynamicModule {
-  const controllers = Object.entries(handlers).map(([topic, onBatch]) => {
-    @Controller()
-    class TopicHandler {
-      @EventPattern(topic)
-      async handle(@Payload() values: unknown[], @Ctx() ctx: KafkaBatchContext): Promise<void> {
-        calls.push({
-          values,
-          topic: ctx.topic,
-          partition: ctx.partition,
-          firstOffset: ctx.firstOffset,
-          lastOffset: ctx.lastOffset,
-          offsets: ctx.messages.map((m) => m.offset),
-          headers: ctx.messages.map((m) =>
-            Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, String(v)])),
-          ),
-          isContext: ctx instanceof BaseRpcContext,
-        });
-        await onBatch(values, ctx);
-      }
-    }
-    return TopicHandler;
-  });
-  class HandlersModule {}
-  return { module: HandlersModule, controllers };
-}
+import { type Call, handlersModule, type OnBatch } from '../../test/recording-handlers';
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
