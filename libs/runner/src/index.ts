@@ -14,6 +14,7 @@ export {
   configureRunner,
   closeRunner,
 } from './run/default.runner';
+export { profileRequested, runProfileEnv, type RunProfile } from './run/run-profile';
 export { evaluateRun, conditionHolds, traceOf, type RunEvaluation } from './run/run.evaluation';
 
 // Expectations (Jest-friendly)

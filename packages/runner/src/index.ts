@@ -11,6 +11,8 @@ import type { TraceMatchers } from '@t2t/runner';
 export {
   sendTrigger,
   runSpec,
+  profileRequested,
+  type RunProfile,
   waitForTrace,
   configureRunner,
   closeRunner,

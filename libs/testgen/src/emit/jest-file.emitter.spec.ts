@@ -46,6 +46,8 @@ async function runEmitted(
       calls.conditions.push(condition);
       return holds;
     },
+    // The runner's answer to T2T_PROFILE (libs/runner run-profile.ts, tested there).
+    profileRequested: (profile: string) => (env.T2T_PROFILE ?? 'functional') === profile,
   };
   const matchers = (received: unknown, prefix: string): object =>
     new Proxy(
@@ -374,6 +376,6 @@ describe(emitJestTest.name, () => {
     expect(performance.expects.slice(-1)).toEqual([
       ['trace 3', 'toHaveSpanDuration', { entry: true }, { maxMs: 90 }],
     ]);
-    expect(emitJestTest(spec)).not.toContain('T2T_PROFILE');
+    expect(emitJestTest(spec)).not.toContain('profileRequested');
   });
 });

@@ -81,11 +81,15 @@ export function emitJestTest(spec: TestSpec, options: Partial<JestEmitOptions> =
         'performance profile: within its timing bounds',
         undefined,
         'performance',
-        "(process.env.T2T_PROFILE === 'performance' ? it : it.skip)",
+        "(profileRequested('performance') ? it : it.skip)",
       ),
     );
   }
-  const runnerImports = ['sendTrigger', ...(writer.usesConditionHolds ? ['conditionHolds'] : [])];
+  const runnerImports = [
+    'sendTrigger',
+    ...(writer.usesConditionHolds ? ['conditionHolds'] : []),
+    ...(hasProfile(spec, 'performance') ? ['profileRequested'] : []),
+  ];
   return [
     ...header,
     `import { ${runnerImports.sort().join(', ')} } from '${o.runnerModule}';`,
