@@ -47,10 +47,24 @@ export interface ChunkWriter<P> {
    * Makes a chunk durable (database rows, output records). Called again with the same chunk after
    * a failure or a crash, so it must be idempotent for the same token. Throw to retry with backoff;
    * throw a `PermanentWriteError` for failures that retrying cannot fix.
+   *
+   * With `commits: 'writer'` it returns what to commit: a stateful stage that keeps records in
+   * memory past the chunk (open traces, open windows) commits the smallest offset it still needs,
+   * with metadata to restore its state from; undefined commits the end of the chunk.
    */
-  write(chunk: Chunk<P>): Promise<void>;
+  write(chunk: Chunk<P>): Promise<void | CommitDecision>;
   /** Last resort for a chunk that failed permanently: persist its records elsewhere (dead letters). */
   deadLetter(chunk: Chunk<P>, error: Error): Promise<void>;
+}
+
+/**
+ * What a writer in `commits: 'writer'` mode commits after a chunk: `offset` null commits nothing
+ * (everything is still needed), otherwise the offset the next owner starts from (at most the
+ * chunk's last offset + 1) with optional metadata.
+ */
+export interface CommitDecision {
+  offset: string | null;
+  metadata?: string | null;
 }
 
 /** A write failure that retrying will not fix (the data itself is refused). */
@@ -74,6 +88,8 @@ export interface ConsumerObserver {
   lag?(partition: number, lag: number): void;
   /** True while writes are failing and fetching is held back. */
   backpressure?(active: boolean): void;
+  /** The partitions of the topic this member owns after each rebalance (empty: none). */
+  assigned?(partitions: number[]): void;
 }
 
 export interface PartitionBatchConsumerOptions {
@@ -95,6 +111,12 @@ export interface PartitionBatchConsumerOptions {
   permanentAttempts: number;
   partitionsConsumedConcurrently: number;
   fromBeginning: boolean;
+  /**
+   * `chunk` (default): each chunk is committed when written, its range planned in the commit
+   * metadata first so a replay re-forms it exactly. `writer`: the writer decides what is committed
+   * (`CommitDecision`), for stages whose state outlives a chunk; no plans, the metadata is theirs.
+   */
+  commits?: 'chunk' | 'writer';
   /**
    * How long `stop()` lets a chunk whose write has begun finish and commit, ms; default 30 000.
    * Past it, the chunk is abandoned uncommitted and its next owner replays it.
@@ -186,6 +208,7 @@ export class PartitionBatchConsumer<P> {
       this.plans = new Map();
       this.partitionCounts = new Map();
       this.log.log(`joined group ${o.groupId}: assigned ${JSON.stringify(assignment)}`);
+      this.observer.assigned?.(assignment[o.topic] ?? []);
     });
     this.consumer.onCrash((error, restart) => {
       this.crash = { error, restarting: restart };
@@ -255,7 +278,18 @@ export class PartitionBatchConsumer<P> {
     this.admin = undefined;
   }
 
+  /**
+   * Commits an offset of an owned partition outside a chunk (a stateful stage that moved on while
+   * no records came, e.g. windows closed on an idle partition). Throws when the commit is refused,
+   * e.g. because the partition moved to another member.
+   */
+  async commitOffset(partition: number, offset: string, metadata: string | null): Promise<void> {
+    if (!this.consumer) throw new Error(`the consumer of ${this.options.topic} is not running`);
+    await this.consumer.commit([{ topic: this.options.topic, partition, offset, metadata }]);
+  }
+
   private async planFor(topic: string, partition: number): Promise<ChunkPlan | undefined> {
+    if (this.options.commits === 'writer') return undefined;
     if (this.plans.has(partition)) return this.plans.get(partition);
     const offsets = await this.admin!.fetchOffsets(this.options.groupId, topic);
     const p = offsets.find((x) => x.partition === partition);
@@ -375,23 +409,29 @@ export class PartitionBatchConsumer<P> {
       () => void heartbeat().catch(() => undefined),
       Math.max(500, this.options.sessionTimeoutMs / 5),
     );
+    const byWriter = this.options.commits === 'writer';
     try {
-      await this.commit(
-        chunk.topic,
-        chunk.partition,
-        chunk.firstOffset,
-        JSON.stringify({ v: 1, first: chunk.firstOffset, last: chunk.lastOffset }),
-        alive,
-      );
+      if (!byWriter)
+        await this.commit(
+          chunk.topic,
+          chunk.partition,
+          chunk.firstOffset,
+          JSON.stringify({ v: 1, first: chunk.firstOffset, last: chunk.lastOffset }),
+          alive,
+        );
       writing = true;
-      const attempts = await this.writeWithRetry(chunk, alive);
-      await this.commit(
-        chunk.topic,
-        chunk.partition,
-        (BigInt(chunk.lastOffset) + 1n).toString(),
-        null,
-        alive,
-      );
+      const { attempts, decision } = await this.writeWithRetry(chunk, alive);
+      const end = (BigInt(chunk.lastOffset) + 1n).toString();
+      if (!byWriter || !decision) await this.commit(chunk.topic, chunk.partition, end, null, alive);
+      else if (decision.offset !== null) {
+        await this.commit(
+          chunk.topic,
+          chunk.partition,
+          decision.offset,
+          decision.metadata ?? null,
+          alive,
+        );
+      }
       writing = false;
       const w = chunk.items.reduce(
         (acc, it) => {
@@ -412,14 +452,23 @@ export class PartitionBatchConsumer<P> {
     }
   }
 
-  private async writeWithRetry(chunk: Chunk<P>, alive: () => boolean): Promise<number> {
+  private async writeWithRetry(
+    chunk: Chunk<P>,
+    alive: () => boolean,
+  ): Promise<{ attempts: number; decision?: CommitDecision }> {
     let delay = this.options.retryMinMs;
     let permanentFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.writer.write(chunk);
+        const decision = await this.writer.write(chunk);
+        const end = BigInt(chunk.lastOffset) + 1n;
+        // A writer that asks for more than it was given has a bug: retried like a failed write.
+        if (decision && decision.offset !== null && BigInt(decision.offset) > end)
+          throw new Error(
+            `the writer asked to commit ${chunk.topic}/${chunk.partition}@${decision.offset}, past the chunk's end ${end}`,
+          );
         if (attempt > 1) this.setFailing(-1);
-        return attempt;
+        return { attempts: attempt, decision: decision ?? undefined };
       } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e));
         const permanent = error instanceof PermanentWriteError;
@@ -436,7 +485,7 @@ export class PartitionBatchConsumer<P> {
           );
           await this.writer.deadLetter(chunk, error);
           this.setFailing(-1);
-          return attempt;
+          return { attempts: attempt };
         }
         this.log.warn(
           `partition ${chunk.partition} chunk ${chunk.firstOffset}..${chunk.lastOffset}: write attempt ${attempt} failed (${error.message}); retrying in ${delay} ms, not fetching meanwhile`,

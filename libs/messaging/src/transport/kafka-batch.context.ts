@@ -20,6 +20,8 @@ export interface KafkaBatchContextArgs extends KafkaBatchControl {
   topicPartitions?: number;
   messages: SourceRecord[];
   deadLettered: number;
+  /** Present on `commits: 'handler'` transports. */
+  commitAt?: (offset: string | null, metadata?: string | null) => void;
 }
 
 /**
@@ -80,6 +82,18 @@ export class KafkaBatchContext extends BaseRpcContext<[KafkaBatchContextArgs]> {
 
   heartbeat(): Promise<void> {
     return this.a.heartbeat();
+  }
+
+  /**
+   * On a `commits: 'handler'` transport: what to commit once the handler resolves, in place of
+   * the end of the batch. `offset` is where the partition's next owner starts (at most
+   * `lastOffset + 1`; earlier while records before it are still held in memory), null commits
+   * nothing; `metadata` is stored with it (e.g. the event time reached, to restore state from).
+   */
+  commitAt(offset: string | null, metadata?: string | null): void {
+    if (!this.a.commitAt)
+      throw new Error("commitAt() is for commits: 'handler' transports; this batch commits itself");
+    this.a.commitAt(offset, metadata);
   }
 
   isActive(): boolean {

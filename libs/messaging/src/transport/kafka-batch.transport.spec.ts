@@ -334,4 +334,105 @@ describe(KafkaBatchTransport.name, () => {
     await expect(app.listen()).rejects.toThrow('missing topics: no-dlq.dlq');
     expect(sut.problem()).toMatch(/failed to start/);
   });
+
+  describe("commits: 'handler' (stateful handlers)", () => {
+    const committedWithMetadata = async (t: string) =>
+      (await kafka.admin().fetchOffsets(`g.${t}`, t)).map((o) => [o.offset, o.metadata]);
+
+    it('commits the offset and metadata the handler chose, not the end of the batch', async () => {
+      const t = topic('windows');
+      const calls: Call[] = [];
+      const assigned: number[][] = [];
+      await start(
+        {
+          [t]: (_values, ctx) => {
+            // Records from offset 1 on are still held open: commit 1, with the state reached.
+            ctx.commitAt('1', `through ${ctx.lastOffset}`);
+          },
+        },
+        calls,
+        { commits: 'handler', onAssignment: (_topic, partitions) => assigned.push(partitions) },
+      );
+      produce(t, ['1', '2', '3']);
+      await until(() => calls.flatMap((c) => c.values).length === 3, 'three records');
+      await until(
+        async () => (await committedWithMetadata(t))[0]?.[1] === 'through 2',
+        'the chosen commit',
+      );
+      expect(await committedWithMetadata(t)).toEqual([['1', 'through 2']]);
+      expect(assigned).toContainEqual([0]);
+      // Later records come on from the fetch position, not from the committed offset.
+      produce(t, ['4']);
+      await until(() => calls.flatMap((c) => c.values).length === 4, 'the fourth record');
+      expect(calls.flatMap((c) => c.offsets)).toEqual(['0', '1', '2', '3']);
+    });
+
+    it('commits nothing when the handler says null, and past the batch never', async () => {
+      const t = topic('held');
+      const calls: Call[] = [];
+      let ask: string | null = null;
+      await start({ [t]: (_v, ctx) => ctx.commitAt(ask) }, calls, { commits: 'handler' });
+      produce(t, ['1', '2']);
+      await until(() => calls.length === 1, 'a batch');
+      expect(await committed(t)).toEqual(['-1']);
+      // Asking past the batch's end is refused (the handler is called again) and nothing commits.
+      ask = '9';
+      produce(t, ['3']);
+      await until(() => calls.length >= 3, 'the refused batch again');
+      expect(await committed(t)).toEqual(['-1']);
+      ask = '3';
+      await until(async () => (await committed(t))[0] === '3', 'the corrected commit');
+    });
+
+    it('commits between batches through commit(), and only for an owned partition', async () => {
+      const t = topic('idle');
+      const calls: Call[] = [];
+      const { sut } = await start({ [t]: (_v, ctx) => ctx.commitAt(null) }, calls, {
+        commits: 'handler',
+      });
+      produce(t, ['1']);
+      await until(() => calls.length === 1, 'a batch');
+      await sut.commit(t, 0, '1', 'closed while idle');
+      expect(await committedWithMetadata(t)).toEqual([['1', 'closed while idle']]);
+      await expect(sut.commit('elsewhere', 0, '1')).rejects.toThrow(/does not consume elsewhere/);
+    });
+
+    it('does not move the commit past a stateful handler for a batch of only undecodable records', async () => {
+      const t = topic('poisoned');
+      const calls: Call[] = [];
+      await start({ [t]: (_v, ctx) => ctx.commitAt(null) }, calls, { commits: 'handler' });
+      produce(t, ['1']);
+      await until(() => calls.length === 1, 'a batch');
+      produce(t, ['x', 'y']);
+      await until(
+        () => kafka.broker.read(`${t}.dlq`, 0, 0, 1 << 20).length === 2,
+        'two dead letters',
+      );
+      // The dead letters are sent before the (empty) batch's commit decision: let that pass too.
+      produce(t, ['4']);
+      await until(() => calls.length === 2, 'the next batch');
+      expect(await committed(t)).toEqual(['-1']);
+    });
+
+    it('refuses commitAt and commit() on a batch-committing transport', async () => {
+      const t = topic('plain');
+      let error: unknown;
+      const { sut } = await start(
+        {
+          [t]: (_v, ctx) => {
+            try {
+              ctx.commitAt('0');
+            } catch (e) {
+              error = e;
+            }
+          },
+        },
+        [],
+      );
+      produce(t, ['1']);
+      await until(async () => (await committed(t))[0] === '1', 'the batch committed');
+      expect(String(error)).toMatch(/commitAt\(\) is for commits: 'handler'/);
+      await expect(sut.commit(t, 0, '1')).rejects.toThrow(/is for commits: 'handler'/);
+    });
+  });
 });

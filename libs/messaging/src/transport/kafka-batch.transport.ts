@@ -5,6 +5,7 @@ import { HEADERS } from '../headers';
 import {
   type Chunk,
   type ChunkWriter,
+  type CommitDecision,
   type ConsumerObserver,
   PartitionBatchConsumer,
   type SourceRecord,
@@ -85,6 +86,17 @@ export interface KafkaBatchTransportOptions<T = unknown> {
   fromBeginning?: boolean;
   /** How long `close()` waits for batches in hand to finish and commit, ms; default 30 000. */
   drainTimeoutMs?: number;
+  /**
+   * `batch` (default): a batch is committed when its handler resolves, and a replay after a crash
+   * re-forms exactly the same batch (same `token`). `handler`: for stateful handlers that keep
+   * records in memory past their batch (open windows): the handler says what to commit with
+   * `ctx.commitAt(offset, metadata)` (nothing said: the end of the batch), may commit between
+   * batches with `commit()`, and restores its state on assignment from the committed offset and
+   * metadata. A replay then starts at the committed offset, in batches of any boundaries.
+   */
+  commits?: 'batch' | 'handler';
+  /** Called with the partitions of a topic this member owns after each rebalance. */
+  onAssignment?: (topic: string, partitions: number[]) => void;
 }
 
 const DEFAULTS = {
@@ -99,6 +111,7 @@ const DEFAULTS = {
   drainTimeoutMs: 30_000,
   minBytes: 1,
   permanentAttempts: 1,
+  commits: 'batch' as const,
 };
 
 /** Longest dead-letter reason header; a decoder's message could be anything. */
@@ -233,6 +246,7 @@ export class KafkaBatchTransport<T = unknown>
       | 'deadLetterBatch'
       | 'observer'
       | 'maxBytesPerPartition'
+      | 'onAssignment'
     >
   >;
   /** The pattern of each consumed topic's handler. */
@@ -290,6 +304,24 @@ export class KafkaBatchTransport<T = unknown>
     throw new Error('the Kafka batch transport has no events; use problem() for its state');
   }
 
+  /**
+   * Commits `offset` (with `metadata`) of a partition this member owns, outside a batch: for
+   * `commits: 'handler'` stages whose state moved on while no records came. Throws when the
+   * commit is refused (e.g. the partition was reassigned).
+   */
+  async commit(
+    topic: string,
+    partition: number,
+    offset: string,
+    metadata: string | null = null,
+  ): Promise<void> {
+    if (this.o.commits !== 'handler')
+      throw new Error("commit() is for commits: 'handler' transports; batches commit themselves");
+    const consumer = this.consumers.get(topic);
+    if (!consumer) throw new Error(`the Kafka batch transport does not consume ${topic}`);
+    await consumer.commitOffset(partition, offset, metadata);
+  }
+
   /** The consumers, by topic. */
   unwrap<U>(): U {
     return new Map(this.consumers) as U;
@@ -337,8 +369,9 @@ export class KafkaBatchTransport<T = unknown>
           partitionsConsumedConcurrently: this.o.partitionsConsumedConcurrently,
           fromBeginning: this.o.fromBeginning,
           drainTimeoutMs: this.o.drainTimeoutMs,
+          commits: this.o.commits === 'handler' ? 'writer' : 'chunk',
         },
-        this.options.observer,
+        this.observerFor(topic),
       );
       this.consumers.set(topic, consumer);
       await consumer.start();
@@ -346,6 +379,18 @@ export class KafkaBatchTransport<T = unknown>
     this.listening = true;
     this._status$.next('connected');
     this.log.log(`consuming ${topics.join(', ')} in batches`);
+  }
+
+  private observerFor(topic: string): ConsumerObserver | undefined {
+    const onAssignment = this.options.onAssignment;
+    if (!onAssignment) return this.options.observer;
+    return {
+      ...this.options.observer,
+      assigned: (partitions) => {
+        this.options.observer?.assigned?.(partitions);
+        onAssignment(topic, partitions);
+      },
+    };
   }
 
   /** A missing source or dead-letter topic is a configuration error: say so at start-up. */
@@ -400,7 +445,7 @@ export class KafkaBatchTransport<T = unknown>
   }
 
   /** ChunkWriter: dead letters first, then the handler; a throw makes the consumer retry. */
-  async write(chunk: Chunk<Prepared>): Promise<void> {
+  async write(chunk: Chunk<Prepared>): Promise<void | CommitDecision> {
     const key = partitionKey(chunk.topic, chunk.partition);
     this.inHand.open.set(key, BigInt(chunk.lastOffset) + 1n);
     const rejected = chunk.items.filter((i) => !i.prepared.ok);
@@ -418,8 +463,10 @@ export class KafkaBatchTransport<T = unknown>
       this.deadLettered.set(key, chunk.token);
     }
     const accepted = chunk.items.filter((i) => i.prepared.ok);
-    if (accepted.length === 0) return;
+    // A stateful handler may still hold records before these: only it may move the commit.
+    if (accepted.length === 0) return this.o.commits === 'handler' ? { offset: null } : undefined;
     const batch = this.inHand.batches.get(key);
+    let decision: CommitDecision | undefined;
     const ctx = new KafkaBatchContext({
       topic: chunk.topic,
       partition: chunk.partition,
@@ -431,6 +478,12 @@ export class KafkaBatchTransport<T = unknown>
       deadLettered: rejected.length,
       heartbeat: () => batch?.heartbeat() ?? Promise.resolve(),
       isActive: () => batch?.isActive() ?? false,
+      commitAt:
+        this.o.commits === 'handler'
+          ? (offset, metadata) => {
+              decision = { offset, metadata };
+            }
+          : undefined,
     });
     const handler = this.getHandlerByPattern(this.patterns.get(chunk.topic) ?? chunk.topic);
     if (!handler) throw new Error(`no handler for topic ${chunk.topic}`);
@@ -439,6 +492,7 @@ export class KafkaBatchTransport<T = unknown>
       accepted.map((i) => (i.prepared as { value: unknown }).value),
       ctx,
     );
+    return decision;
   }
 
   /** ChunkWriter: a batch that failed permanently goes to the dead-letter topic whole. */
