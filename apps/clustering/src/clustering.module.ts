@@ -2,9 +2,9 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { ClusteringConfig } from './clustering.env';
-import { CLUSTERING_CONFIG } from './clustering.tokens';
+import { CLUSTERING_CONFIG, CLUSTERING_CONSUME } from './clustering.tokens';
 import { ClusterEventsSink } from './sink/cluster-events.sink';
-import { ClusteringWorker } from './worker/clustering.worker';
+import { type ClusteringConsume, ClusteringWorker } from './worker/clustering.worker';
 
 /**
  * Clustering's own providers for its role; expects platform (and, for the sink, storage) to be
@@ -12,9 +12,16 @@ import { ClusteringWorker } from './worker/clustering.worker';
  */
 @Module({})
 export class ClusteringCoreModule {
-  static forRoot(config: ClusteringConfig): DynamicModule {
+  /** `consume: 'direct'` skips the Nest transport (benchmarks compare the two paths). */
+  static forRoot(
+    config: ClusteringConfig,
+    consume: ClusteringConsume = 'transport',
+  ): DynamicModule {
     const role = config.clustering.role;
-    const providers: Provider[] = [{ provide: CLUSTERING_CONFIG, useValue: config }];
+    const providers: Provider[] = [
+      { provide: CLUSTERING_CONFIG, useValue: config },
+      { provide: CLUSTERING_CONSUME, useValue: consume },
+    ];
     if (role === 'worker' || role === 'all') providers.push(ClusteringWorker);
     if (role === 'sink' || role === 'all') providers.push(ClusterEventsSink);
     return { module: ClusteringCoreModule, providers };
@@ -28,11 +35,14 @@ export class ClusteringCoreModule {
  */
 @Module({})
 export class ClusteringModule {
-  static forRoot(config: ClusteringConfig): DynamicModule {
+  static forRoot(
+    config: ClusteringConfig,
+    consume: ClusteringConsume = 'transport',
+  ): DynamicModule {
     const role = config.clustering.role;
     const imports: DynamicModule[] = [PlatformModule.forRoot('clustering')];
     if (role === 'sink' || role === 'all') imports.push(StorageModule.forRoot(config.storage));
-    imports.push(ClusteringCoreModule.forRoot(config));
+    imports.push(ClusteringCoreModule.forRoot(config, consume));
     return { module: ClusteringModule, imports };
   }
 }

@@ -26,6 +26,7 @@ import { decodeTraceRequestProto, encodeTraceRequestProto } from '@t2t/otlp';
 import { createClickHouse, storageEnv } from '@t2t/storage';
 import { attrs, hexId, makeResource, makeScope, T0 } from '../../../test/support/spans';
 import { startDevBroker } from '../../../test/support/broker';
+import { parseConsumePaths, pathsInRound } from '../../../test/support/bench-paths';
 import { ingestEnv } from '../src/ingest.env';
 import { IngestModule } from '../src/ingest.module';
 import type { IngestConsume } from '../src/ingest.service';
@@ -35,17 +36,7 @@ const SPANS_PER_MESSAGE = 500;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 600);
 const DISTINCT_REQUESTS = 20;
 
-/** `--path direct|transport|both` (default both): PartitionBatchConsumer driving the writer, the Nest transport's handler, or one after the other. */
-function parsePaths(argv: string[]): IngestConsume[] {
-  const i = argv.findIndex((a) => a === '--path' || a.startsWith('--path='));
-  const value = i < 0 ? 'both' : argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
-  if (value === 'both') return ['direct', 'transport'];
-  // A list runs the paths in its order, e.g. transport,direct to see whether going first matters.
-  const paths = (value ?? '').split(',');
-  if (paths.length > 0 && paths.every((p) => p === 'direct' || p === 'transport')) return paths;
-  throw new Error(`--path ${value}: use direct, transport, both or a list (transport,direct)`);
-}
-const PATHS = parsePaths(process.argv.slice(2));
+const PATHS: IngestConsume[] = parseConsumePaths(process.argv.slice(2));
 /** BENCH_ROUNDS (default 2): end-to-end runs per path, alternating their order. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
@@ -184,7 +175,7 @@ async function main(): Promise<void> {
     // cache); each path's best round counts, so noise from the rest of the machine weighs less.
     const rates: Partial<Record<IngestConsume, number>> = {};
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? PATHS : [...PATHS].reverse();
+      const order = pathsInRound(PATHS, round);
       for (const consume of order) {
         const r = await endToEnd(consume, brokers, topic, `${suffix}-${consume}-${round}`, total);
         rates[consume] = Math.max(rates[consume] ?? 0, r);

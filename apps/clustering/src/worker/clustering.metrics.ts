@@ -33,7 +33,7 @@ export class ClusteringMetrics {
     );
     this.badRecords = registry.counter(
       't2t_clustering_bad_records_total',
-      'Unreadable trace records skipped.',
+      'Unreadable trace records skipped (direct path) or sent to the dead-letter topic.',
     );
     this.windows = registry.counter(
       't2t_clustering_window_events_total',
@@ -123,8 +123,8 @@ export class ClusteringMetrics {
     this.tracesClosed.inc(tracesClosed);
   }
 
-  badRecord(): void {
-    this.badRecords.inc();
+  badRecord(count = 1): void {
+    this.badRecords.inc(count);
   }
 
   windowsPublished(events: ClusterEvent[], ms: number): void {

@@ -1,10 +1,12 @@
 import {
+  type INestMicroservice,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import {
   parseEndpointRules,
   PartitionPipeline,
@@ -15,18 +17,32 @@ import {
   ensureTopics,
   type GroupConsumer,
   HEADERS,
+  type KafkaBatchContext,
+  KafkaBatchTransport,
   type MessageBatch,
   type MessageProducer,
   type MessagingAdmin,
   type MessagingClient,
   type OutgoingMessage,
+  type RecordHeaders,
 } from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
-import { decodeTraceRecord, TraceRecordError } from '@t2t/wire';
+import { decodeTraceRecord, type TraceRecord, TraceRecordError } from '@t2t/wire';
 import type { ClusteringConfig } from '../clustering.env';
-import { CLUSTERING_CONFIG } from '../clustering.tokens';
+import { CLUSTERING_CONFIG, CLUSTERING_CONSUME } from '../clustering.tokens';
 import { ClusteringMetrics } from './clustering.metrics';
+import { ClusteringHandlersModule, CLUSTERING_SPANS_PATTERN } from './clustering.handler';
 import { sourceOf } from './source-progress.header';
+
+/**
+ * How the worker consumes spans_by_trace: `transport` (the service) through the
+ * `@EventPattern` handler of a Nest microservice on the Kafka batch transport in `commits:
+ * 'handler'` mode; `direct` drives the port's consumer itself, for benchmarks comparing the two.
+ */
+export type ClusteringConsume = 'transport' | 'direct';
+
+/** The dead-letter topic of unreadable trace records (written by something other than ingest). */
+export const clusteringDlqTopic = (inputTopic: string) => `${inputTopic}.dlq`;
 
 /** Offset commit metadata: the event time reached, restored by the partition's next owner. */
 interface CommitMetadata {
@@ -44,6 +60,20 @@ interface PartitionState {
   lastCommitted: { offset: number; watermarkNs: bigint } | undefined;
 }
 
+/** A commit the partition's state allows: the offset still needed first, and the event time. */
+interface Commit {
+  offset: number;
+  watermarkNs: bigint;
+}
+
+/** A record of a batch, as either path hands it over. */
+interface BatchRecord {
+  offset: string;
+  headers: RecordHeaders;
+  /** Undefined when the record could not be read (direct path; the transport dead-letters those). */
+  trace: TraceRecord | undefined;
+}
+
 const sendBytesLimit = 768 * 1024;
 
 /**
@@ -58,6 +88,8 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private readonly log = new Logger('clustering');
   private kafka?: MessagingClient;
   private consumer?: GroupConsumer;
+  private transport?: KafkaBatchTransport<TraceRecord>;
+  private microservice?: INestMicroservice;
   /** Set by a consumer crash until the consumer joins its group again. */
   private crash: string | undefined;
   private producer?: MessageProducer;
@@ -69,6 +101,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @Inject(CLUSTERING_CONFIG) private readonly config: ClusteringConfig,
+    @Inject(CLUSTERING_CONSUME) private readonly consume: ClusteringConsume,
     private readonly metricsRegistry: MetricsRegistry,
     private readonly health: HealthRegistry,
   ) {}
@@ -82,13 +115,63 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     if (c.createTopics) {
       const { created } = await ensureTopics(this.admin, [
         { topic: c.inputTopic, partitions: c.topicPartitions },
+        { topic: clusteringDlqTopic(c.inputTopic), partitions: 1 },
         { topic: c.eventsTopic, partitions: c.topicPartitions },
       ]);
       if (created.length > 0) this.log.log(`created topics ${created.join(', ')}`);
     }
     this.producer = this.kafka.producer();
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({
+    this.health.register({
+      name: 'clustering-worker',
+      check: async () => {
+        if (!this.running) throw new Error('the clustering worker is not running');
+        if (this.crash !== undefined) throw new Error(this.crash);
+        const problem = this.transport?.problem();
+        if (problem !== undefined) throw new Error(problem);
+      },
+    });
+    if (this.consume === 'direct') await this.startDirect(this.kafka);
+    else await this.startTransport(this.kafka);
+    this.ticker = setInterval(() => this.advanceIdlePartitions(), Math.min(1000, c.idleAdvanceMs));
+    this.running = true;
+    this.log.log(
+      `worker consuming ${c.inputTopic} as group ${c.groupId} → ${c.eventsTopic}${this.consume === 'direct' ? ' (direct)' : ''}`,
+    );
+  }
+
+  private async startTransport(kafka: MessagingClient): Promise<void> {
+    const c = this.config.clustering;
+    this.transport = new KafkaBatchTransport<TraceRecord>(kafka, {
+      groupId: c.groupId,
+      groupIdFor: () => c.groupId,
+      topicFor: (pattern) => (pattern === CLUSTERING_SPANS_PATTERN ? c.inputTopic : undefined),
+      commits: 'handler',
+      decode: (record) => decodeTraceRecord(record.value ?? Buffer.alloc(0)),
+      weight: (trace, record) => ({ rows: trace.spans.length, bytes: record.value?.length ?? 0 }),
+      deadLetterTopic: clusteringDlqTopic,
+      onAssignment: (_topic, partitions) => this.onAssignment(partitions),
+      observer: { lag: (partition, lag) => this.metrics.lag(partition, lag) },
+      maxBatchRecords: 5000,
+      maxBatchBytes: 4 * 1024 * 1024,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxWaitMs: 500,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      partitionsConsumedConcurrently: c.partitionsConcurrently,
+      fromBeginning: true,
+    });
+    this.microservice = await NestFactory.createMicroservice(
+      // A plain object, not the worker: Nest would run the worker's lifecycle hooks again there.
+      ClusteringHandlersModule.forHandler({ handleBatch: (b, ctx) => this.handleBatch(b, ctx) }),
+      // No logger option: the app's log levels (set globally) stay as they are.
+      { strategy: this.transport, abortOnError: false },
+    );
+    await this.microservice.listen();
+  }
+
+  private async startDirect(kafka: MessagingClient): Promise<void> {
+    const c = this.config.clustering;
+    this.consumer = kafka.consumer({
       groupId: c.groupId,
       sessionTimeoutMs: c.sessionTimeoutMs,
       heartbeatIntervalMs: Math.max(1000, Math.floor(c.sessionTimeoutMs / 10)),
@@ -110,22 +193,14 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       partitionsConsumedConcurrently: c.partitionsConcurrently,
       eachBatch: (batch) => this.onBatch(batch),
     });
-    this.ticker = setInterval(() => this.advanceIdlePartitions(), Math.min(1000, c.idleAdvanceMs));
-    this.health.register({
-      name: 'clustering-worker',
-      check: async () => {
-        if (!this.running) throw new Error('the clustering worker is not running');
-        if (this.crash !== undefined) throw new Error(this.crash);
-      },
-    });
-    this.running = true;
-    this.log.log(`worker consuming ${c.inputTopic} as group ${c.groupId} → ${c.eventsTopic}`);
   }
 
   /** Stops consuming; open traces and windows are released unpublished (their partitions replay elsewhere). */
   async onModuleDestroy(): Promise<void> {
     this.running = false;
     clearInterval(this.ticker);
+    // The transport lets the batch in hand finish (its commit trails the open traces anyway).
+    await this.microservice?.close();
     await this.consumer?.disconnect();
     for (const st of this.states.values()) st.pipeline.release();
     this.states.clear();
@@ -209,42 +284,87 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     return next;
   }
 
+  /** The transport's handler (see ClusteringController): one batch of one partition. */
+  async handleBatch(batch: TraceRecord[], ctx: KafkaBatchContext): Promise<void> {
+    if (ctx.deadLettered > 0) this.metrics.badRecord(ctx.deadLettered);
+    const records = ctx.messages.map((m, i) => ({
+      offset: m.offset,
+      headers: m.headers,
+      trace: batch[i],
+    }));
+    const commit = await this.process(ctx.partition, records, () => ctx.isActive());
+    // Always decide: a batch the handler says nothing about would commit its end, past open traces.
+    if (commit === undefined) ctx.commitAt(null);
+    else {
+      ctx.commitAt(String(commit.offset), commitMetadata(commit));
+      // The transport commits it once this resolves; a refused commit means the partition is gone.
+      const st = this.states.get(ctx.partition);
+      if (st) st.lastCommitted = commit;
+    }
+  }
+
+  /** The direct path: kafkajs-style batches, decoded and committed here. */
   private async onBatch(batch: MessageBatch): Promise<void> {
-    const alive = () => batch.isActive();
     if (batch.messages.length === 0) return;
+    const records: BatchRecord[] = batch.messages.map((m) => {
+      let trace: TraceRecord | undefined;
+      try {
+        trace = decodeTraceRecord(m.value ?? Buffer.alloc(0));
+      } catch (e) {
+        if (!(e instanceof TraceRecordError)) throw e;
+        // Internal topic written by ingest: a bad record is a bug or a foreign producer. Skip, count, say so.
+        this.metrics.badRecord();
+        this.log.warn(
+          `partition ${batch.partition} offset ${m.offset}: skipped an unreadable trace record (${e.message})`,
+        );
+      }
+      return { offset: m.offset, headers: m.headers ?? {}, trace };
+    });
+    const alive = () => batch.isActive();
+    const commit = await this.process(batch.partition, records, alive);
+    if (commit !== undefined && alive())
+      await this.commitDirect(batch.topic, this.states.get(batch.partition), commit);
     const lastOffset = batch.messages[batch.messages.length - 1].offset;
-    const st = await this.stateFor(batch.partition);
+    batch.resolveOffset(lastOffset);
+    this.metrics.lag(
+      batch.partition,
+      Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
+    );
+    await batch.heartbeat();
+  }
+
+  /**
+   * Adds a batch's traces to the partition's pipeline and publishes the windows that closed;
+   * returns what may be committed now (undefined: nothing new). Records the pipeline already holds
+   * (a batch handed over again after a failure) are skipped, so a retry never counts twice.
+   */
+  private async process(
+    partition: number,
+    records: BatchRecord[],
+    alive: () => boolean,
+  ): Promise<Commit | undefined> {
+    if (records.length === 0) return undefined;
+    const st = await this.stateFor(partition);
+    let commit: Commit | undefined;
     await this.locked(st, async () => {
       let spans = 0;
       const closedBefore = st.pipeline.stats().tracesClosed;
-      for (const m of batch.messages) {
+      const next = st.pipeline.nextRecordOffset;
+      for (const r of records) {
         if (!alive()) return;
-        try {
-          const record = decodeTraceRecord(m.value ?? Buffer.alloc(0));
-          st.pipeline.add(Number(m.offset), record.traceId, record.spans, sourceOf(m.headers));
-          spans += record.spans.length;
-        } catch (e) {
-          if (!(e instanceof TraceRecordError)) throw e;
-          // Internal topic written by ingest: a bad record is a bug or a foreign producer. Skip, count, say so.
-          this.metrics.badRecord();
-          this.log.warn(
-            `partition ${batch.partition} offset ${m.offset}: skipped an unreadable trace record (${e.message})`,
-          );
-        }
+        const offset = Number(r.offset);
+        if (next !== undefined && offset < next) continue;
+        if (r.trace === undefined) continue;
+        st.pipeline.add(offset, r.trace.traceId, r.trace.spans, sourceOf(r.headers));
+        spans += r.trace.spans.length;
       }
       this.metrics.consumed(spans, st.pipeline.stats().tracesClosed - closedBefore);
       st.lastRecordWallMs = Date.now();
       st.flushed = false;
-      await this.publishAndCommit(batch.topic, st, alive);
-      batch.resolveOffset(lastOffset);
-      this.metrics.lag(
-        batch.partition,
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n)),
-      );
-      await batch.heartbeat();
+      commit = await this.publishClosed(st);
     });
+    return alive() ? commit : undefined;
   }
-
   /**
    * A partition that went quiet closes its open traces and publishes its open windows as they
    * stand, once per quiet spell. Event time does not move with the wall clock: data that continues
@@ -264,11 +384,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         const closedBefore = st.pipeline.stats().tracesClosed;
         st.pipeline.flushIdle();
         this.metrics.consumed(0, st.pipeline.stats().tracesClosed - closedBefore);
-        await this.publishAndCommit(
-          c.inputTopic,
-          st,
-          () => this.running && this.states.get(st.pipeline.partition) === st,
-        );
+        const commit = await this.publishClosed(st);
+        if (commit && this.running && this.states.get(st.pipeline.partition) === st)
+          await this.commitDirect(c.inputTopic, st, commit);
       }).catch((e: unknown) =>
         this.log.warn(
           `idle flush of partition ${st.pipeline.partition} failed: ${(e as Error).message}`,
@@ -277,12 +395,8 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  /** Publishes closed windows, then commits what no longer needs replaying. */
-  private async publishAndCommit(
-    topic: string,
-    st: PartitionState,
-    alive: () => boolean,
-  ): Promise<void> {
+  /** Publishes closed windows; returns what no longer needs replaying, if that moved. */
+  private async publishClosed(st: PartitionState): Promise<Commit | undefined> {
     const t0 = Date.now();
     const { events, commitOffset, watermarkNs } = st.pipeline.drain();
     if (events.length > 0) {
@@ -298,7 +412,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       await this.send(messages);
       this.metrics.windowsPublished(events, Date.now() - t0);
     }
-    if (commitOffset === undefined || !alive()) return;
+    if (commitOffset === undefined) return undefined;
     const last = st.lastCommitted;
     if (
       last &&
@@ -306,22 +420,39 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       last.watermarkNs === watermarkNs &&
       events.length === 0
     )
-      return;
-    const metadata: CommitMetadata = { v: 1, watermarkNs: watermarkNs.toString() };
+      return undefined;
+    return { offset: commitOffset, watermarkNs };
+  }
+
+  /** Commits outside a transport batch: the direct path, and idle flushes on either path. */
+  private async commitDirect(
+    topic: string,
+    st: PartitionState | undefined,
+    commit: Commit,
+  ): Promise<void> {
+    if (!st) return;
     try {
-      await this.consumer!.commit([
-        {
+      if (this.transport)
+        await this.transport.commit(
           topic,
-          partition: st.pipeline.partition,
-          offset: String(commitOffset),
-          metadata: JSON.stringify(metadata),
-        },
-      ]);
-      st.lastCommitted = { offset: commitOffset, watermarkNs };
+          st.pipeline.partition,
+          String(commit.offset),
+          commitMetadata(commit),
+        );
+      else
+        await this.consumer!.commit([
+          {
+            topic,
+            partition: st.pipeline.partition,
+            offset: String(commit.offset),
+            metadata: commitMetadata(commit),
+          },
+        ]);
+      st.lastCommitted = commit;
     } catch (e) {
       // Usually a rebalance moved the partition: its new owner replays from the previous commit.
       this.log.warn(
-        `commit of partition ${st.pipeline.partition} at ${commitOffset} failed: ${(e as Error).message}`,
+        `commit of partition ${st.pipeline.partition} at ${commit.offset} failed: ${(e as Error).message}`,
       );
     }
   }
@@ -358,4 +489,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       }
     }
   }
+}
+
+function commitMetadata(commit: Commit): string {
+  const metadata: CommitMetadata = { v: 1, watermarkNs: commit.watermarkNs.toString() };
+  return JSON.stringify(metadata);
 }

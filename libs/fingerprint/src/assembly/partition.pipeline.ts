@@ -112,6 +112,11 @@ export class PartitionPipeline {
     this.nextOffset = offset + 1;
   }
 
+  /** The offset after the last record added (undefined before the first): earlier ones are in. */
+  get nextRecordOffset(): number | undefined {
+    return this.nextOffset;
+  }
+
   /** Moves event time on without records, closing what is due. */
   advanceTo(watermarkNs: bigint): void {
     this.take(this.assembler.advanceTo(watermarkNs));
