@@ -248,6 +248,7 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin.createTopics([
       { topic, partitions: 4 },
+      { topic: `${topic}.dlq`, partitions: 1 },
       { topic: `${topic}.events`, partitions: 4 },
     ]);
     await admin.disconnect();

@@ -29,7 +29,7 @@ export const clusteringOptions = defineEnv('clustering', {
     key: 'CLUSTERING_INPUT_TOPIC',
     default: TOPICS.spansByTrace,
     ...topicName,
-    doc: 'Trace records from ingest, keyed by trace id.',
+    doc: 'Trace records from ingest, keyed by trace id; unreadable ones go to `<topic>.dlq` (created with the others; it must exist).',
   }),
   groupId: str({
     key: 'CLUSTERING_GROUP_ID',
