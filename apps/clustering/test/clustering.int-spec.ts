@@ -2,9 +2,11 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { MetricsRegistry } from '@t2t/platform';
 import { ClusterRepository, CLICKHOUSE, type ClickHouseHandle } from '@t2t/storage';
+import { HEADERS } from '@t2t/messaging';
 import {
   type Behaviour,
   behaviourStream,
+  consumeUntil,
   createTopics,
   eventually,
   freshStorageConfig,
@@ -141,5 +143,69 @@ describe('clustering (real broker, embedded ClickHouse)', () => {
       expect(new Set(traces.map((r) => r.behaviour)).size).toBe(1);
     }
     expect(await metric('t2t_clustering_window_events_total')).toBeGreaterThan(0);
+  });
+
+  it('sends an unreadable trace record and an unreadable cluster event to their dead-letter topics with the reason, and clusters the rest', async () => {
+    storage = freshStorageConfig();
+    const input = uniqueTopic('spans_by_trace');
+    await createTopics(kafka, {
+      [input]: 1,
+      [`${input}.dlq`]: 1,
+      [`${input}.events`]: 1,
+      [`${input}.events.dlq`]: 1,
+    });
+    const { records } = behaviourStream(200);
+    const traces = records.map((r) => r.record);
+    // A foreign producer's garbage in the middle of the partition, on both topics the service reads.
+    await produceTraceRecords(kafka, input, traces.slice(0, 100));
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: input,
+      messages: [{ key: 'x', value: Buffer.from('not a trace record') }],
+      acks: -1,
+    });
+    await producer.send({
+      topic: `${input}.events`,
+      messages: [{ key: 'x', value: Buffer.from('{"type":"window"') }],
+      acks: -1,
+    });
+    await producer.disconnect();
+    await produceTraceRecords(kafka, input, traces.slice(100));
+
+    const config = clusteringEnv.parse({
+      CLICKHOUSE_DATA_PATH: storage.config.dataPath,
+      KAFKA_BROKERS: testBrokers().join(','),
+      CLUSTERING_INPUT_TOPIC: input,
+      CLUSTERING_EVENTS_TOPIC: `${input}.events`,
+      CLUSTERING_SINK_DLQ_TOPIC: `${input}.events.dlq`,
+      CLUSTERING_GROUP_ID: uniqueTopic('clustering'),
+      CLUSTERING_SINK_GROUP_ID: uniqueTopic('sink'),
+      CLUSTERING_CREATE_TOPICS: 'false',
+      ...FAST_CLUSTERING_ENV,
+    });
+    const ref = await Test.createTestingModule({
+      imports: [ClusteringModule.forRoot(config)],
+    }).compile();
+    app = ref.createNestApplication({ logger: false });
+    await app.init();
+    const clusters = app.get(ClusterRepository);
+    await eventually(
+      async () => (await clusters.stats()).reduce((n, s) => n + s.traces, 0) >= traces.length,
+      'every readable trace counted',
+      90_000,
+    );
+    expect((await clusters.stats()).reduce((n, s) => n + s.traces, 0)).toBe(traces.length);
+
+    const [dead] = await consumeUntil(kafka, `${input}.dlq`, (r) => r.length >= 1);
+    expect(dead.value.toString()).toBe('not a trace record');
+    expect(dead.headers[HEADERS.dlqSourceTopic]).toBe(input);
+    expect(dead.headers[HEADERS.dlqSourceOffset]).toBe('100');
+    expect(dead.headers[HEADERS.dlqReason]).toMatch(/\S/);
+    const [deadEvent] = await consumeUntil(kafka, `${input}.events.dlq`, (r) => r.length >= 1);
+    expect(deadEvent.value.toString()).toBe('{"type":"window"');
+    expect(deadEvent.headers[HEADERS.dlqReason]).toMatch(/\S/);
+    const text = await app.get(MetricsRegistry).text();
+    expect(text).toMatch(/^t2t_clustering_bad_records_total(\{[^}]*\})? 1$/m);
   });
 });
