@@ -131,6 +131,14 @@ const potatoRule: ModelRule = {
   support: 412,
   confidence: 1,
   falseRate: 0,
+  // Two of the plain behaviour's traces satisfied the condition without the call: a counter-example.
+  measured: {
+    basis: 'all-traces',
+    behaviours: [
+      { fingerprint: 'fp-potato', effect: true, traces: 412, holds: 412 },
+      { fingerprint: 'fp-plain', effect: false, traces: 600, holds: 2 },
+    ],
+  },
 };
 
 const cacheRule = (i: number): ModelRule => ({
@@ -910,6 +918,59 @@ describe('GraphQL API over HTTP', () => {
         counts: { services: 2 },
         endpoints: { edges: [{ node: { key: ORDERS_POST } }, { node: { key: PAYMENTS } }] },
         rules: { totalCount: 0 },
+      });
+    });
+
+    it('diffs any two versions, in either order, as modeling diffs consecutive ones', async () => {
+      const diff = async (from: number, to: number) =>
+        (
+          await query(
+            `query($from: Int!, $to: Int!) { modelDiff(from: $from, to: $to) {
+              fromHash toHash changes { kind summary ... on EndpointChange { endpoint } } } }`,
+            { from, to },
+          )
+        ).modelDiff;
+      const forward = await diff(1, 3);
+      expect(forward.fromHash).toBe(modelHash(stages[0]));
+      expect(forward.toHash).toBe(modelHash(stages[2]));
+      const expected = diffModels(stages[0], stages[2]);
+      expect(forward.changes.map((c: any) => c.kind)).toEqual(
+        expected.map((c) => c.kind.toUpperCase()),
+      );
+      expect(forward.changes).toContainEqual({
+        kind: 'ENDPOINT_ADDED',
+        summary: `endpoint added: ${ORDERS_GET}`,
+        endpoint: ORDERS_GET,
+      });
+      const backward = await diff(3, 1);
+      expect(backward.changes.map((c: any) => c.kind)).toEqual(
+        diffModels(stages[2], stages[0]).map((c) => c.kind.toUpperCase()),
+      );
+      expect(backward.changes).toContainEqual({
+        kind: 'ENDPOINT_REMOVED',
+        summary: `endpoint removed: ${ORDERS_GET}`,
+        endpoint: ORDERS_GET,
+      });
+      expect((await diff(2, 2)).changes).toEqual([]);
+      const missing = await post('{ modelDiff(from: 1, to: 9) { fromHash } }');
+      expect(missing.errors?.[0]).toMatchObject({
+        message: 'model version 9 not found',
+        extensions: { code: 'NOT_FOUND' },
+      });
+    });
+
+    it('answers what a rule was measured on, behaviour by behaviour', async () => {
+      const data = await query(`{ modelVersion { rules(endpoint: "${ORDERS_POST}") { edges { node {
+        condition measured { basis behaviours { fingerprint effect traces holds } } } } } } }`);
+      expect(data.modelVersion.rules.edges[0].node).toEqual({
+        condition: 'user.likes_potatoes = true',
+        measured: {
+          basis: 'all-traces',
+          behaviours: [
+            { fingerprint: 'fp-potato', effect: true, traces: 412, holds: 412 },
+            { fingerprint: 'fp-plain', effect: false, traces: 600, holds: 2 },
+          ],
+        },
       });
     });
   });

@@ -1,10 +1,12 @@
 import { UseFilters } from '@nestjs/common';
 import { Args, Context, Int, Query, Resolver } from '@nestjs/graphql';
+import { diffModels } from '@t2t/model';
 import type { ApiLoaders } from '../api.context';
 import { ResolverExceptionFilter } from '../errors/resolver-exception.filter';
 import { ModelReader } from '../model/model.reader';
 import { ModelSnapshot } from '../model/model.snapshot';
 import { PageArgs, connectionComplexity } from '../pagination/page.args';
+import { ModelDiffType, toModelChangeType } from '../types/model-change.type';
 import {
   ModelVersionConnection,
   ModelVersionType,
@@ -41,6 +43,31 @@ export class ModelResolver {
     return {
       ...connection,
       edges: connection.edges.map((e) => ({ cursor: e.cursor, node: toModelVersionType(e.node) })),
+    };
+  }
+
+  @Query(() => ModelDiffType, {
+    description:
+      'What changed from version `from` to version `to`, any two (older or newer, in either order), as modeling diffs consecutive versions. NOT_FOUND for a version that does not exist.',
+  })
+  async modelDiff(
+    @Context('loaders') loaders: ApiLoaders,
+    @Args('from', { type: () => Int }) from: number,
+    @Args('to', { type: () => Int }) to: number,
+  ): Promise<ModelDiffType> {
+    const [before, after] = await Promise.all([this.reader.version(from), this.reader.version(to)]);
+    const snapshots = [before, after].map((v) => {
+      const snapshot = new ModelSnapshot(v.modelHash, v.model);
+      // Fields of either version asked in the same request read the parsed document.
+      loaders.models.prime(v.modelHash, snapshot);
+      return snapshot;
+    });
+    const diff = { fromHash: before.modelHash, toHash: after.modelHash };
+    return {
+      ...diff,
+      changes: diffModels(snapshots[0].model, snapshots[1].model).map((c) =>
+        toModelChangeType(c, diff),
+      ),
     };
   }
 }

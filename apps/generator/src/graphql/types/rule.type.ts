@@ -15,6 +15,36 @@ export class RuleAtomType {
   value!: string;
 }
 
+@ObjectType('RuleBehaviourCount', {
+  description:
+    'One behaviour of the endpoint in which the deciding handler runs, counted against the rule.',
+})
+export class RuleBehaviourCountType {
+  @Field()
+  fingerprint!: string;
+
+  @Field({ description: 'Whether the rule’s effect is part of the behaviour’s structure.' })
+  effect!: boolean;
+
+  @Field(() => Float, { description: 'Traces of the behaviour counted.' })
+  traces!: number;
+
+  @Field(() => Float, { description: 'Of those, traces in which the condition holds.' })
+  holds!: number;
+}
+
+@ObjectType('RuleMeasurement', {
+  description:
+    'What a rule’s figures were counted on. A behaviour with the effect whose traces do not all satisfy the condition (or one without it whose traces do) is a counter-example.',
+})
+export class RuleMeasurementType {
+  @Field({ description: '`all-traces` (every stored trace of the period) or `samples`.' })
+  basis!: string;
+
+  @Field(() => [RuleBehaviourCountType])
+  behaviours!: RuleBehaviourCountType[];
+}
+
 @ObjectType('Rule', {
   description: 'Within traces of `endpoint`, `effect` happens only if `condition` holds.',
 })
@@ -45,6 +75,13 @@ export class RuleType {
 
   @Field(() => Float, { description: 'P(effect | not condition).' })
   falseRate!: number;
+
+  @Field(() => RuleMeasurementType, {
+    nullable: true,
+    description:
+      'Per behaviour counts behind the figures; null in models stored before rules were measured.',
+  })
+  measured!: RuleMeasurementType | null;
 }
 
 export function toRuleType(rule: ModelRule): RuleType {
@@ -58,6 +95,17 @@ export function toRuleType(rule: ModelRule): RuleType {
     support: rule.support,
     confidence: rule.confidence,
     falseRate: rule.falseRate,
+    measured: rule.measured
+      ? {
+          basis: rule.measured.basis,
+          behaviours: rule.measured.behaviours.map((b) => ({
+            fingerprint: b.fingerprint,
+            effect: b.effect,
+            traces: b.traces,
+            holds: b.holds,
+          })),
+        }
+      : null,
   };
 }
 
