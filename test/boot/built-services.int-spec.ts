@@ -61,7 +61,7 @@ function start(app: string, env: Record<string, string>): NodeProcess {
 
 describe('built services (node dist/...)', () => {
   // The same build users run (`npm run build`); nest build compiles each app with its libs.
-  beforeAll(() => ensureBuilt([...APPS, 'server']), 600_000);
+  beforeAll(() => ensureBuilt([...APPS, 'server', 'web']), 600_000);
 
   it.each(APPS)(
     '%s boots from dist, serves health and metrics, and shuts down on SIGTERM',
@@ -169,6 +169,14 @@ describe('built services (node dist/...)', () => {
         /OTLP\/HTTP receiver listening on http:\/\/0\.0\.0\.0:\d+\/v1\/traces/,
       );
       expect(all.output()).toMatch(/OTLP\/gRPC receiver listening on 0\.0\.0\.0:\d+/);
+      // The compiled server serves the web UI's prebuilt bundle (dist/web), not the sources.
+      expect(all.output()).toMatch(/web UI at \/ \(prebuilt bundle in .*dist\/web\)/);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<script src="assets/app.js" defer></script>');
+      const script = await fetch(`http://127.0.0.1:${port}/assets/app.js`);
+      expect(script.status).toBe(200);
+      expect((await script.text()).length).toBeGreaterThan(50_000);
       // The shipped Grafana dashboard queries only metrics the services export (the all-in-one
       // process registers every role's metrics under the same names the services use).
       const exported = exportedMetrics(

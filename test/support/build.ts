@@ -74,7 +74,8 @@ async function withLock<T>(work: () => T): Promise<T> {
 }
 
 /**
- * Builds the apps as users do (`nest build <app>`, the layout the Dockerfile ships), once per source
+ * Builds the apps as users do (`nest build <app>`, the layout the Dockerfile ships; `web`: the web
+ * UI's bundle, as `npm run build:web` writes it), once per source
  * state: test files that run built services in parallel workers share one build, and a second run
  * on unchanged sources reuses it.
  */
@@ -84,11 +85,19 @@ export async function ensureBuilt(apps: readonly string[]): Promise<void> {
     const stamp = readStamp();
     const built = new Set(stamp?.sourcesMtimeMs === mtime ? stamp.apps : []);
     const missing = apps.filter((a) => !built.has(a));
-    for (const app of missing)
-      execFileSync(join(repoRoot, 'node_modules/.bin/nest'), ['build', app], {
-        cwd: repoRoot,
-        stdio: 'pipe',
-      });
+    for (const app of missing) {
+      // `web` is the UI's bundle (`npm run build:web`), which a compiled server serves.
+      if (app === 'web')
+        execFileSync(process.execPath, ['-r', '@swc-node/register', 'scripts/build-web.ts'], {
+          cwd: repoRoot,
+          stdio: 'pipe',
+        });
+      else
+        execFileSync(join(repoRoot, 'node_modules/.bin/nest'), ['build', app], {
+          cwd: repoRoot,
+          stdio: 'pipe',
+        });
+    }
     if (missing.length > 0) {
       const stampNow: Stamp = { sourcesMtimeMs: mtime, apps: [...built, ...missing] };
       writeFileSync(STAMP, JSON.stringify(stampNow));

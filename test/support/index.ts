@@ -7,3 +7,4 @@ export * from './trace-records';
 export * from './broker';
 export * from './zstd';
 export * from './build';
+export * from './browser';

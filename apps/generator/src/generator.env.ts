@@ -5,6 +5,7 @@ import { platformEnv } from '@t2t/platform';
 import { storageEnv } from '@t2t/storage';
 import { generationEnv, generationEnvProblems } from './generation/generation.env';
 import { graphqlEnv, graphqlEnvProblems } from './graphql/graphql-api.env';
+import { webUiEnv } from './web/web-ui.env';
 
 /** Everything the generator service reads from its environment. */
 export const generatorEnv = composeEnv(
@@ -13,6 +14,7 @@ export const generatorEnv = composeEnv(
     platform: platformEnv(8084),
     storage: storageEnv,
     graphql: graphqlEnv,
+    webUi: webUiEnv,
     kafka: kafkaEnv,
     generation: generationEnv,
     llm: llmEnv,

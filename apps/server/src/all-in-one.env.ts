@@ -16,6 +16,7 @@ import {
   generationEnvProblems,
 } from '../../generator/src/generation/generation.env';
 import { graphqlEnv, graphqlEnvProblems } from '../../generator/src/graphql/graphql-api.env';
+import { webUiEnv } from '../../generator/src/web/web-ui.env';
 import { ingestOptions } from '../../ingest/src/ingest.env';
 import { modelingOptions } from '../../modeling/src/modeling.env';
 
@@ -38,6 +39,7 @@ export const allInOneEnv = composeEnv(
     modeling: modelingOptions,
     generation: generationEnv,
     graphql: graphqlEnv,
+    webUi: webUiEnv,
     llm: llmEnv,
   },
   (c) => {

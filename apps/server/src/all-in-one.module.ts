@@ -36,6 +36,7 @@ export class AllInOneModule {
         GeneratorCoreModule.forRoot({
           ...shared,
           graphql: c.graphql,
+          webUi: c.webUi,
           generation: c.generation,
           llm: c.llm,
         }),
