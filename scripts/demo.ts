@@ -17,7 +17,7 @@
  * Set KAFKA_BROKERS to run the same stages over Kafka instead of the in-process transport.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -32,7 +32,7 @@ import {
   toOtlpRequests,
 } from '@t2t/examples';
 import { useInProcessTransport } from '@t2t/messaging';
-import { formatOutcome, formatSuiteSummary } from '@t2t/runner';
+import { formatOutcome, formatSuiteSummary, suiteExecutions } from '@t2t/runner';
 import { renderMermaid, type SystemModel } from '@t2t/model';
 import { encodeTraceRequestProto } from '@t2t/otlp';
 import {
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const models = app.get(ModelRepository);
   const clusters = app.get(ClusterRepository);
   say(
-    `  started: OTLP/HTTP on :${otlpPort}/v1/traces, OTLP/gRPC on :${otlpGrpcPort}, GraphQL on :${httpPort}/graphql`,
+    `  started: OTLP/HTTP on :${otlpPort}/v1/traces, OTLP/gRPC on :${otlpGrpcPort}, GraphQL on :${httpPort}/graphql, web UI on :${httpPort}/`,
   );
 
   const systems = [{ system: checkoutSystem, seed: 2 }];
@@ -326,10 +326,11 @@ async function main(): Promise<void> {
   say(
     `Files: ${tests.length} Jest files, specs (JSON) and Tracetest YAMLs in ${join(args.out, 'tests')}, the model drawn in ${join(args.out, 'model.md')} (Mermaid)`,
   );
-  await testTheLiveShop(ch, tests, shop);
+  await testTheLiveShop(ch, tests, shop, app.get(TestRepository));
   await shop.stop();
 
   say('');
+  say(`Web UI: http://localhost:${httpPort}/  (sign in with the API key below)`);
   say(`GraphQL API: http://localhost:${httpPort}/graphql  (API key: ${apiKey})`);
   say(
     `  curl -s http://localhost:${httpPort}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${apiKey}' \\\n` +
@@ -347,12 +348,14 @@ async function main(): Promise<void> {
 /**
  * The runner's turn: the potato shop's verified tests against the live shop, healthy (they pass),
  * then after a "code change" that drops the orders INSERT (the tests that assert it fail, naming
- * the missing span).
+ * the missing span). Both runs are recorded as `t2t test run` records them, so the API and the
+ * web UI show them.
  */
 async function testTheLiveShop(
   ch: ClickHouseHandle,
   tests: readonly { endpoint: string; verdict: string; spec: string }[],
   shop: LiveShop,
+  repository: TestRepository,
 ): Promise<void> {
   const specs = tests
     .filter((t) => t.verdict === 'verified' && LIVE_ENDPOINTS.includes(t.endpoint))
@@ -361,19 +364,20 @@ async function testTheLiveShop(
     say('No verified tests of the potato shop to run against it.');
     return;
   }
-  const show = (r: Awaited<ReturnType<typeof runLiveTests>>) => {
+  const show = async (r: Awaited<ReturnType<typeof runLiveTests>>) => {
     for (const o of r.outcomes) say(`  ${briefOutcome(formatOutcome(o))}`);
     say(`  ${formatSuiteSummary(r)}`);
+    await repository.saveExecutions(suiteExecutions(r, randomUUID(), shop.url));
   };
   say('');
   say(`Running the potato shop's ${specs.length} generated tests against it at ${shop.url} …`);
-  show(await runLiveTests(ch, specs, shop.url));
+  await show(await runLiveTests(ch, specs, shop.url));
   say('');
   say(
     'A code change drops the orders INSERT (DROP_DB_WRITE=1); restarting the shop and running again …',
   );
   await shop.restart({ dropDbWrite: true });
-  show(await runLiveTests(ch, specs, shop.url));
+  await show(await runLiveTests(ch, specs, shop.url));
   say('  (`t2t test run <tests dir> --target <url>` does the same from the written files)');
 }
 

@@ -82,6 +82,9 @@ describe('npm run demo', () => {
       );
       expect(faulty).toMatch(/found: {4}no such span/);
       expect(output).toMatch(
+        /Web UI: http:\/\/localhost:\d+\/ {2}\(sign in with the API key below\)/,
+      );
+      expect(output).toMatch(
         /GraphQL API: http:\/\/localhost:\d+\/graphql {2}\(API key: demo-[0-9a-f]+\)/,
       );
 

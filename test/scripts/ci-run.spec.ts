@@ -41,12 +41,14 @@ describe('.ci/run', () => {
       java: chatty('openjdk version "17.0.15" 2025-04-15'),
       mvn: chatty('Apache Maven 3.8.7'),
       shellcheck: chatty('ShellCheck - shell script analysis tool'),
+      chromium: 'echo "Chromium 140.0.0.0 built on Debian"',
       npm: 'exit 0',
     });
     try {
       const r = box.run();
       expect(r.stdout).toContain('Apache Maven 3.8.7\n');
       expect(r.stdout).toContain('openjdk version "17.0.15" 2025-04-15\n');
+      expect(r.stdout).toContain('Chromium 140.0.0.0 built on Debian\n');
       expect(r.stdout).not.toContain('detail line');
       // The sandbox has no deploy/kafka/kafka.sh: the run gets that far and says so.
       expect(r.stderr).toMatch(
