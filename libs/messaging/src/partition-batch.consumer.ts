@@ -4,9 +4,11 @@ import {
   type ConsumedMessage,
   type GroupConsumer,
   type MessageBatch,
+  type MessageProducer,
   type MessagingAdmin,
   type MessagingClient,
   type RecordHeaders,
+  type SendRequest,
 } from './port/messaging.port';
 
 /** One record as read from a source topic. */
@@ -51,8 +53,12 @@ export interface ChunkWriter<P> {
    * With `commits: 'writer'` it returns what to commit: a stateful stage that keeps records in
    * memory past the chunk (open traces, open windows) commits the smallest offset it still needs,
    * with metadata to restore its state from; undefined commits the end of the chunk.
+   *
+   * With `commits: 'chunk'` it may return the records the chunk produces (`ChunkOutput`): they
+   * are produced together with the chunk's commit, atomically where the transport can
+   * (`sendAndCommit`), so a replayed chunk never produces them twice.
    */
-  write(chunk: Chunk<P>): Promise<void | CommitDecision>;
+  write(chunk: Chunk<P>): Promise<void | CommitDecision | ChunkOutput>;
   /** Last resort for a chunk that failed permanently: persist its records elsewhere (dead letters). */
   deadLetter(chunk: Chunk<P>, error: Error): Promise<void>;
 }
@@ -66,6 +72,14 @@ export interface CommitDecision {
   offset: string | null;
   metadata?: string | null;
 }
+
+/** Records a written chunk produces, sent with its commit (see ChunkWriter.write). */
+export interface ChunkOutput {
+  produce: SendRequest[];
+}
+
+const isOutput = (r: CommitDecision | ChunkOutput | void): r is ChunkOutput =>
+  r !== undefined && r !== null && 'produce' in r;
 
 /** A write failure that retrying will not fix (the data itself is refused). */
 export class PermanentWriteError extends Error {
@@ -164,6 +178,8 @@ export class PartitionBatchConsumer<P> {
   private readonly log: Logger;
   private consumer?: GroupConsumer;
   private admin?: MessagingAdmin;
+  /** Sends chunk outputs where the transport has no `sendAndCommit`. */
+  private producer?: MessageProducer;
   /** Plans read from the group's committed offsets, per partition, for the current assignment. */
   private plans = new Map<number, ChunkPlan | undefined>();
   /** Partition count per topic, read once per assignment. */
@@ -194,6 +210,10 @@ export class PartitionBatchConsumer<P> {
     const o = this.options;
     this.admin = this.client.admin();
     await this.admin.connect();
+    if (!this.client.sendAndCommit && !this.producer) {
+      this.producer = this.client.producer();
+      await this.producer.connect();
+    }
     this.consumer = this.client.consumer({
       groupId: o.groupId,
       sessionTimeoutMs: o.sessionTimeoutMs,
@@ -274,8 +294,10 @@ export class PartitionBatchConsumer<P> {
       this.draining = false;
     }
     await this.admin?.disconnect();
+    await this.producer?.disconnect();
     this.consumer = undefined;
     this.admin = undefined;
+    this.producer = undefined;
   }
 
   /**
@@ -420,9 +442,11 @@ export class PartitionBatchConsumer<P> {
           alive,
         );
       writing = true;
-      const { attempts, decision } = await this.writeWithRetry(chunk, alive);
+      const { attempts, decision, output } = await this.writeWithRetry(chunk, alive);
       const end = (BigInt(chunk.lastOffset) + 1n).toString();
-      if (!byWriter || !decision) await this.commit(chunk.topic, chunk.partition, end, null, alive);
+      if (output) await this.produceAndCommit(chunk, output, end, alive);
+      else if (!byWriter || !decision)
+        await this.commit(chunk.topic, chunk.partition, end, null, alive);
       else if (decision.offset !== null) {
         await this.commit(
           chunk.topic,
@@ -452,15 +476,68 @@ export class PartitionBatchConsumer<P> {
     }
   }
 
+  /**
+   * The chunk's output and its commit: one atomic step where the transport has `sendAndCommit`,
+   * else sent (retried until acknowledged) and then committed. A refused commit abandons the chunk.
+   */
+  private async produceAndCommit(
+    chunk: Chunk<P>,
+    output: ChunkOutput,
+    end: string,
+    alive: () => boolean,
+  ): Promise<void> {
+    const sends = output.produce.filter((s) => s.messages.length > 0);
+    if (!this.client.sendAndCommit) {
+      await this.retrying(`producing the output of ${chunk.token}`, alive, () =>
+        Promise.all(sends.map((s) => this.producer!.send(s))),
+      );
+      await this.commit(chunk.topic, chunk.partition, end, null, alive);
+      return;
+    }
+    const commit = {
+      groupId: this.options.groupId,
+      topic: chunk.topic,
+      partition: chunk.partition,
+      offset: end,
+      metadata: null,
+    };
+    await this.retrying(`producing and committing ${chunk.token}`, alive, () =>
+      this.client.sendAndCommit!({ sends, commit }),
+    );
+  }
+
+  private async retrying(what: string, alive: () => boolean, work: () => Promise<unknown>) {
+    let delay = this.options.retryMinMs;
+    for (;;) {
+      if (!alive()) throw new Abandoned();
+      try {
+        await work();
+        return;
+      } catch (e) {
+        if (e instanceof CommitRejectedError) throw new Abandoned();
+        this.log.warn(`${what} failed (${(e as Error).message}); retrying in ${delay} ms`);
+        await sleep(delay);
+        delay = Math.min(this.options.retryMaxMs, delay * 2);
+      }
+    }
+  }
+
   private async writeWithRetry(
     chunk: Chunk<P>,
     alive: () => boolean,
-  ): Promise<{ attempts: number; decision?: CommitDecision }> {
+  ): Promise<{ attempts: number; decision?: CommitDecision; output?: ChunkOutput }> {
     let delay = this.options.retryMinMs;
     let permanentFailures = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const decision = await this.writer.write(chunk);
+        const result = await this.writer.write(chunk);
+        if (isOutput(result) && this.options.commits === 'writer')
+          throw new Error('a writer that decides its commits cannot hand over output to produce');
+        if (isOutput(result)) {
+          if (attempt > 1) this.setFailing(-1);
+          return { attempts: attempt, output: result };
+        }
+        const decision = result ?? undefined;
         const end = BigInt(chunk.lastOffset) + 1n;
         // A writer that asks for more than it was given has a bug: retried like a failed write.
         if (decision && decision.offset !== null && BigInt(decision.offset) > end)

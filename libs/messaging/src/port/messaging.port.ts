@@ -232,4 +232,15 @@ export interface MessagingClient {
   consumer(options: GroupConsumerOptions): GroupConsumer;
   admin(): MessagingAdmin;
   electionMember(options: ElectionMemberOptions): ElectionMember;
+  /**
+   * Produces records and commits a consumer group's offset as one step: after a crash, both
+   * happened or neither did, so a stage that replays its input never produces its output twice.
+   * Absent where the transport cannot (consumers then send, then commit: at least once).
+   */
+  sendAndCommit?(request: AtomicSendRequest): Promise<void>;
+}
+
+export interface AtomicSendRequest {
+  sends: SendRequest[];
+  commit: { groupId: string } & OffsetCommit;
 }

@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { SourceRecord } from '../partition-batch.consumer';
+import type { SendRequest } from '../port/messaging.port';
 
 /** What a batch handler can do besides reading the batch. */
 export interface KafkaBatchControl {
@@ -22,6 +23,8 @@ export interface KafkaBatchContextArgs extends KafkaBatchControl {
   deadLettered: number;
   /** Present on `commits: 'handler'` transports. */
   commitAt?: (offset: string | null, metadata?: string | null) => void;
+  /** Present on `commits: 'batch'` transports. */
+  produceWithCommit?: (sends: SendRequest[]) => void;
 }
 
 /**
@@ -82,6 +85,17 @@ export class KafkaBatchContext extends BaseRpcContext<[KafkaBatchContextArgs]> {
 
   heartbeat(): Promise<void> {
     return this.a.heartbeat();
+  }
+
+  /**
+   * Records this batch produces, sent with its commit once the handler resolves: in one atomic
+   * step where the transport can (the in-process journal), else sent and then committed. A batch
+   * handed over again after a crash then never finds its output already produced.
+   */
+  produceWithCommit(sends: SendRequest[]): void {
+    if (!this.a.produceWithCommit)
+      throw new Error("produceWithCommit() is for commits: 'batch' transports");
+    this.a.produceWithCommit(sends);
   }
 
   /**

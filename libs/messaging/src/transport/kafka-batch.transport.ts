@@ -4,6 +4,7 @@ import { lastValueFrom } from 'rxjs';
 import { HEADERS } from '../headers';
 import {
   type Chunk,
+  type ChunkOutput,
   type ChunkWriter,
   type CommitDecision,
   type ConsumerObserver,
@@ -19,6 +20,7 @@ import type {
   MessagingClient,
   OffsetCommit,
   OutgoingMessage,
+  SendRequest,
 } from '../port/messaging.port';
 import { KafkaBatchContext } from './kafka-batch.context';
 
@@ -152,10 +154,19 @@ class BatchesInHand {
 
 /** The port with each consumer's batches recorded, so handlers get the heartbeat of theirs. */
 class TrackingClient implements MessagingClient {
+  sendAndCommit?: MessagingClient['sendAndCommit'];
+
   constructor(
     private readonly inner: MessagingClient,
     private readonly inHand: BatchesInHand,
-  ) {}
+  ) {
+    const atomic = inner.sendAndCommit?.bind(inner);
+    if (atomic)
+      this.sendAndCommit = async (request) => {
+        await atomic(request);
+        this.inHand.committed([request.commit]);
+      };
+  }
   producer: MessagingClient['producer'] = (o) => this.inner.producer(o);
   admin: MessagingClient['admin'] = () => this.inner.admin();
   electionMember: MessagingClient['electionMember'] = (o) => this.inner.electionMember(o);
@@ -445,7 +456,7 @@ export class KafkaBatchTransport<T = unknown>
   }
 
   /** ChunkWriter: dead letters first, then the handler; a throw makes the consumer retry. */
-  async write(chunk: Chunk<Prepared>): Promise<void | CommitDecision> {
+  async write(chunk: Chunk<Prepared>): Promise<void | CommitDecision | ChunkOutput> {
     const key = partitionKey(chunk.topic, chunk.partition);
     this.inHand.open.set(key, BigInt(chunk.lastOffset) + 1n);
     const rejected = chunk.items.filter((i) => !i.prepared.ok);
@@ -467,6 +478,7 @@ export class KafkaBatchTransport<T = unknown>
     if (accepted.length === 0) return this.o.commits === 'handler' ? { offset: null } : undefined;
     const batch = this.inHand.batches.get(key);
     let decision: CommitDecision | undefined;
+    const produce: SendRequest[] = [];
     const ctx = new KafkaBatchContext({
       topic: chunk.topic,
       partition: chunk.partition,
@@ -484,6 +496,12 @@ export class KafkaBatchTransport<T = unknown>
               decision = { offset, metadata };
             }
           : undefined,
+      produceWithCommit:
+        this.o.commits === 'batch'
+          ? (sends) => {
+              produce.push(...sends);
+            }
+          : undefined,
     });
     const handler = this.getHandlerByPattern(this.patterns.get(chunk.topic) ?? chunk.topic);
     if (!handler) throw new Error(`no handler for topic ${chunk.topic}`);
@@ -492,6 +510,7 @@ export class KafkaBatchTransport<T = unknown>
       accepted.map((i) => (i.prepared as { value: unknown }).value),
       ctx,
     );
+    if (produce.length > 0) return { produce };
     return decision;
   }
 
