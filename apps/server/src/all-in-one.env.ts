@@ -1,6 +1,6 @@
 import { composeEnv, type EnvProblem } from '@t2t/config';
 import { llmEnv, llmEnvProblems } from '@t2t/llm';
-import { kafkaEnv } from '@t2t/messaging';
+import { inProcessQueueEnv, kafkaEnv } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
 import {
   grpcReceiverEnv,
@@ -31,6 +31,7 @@ export const allInOneEnv = composeEnv(
     platform: platformEnv(4000),
     storage: storageEnv,
     kafka: kafkaEnv,
+    queue: inProcessQueueEnv,
     receiver: receiverEnv,
     grpcReceiver: grpcReceiverEnv,
     kafkaIntake: kafkaIntakeEnv,

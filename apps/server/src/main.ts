@@ -1,5 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { readProcessEnv } from '@t2t/config';
-import { useInProcessTransport } from '@t2t/messaging';
+import { inProcessTransportFor, useInProcessTransport } from '@t2t/messaging';
 import { runMain } from '@t2t/platform';
 import { clusteringEnv } from '../../clustering/src/clustering.env';
 import { ClusteringModule } from '../../clustering/src/clustering.module';
@@ -55,8 +56,16 @@ function main(): void {
       }));
     case 'all':
       return runMain('trace2test', allInOneEnv, (c) => {
-        // Embedded default: no broker configured, the stages talk in-process.
-        if (!c.kafka.brokers) useInProcessTransport();
+        // Embedded default: no broker configured, the stages talk in-process (journalled to disk).
+        if (!c.kafka.brokers) {
+          const { kafka, journal } = inProcessTransportFor(c.queue, c.storage.dataPath);
+          useInProcessTransport(kafka);
+          new Logger('trace2test').log(
+            journal
+              ? `stages talk in-process, journalled in ${journal}`
+              : 'stages talk in-process, in memory only (EMBEDDED_QUEUE_DURABLE=false)',
+          );
+        }
         return { module: AllInOneModule.forRoot(c), platform: c.platform };
       });
   }

@@ -1,4 +1,13 @@
-import { bool, defineEnv, hostPorts, int, oneOf, optionalStr, str } from '@t2t/config';
+import {
+  bool,
+  type ConfigOf,
+  defineEnv,
+  hostPorts,
+  int,
+  oneOf,
+  optionalStr,
+  str,
+} from '@t2t/config';
 
 /** Kafka connection options, shared by every service that talks to the broker. */
 export const kafkaEnv = defineEnv('kafka', {
@@ -28,3 +37,18 @@ export const kafkaEnv = defineEnv('kafka', {
     doc: 'Retries of a failed request inside the Kafka client (backoff from 200 ms, doubling, at most 30 s apart; 8 is about a minute) before the service sees the error and applies its own policy (ingest and the clustering sink back off and fetch nothing meanwhile; nothing is committed).',
   }),
 });
+
+/** The in-process queue between stages in embedded mode (no KAFKA_BROKERS). */
+export const inProcessQueueEnv = defineEnv('in-process queue', {
+  durable: bool({
+    key: 'EMBEDDED_QUEUE_DURABLE',
+    default: true,
+    doc: 'Embedded mode: journal the queue between stages to disk, so a killed process loses no acknowledged span and counts no trace twice when started again. `false`: in memory only (records in flight are lost on a crash).',
+  }),
+  path: optionalStr({
+    key: 'EMBEDDED_QUEUE_PATH',
+    doc: 'Embedded mode: directory of the queue journal. Default: beside the engine data directory, `<CLICKHOUSE_DATA_PATH>-queue`.',
+  }),
+});
+
+export type InProcessQueueConfig = ConfigOf<typeof inProcessQueueEnv>;

@@ -1,6 +1,6 @@
 import type { ConfigOf } from '@t2t/config';
-import type { kafkaEnv } from './kafka.env';
-import { InProcessKafka } from './in-process/in-process.kafka';
+import type { InProcessQueueConfig, kafkaEnv } from './kafka.env';
+import { InProcessBroker, InProcessKafka } from './in-process/in-process.kafka';
 import { createKafkaClient, type KafkaClientOptions } from './kafka/kafka.client';
 import type { MessagingClient } from './port/messaging.port';
 
@@ -24,6 +24,19 @@ export function useInProcessTransport(
 ): InProcessKafka {
   inProcess = kafka;
   return kafka;
+}
+
+/**
+ * The in-process transport embedded mode runs on: journalled in `queue.path` (default beside the
+ * engine's data directory, `<dataPath>-queue`) unless `queue.durable` is off.
+ */
+export function inProcessTransportFor(
+  queue: InProcessQueueConfig,
+  dataPath: string,
+): { kafka: InProcessKafka; journal: string | undefined } {
+  if (!queue.durable) return { kafka: new InProcessKafka(), journal: undefined };
+  const journal = queue.path ?? `${dataPath.replace(/[/\\]+$/, '')}-queue`;
+  return { kafka: new InProcessKafka(new InProcessBroker({ journalDir: journal })), journal };
 }
 
 /** Back to requiring a broker (tests that installed the in-process transport). */

@@ -1,5 +1,12 @@
 import { decideLeadership } from '../election/leadership.decision';
+import {
+  InProcessJournal,
+  type JournalAppend,
+  type JournalCommit,
+  type JournalEntry,
+} from './in-process.journal';
 import type {
+  AtomicSendRequest,
   CommittedOffset,
   ConsumedMessage,
   ConsumeOptions,
@@ -30,10 +37,12 @@ import type {
  * Semantics kept from Kafka because the stages rely on them: per-partition order, keys hashed to
  * partitions, consumer groups with committed offsets and metadata, `fromBeginning`, one member per
  * group owning every partition, redelivery of unresolved messages, sticky leader elections with
- * generations (decided by the same rule as on Kafka). Not durable: on a crash the
- * in-flight records are lost (everything written to ClickHouse stays); for durability run with
- * KAFKA_BROKERS. Records every group that reads the topic has committed past are dropped to bound
- * memory; a group that subscribed but has not committed yet holds them (it has not read them).
+ * generations (decided by the same rule as on Kafka). With a journal directory it is durable:
+ * every change goes to `InProcessJournal` first, and a restarted process gets back every
+ * acknowledged record and committed offset; `sendAndCommit` makes a stage's output and its input
+ * commit one journal entry. Without one, a crash loses the records in flight. Records every group
+ * that reads the topic has committed past are dropped to bound memory; a group that subscribed but
+ * has not committed yet holds them (it has not read them).
  */
 
 interface StoredRecord {
@@ -94,6 +103,13 @@ function partitionOf(key: Buffer | null, count: number, roundRobin: () => number
   return (h >>> 0) % count;
 }
 
+export interface InProcessBrokerOptions {
+  /** Directory of the write-ahead journal; none: in memory only (lost with the process). */
+  journalDir?: string;
+  /** The journal is rewritten from the live state once it is this large and mostly dead; 64 MiB. */
+  compactAtBytes?: number;
+}
+
 export class InProcessBroker {
   private readonly topics = new Map<string, Topic>();
   private readonly committed = new Map<string, Map<string, Committed>>(); // group → "topic/partition" → offset
@@ -101,10 +117,44 @@ export class InProcessBroker {
   private readonly waiters = new Set<() => void>();
   private readonly elections = new Map<string, InProcessElection>();
   private rr = 0;
+  private readonly journal?: InProcessJournal;
+  private readonly compactAtBytes: number;
+
+  constructor(options: InProcessBrokerOptions = {}) {
+    this.compactAtBytes = options.compactAtBytes ?? 64 * 1024 * 1024;
+    if (options.journalDir !== undefined) {
+      const { journal, entries } = InProcessJournal.open(options.journalDir);
+      for (const e of entries) this.replay(e);
+      this.journal = journal;
+    }
+  }
+
+  /** Records kept in memory (and in the journal), all topics: what readers have not committed past. */
+  get liveBytes(): number {
+    let n = 0;
+    for (const t of this.topics.values())
+      for (const p of t.partitions) n += p.pending(p.base)?.bytes ?? 0;
+    return n;
+  }
+
+  /** Bytes of the journal file, 0 without one. */
+  get journalBytes(): number {
+    return this.journal?.size ?? 0;
+  }
+
+  close(): void {
+    this.journal?.close();
+  }
 
   createTopic(name: string, partitions: number, config: Record<string, string> = {}): boolean {
     void config;
     if (this.topics.has(name)) return false;
+    this.journal?.write({ type: 'topic', name, partitions });
+    this.addTopic(name, partitions);
+    return true;
+  }
+
+  private addTopic(name: string, partitions: number): void {
     this.topics.set(
       name,
       new Topic(
@@ -112,7 +162,6 @@ export class InProcessBroker {
         Array.from({ length: partitions }, () => new Partition()),
       ),
     );
-    return true;
   }
 
   topic(name: string): Topic {
@@ -132,30 +181,100 @@ export class InProcessBroker {
   }
 
   append(topicName: string, messages: readonly OutgoingMessage[]): void {
+    const append = this.resolve(topicName, messages);
+    this.journal?.write({ type: 'append', ...append });
+    this.apply(append);
+    this.wake();
+  }
+
+  /**
+   * Appends the records and commits the offset as one journal entry: a crash leaves both or
+   * neither (a stage replaying its input then never produces its output twice).
+   */
+  appendAndCommit(
+    sends: readonly { topic: string; messages: readonly OutgoingMessage[] }[],
+    commit: JournalCommit,
+  ): void {
+    const appends = sends.map((s) => this.resolve(s.topic, s.messages));
+    this.topic(commit.topic);
+    this.journal?.write({ type: 'atomic', appends, commit });
+    for (const a of appends) this.apply(a);
+    this.setCommitted(commit);
+    this.wake();
+    this.maybeCompact();
+  }
+
+  /** The records as they will be stored: partition chosen, keys, values and headers as buffers. */
+  private resolve(topicName: string, messages: readonly OutgoingMessage[]): JournalAppend {
     const topic = this.topic(topicName);
     const now = String(Date.now());
-    for (const m of messages) {
-      const key = toBuffer(m.key);
-      const p = m.partition ?? partitionOf(key, topic.partitions.length, () => this.rr++);
-      const partition = topic.partitions[p];
-      const headers: RecordHeaders = {};
-      for (const [k, v] of Object.entries(m.headers ?? {}))
-        headers[k] = Array.isArray(v)
-          ? v.map((x) => toBuffer(x) ?? Buffer.alloc(0))
-          : (toBuffer(v) ?? undefined);
-      const value = toBuffer(m.value);
-      partition.bytes += (value?.length ?? 0) + (key?.length ?? 0);
+    return {
+      topic: topicName,
+      records: messages.map((m) => {
+        const key = toBuffer(m.key);
+        const headers: RecordHeaders = {};
+        for (const [k, v] of Object.entries(m.headers ?? {}))
+          headers[k] = Array.isArray(v)
+            ? v.map((x) => toBuffer(x) ?? Buffer.alloc(0))
+            : (toBuffer(v) ?? undefined);
+        return {
+          partition: m.partition ?? partitionOf(key, topic.partitions.length, () => this.rr++),
+          key,
+          value: toBuffer(m.value),
+          headers,
+          timestamp: m.timestamp ?? now,
+        };
+      }),
+    };
+  }
+
+  private apply(append: JournalAppend): void {
+    const topic = this.topic(append.topic);
+    const now = Date.now();
+    for (const r of append.records) {
+      const partition = topic.partitions[r.partition];
+      partition.bytes += (r.value?.length ?? 0) + (r.key?.length ?? 0);
       partition.records.push({
         offset: partition.end,
-        key,
-        value,
-        headers,
-        timestamp: m.timestamp ?? now,
-        appendedAt: Number(now),
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        timestamp: r.timestamp,
+        appendedAt: now,
         cumulativeBytes: partition.bytes,
       });
     }
+  }
+
+  private wake(): void {
     for (const w of [...this.waiters]) w();
+  }
+
+  /** Applies an entry of the journal while opening it. */
+  private replay(e: JournalEntry): void {
+    switch (e.type) {
+      case 'topic':
+        if (!this.topics.has(e.name)) this.addTopic(e.name, e.partitions);
+        break;
+      case 'base': {
+        const p = this.topic(e.topic).partitions[e.partition];
+        p.base = e.offset;
+        break;
+      }
+      case 'subscribe':
+        this.addSubscriber(e.group, e.topic);
+        break;
+      case 'append':
+        this.apply(e);
+        break;
+      case 'commit':
+        this.setCommitted(e);
+        break;
+      case 'atomic':
+        for (const a of e.appends) this.apply(a);
+        this.setCommitted(e.commit);
+        break;
+    }
   }
 
   read(topicName: string, partition: number, from: number, maxBytes: number): StoredRecord[] {
@@ -186,10 +305,61 @@ export class InProcessBroker {
     offset: number,
     metadata: string | null,
   ): void {
-    let g = this.committed.get(group);
-    if (!g) this.committed.set(group, (g = new Map<string, Committed>()));
-    g.set(`${topic}/${partition}`, { offset, metadata });
-    this.trim(topic, partition);
+    const c: JournalCommit = { group, topic, partition, offset, metadata };
+    this.journal?.write({ type: 'commit', ...c });
+    this.setCommitted(c);
+    this.maybeCompact();
+  }
+
+  private setCommitted(c: JournalCommit): void {
+    let g = this.committed.get(c.group);
+    if (!g) this.committed.set(c.group, (g = new Map<string, Committed>()));
+    g.set(`${c.topic}/${c.partition}`, { offset: c.offset, metadata: c.metadata });
+    this.trim(c.topic, c.partition);
+  }
+
+  /** Rewrites the journal from the live state once it is large and mostly records already read. */
+  private maybeCompact(): void {
+    const j = this.journal;
+    if (!j || j.size < this.compactAtBytes || j.size < 4 * this.liveBytes) return;
+    j.compact(this.snapshot());
+  }
+
+  /** The broker's state as journal entries: topics, where each partition starts, subscriptions, live records, commits. */
+  private *snapshot(): Generator<JournalEntry> {
+    for (const t of this.topics.values()) {
+      yield { type: 'topic', name: t.name, partitions: t.partitions.length };
+      for (let i = 0; i < t.partitions.length; i++) {
+        const p = t.partitions[i];
+        yield { type: 'base', topic: t.name, partition: i, offset: p.base };
+        if (p.records.length > 0)
+          yield {
+            type: 'append',
+            topic: t.name,
+            records: p.records.map((r) => ({
+              partition: i,
+              key: r.key,
+              value: r.value,
+              headers: r.headers,
+              timestamp: r.timestamp,
+            })),
+          };
+      }
+    }
+    for (const [topic, groups] of this.subscribers)
+      for (const group of groups) yield { type: 'subscribe', group, topic };
+    for (const [group, offsets] of this.committed)
+      for (const [key, c] of offsets) {
+        const slash = key.lastIndexOf('/');
+        yield {
+          type: 'commit',
+          group,
+          topic: key.slice(0, slash),
+          partition: Number(key.slice(slash + 1)),
+          offset: c.offset,
+          metadata: c.metadata,
+        };
+      }
   }
 
   committedOffset(group: string, topic: string, partition: number): Committed | undefined {
@@ -211,6 +381,12 @@ export class InProcessBroker {
 
   /** Groups that subscribed to a topic: a topic's records are kept until all have read them. */
   subscribe(group: string, topic: string): void {
+    if (this.subscribers.get(topic)?.has(group)) return;
+    this.journal?.write({ type: 'subscribe', group, topic });
+    this.addSubscriber(group, topic);
+  }
+
+  private addSubscriber(group: string, topic: string): void {
     let groups = this.subscribers.get(topic);
     if (!groups) this.subscribers.set(topic, (groups = new Set()));
     groups.add(group);
@@ -493,6 +669,17 @@ class InProcessAdmin implements MessagingAdmin {
 /** The messaging port over one in-process broker. */
 export class InProcessKafka implements MessagingClient {
   constructor(readonly broker: InProcessBroker = new InProcessBroker()) {}
+
+  async sendAndCommit(request: AtomicSendRequest): Promise<void> {
+    const c = request.commit;
+    this.broker.appendAndCommit(request.sends, {
+      group: c.groupId,
+      topic: c.topic,
+      partition: c.partition,
+      offset: Number(c.offset),
+      metadata: c.metadata ?? null,
+    });
+  }
 
   producer(): MessageProducer {
     return new InProcessProducer(this.broker);
