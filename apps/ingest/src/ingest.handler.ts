@@ -13,7 +13,7 @@ export class IngestBatchHandler {
 
   async handle(batch: PreparedMessage[], ctx: KafkaBatchContext): Promise<void> {
     try {
-      await this.writer.write({
+      const output = await this.writer.write({
         topic: ctx.topic,
         partition: ctx.partition,
         firstOffset: ctx.firstOffset,
@@ -22,6 +22,8 @@ export class IngestBatchHandler {
         topicPartitions: ctx.topicPartitions,
         items: ctx.messages.map((record, i) => ({ record, prepared: batch[i] })),
       });
+      // Re-keyed traces and dead letters go out with the batch's commit.
+      ctx.produceWithCommit(output.produce);
     } catch (e) {
       // An RpcException hands the error to the transport as it is (a PermanentWriteError stays
       // one), where Nest's filter would log it and pass on a summary.
@@ -34,7 +36,10 @@ export class IngestBatchHandler {
 export class IngestController {
   constructor(private readonly handler: IngestBatchHandler) {}
 
-  /** Resolving commits ctx.firstOffset..ctx.lastOffset; throwing retries the same batch. */
+  /**
+   * Resolving commits ctx.firstOffset..ctx.lastOffset (with the records it produces); throwing
+   * retries the same batch.
+   */
   @EventPattern(INGEST_SPANS_PATTERN)
   handle(@Payload() batch: PreparedMessage[], @Ctx() ctx: KafkaBatchContext): Promise<void> {
     return this.handler.handle(batch, ctx);

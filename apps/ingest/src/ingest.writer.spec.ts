@@ -91,20 +91,13 @@ describe(IngestChunkWriter.name, () => {
     const half = Math.floor(traces.length / 2);
     const sent: OutgoingMessage[] = [];
     const writer = writerWith(sent);
-    await writer.write(
-      chunkOf(
-        writer,
-        [encodeTraceRequestJson([...byStart.slice(0, half)].reverse().flatMap((t) => t.spans))],
-        0,
-      ),
-    );
-    await writer.write(
-      chunkOf(
-        writer,
-        [encodeTraceRequestJson([...byStart.slice(half)].reverse().flatMap((t) => t.spans))],
-        1,
-      ),
-    );
+    // The records come back as the chunk's output, produced with its commit.
+    for (const [k, part] of [byStart.slice(0, half), byStart.slice(half)].entries()) {
+      const output = await writer.write(
+        chunkOf(writer, [encodeTraceRequestJson([...part].reverse().flatMap((t) => t.spans))], k),
+      );
+      for (const request of output.produce) sent.push(...request.messages);
+    }
 
     const rekeyed = sent.filter((m) => m.key !== undefined && m.key !== null);
     expect(rekeyed).toHaveLength(traces.length);

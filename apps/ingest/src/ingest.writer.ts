@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   type Chunk,
+  type ChunkOutput,
   type ChunkWriter,
   CONTENT_TYPES,
   HEADERS,
@@ -8,6 +9,7 @@ import {
   type OutgoingMessage,
   PermanentWriteError,
   type RecordHeaders,
+  type SendRequest,
   type SourceRecord,
 } from '@t2t/messaging';
 import { encodeTraceRequestJson } from '@t2t/otlp';
@@ -62,7 +64,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     return { rows: p.kind === 'spans' ? p.rows.length : 0, bytes: p.bytes };
   }
 
-  async write(chunk: Chunk<PreparedMessage>): Promise<void> {
+  async write(chunk: Chunk<PreparedMessage>): Promise<ChunkOutput> {
     const rows: SpanRow[] = [];
     const traces = new Map<string, RecordSpan[]>();
     const deadLetters: OutgoingMessage[] = [];
@@ -132,11 +134,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     }
     this.sourceTimes.set(source, reached);
 
-    await Promise.all([
-      this.insert(rows, chunk.token),
-      this.send(this.options.outputTopic, rekeyed),
-      this.send(this.options.dlqTopic, deadLetters),
-    ]);
+    await this.insert(rows, chunk.token);
 
     if (this.options.crashAfterWrite) {
       this.log.warn(
@@ -148,6 +146,14 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
       chunk.items.map((i) => i.prepared),
       rekeyed.length,
     );
+    // Trace records and dead letters go out with the chunk's commit (one step in the embedded
+    // journal), so a chunk replayed after a crash never re-keys its traces twice there.
+    return {
+      produce: [
+        ...this.requests(this.options.outputTopic, rekeyed),
+        ...this.requests(this.options.dlqTopic, deadLetters),
+      ],
+    };
   }
 
   async deadLetter(chunk: { items: { record: SourceRecord }[] }, error: Error): Promise<void> {
@@ -164,21 +170,25 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
    * default): a chunk of 50k spans re-keys into several MB.
    */
   private async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    const sends: Promise<unknown>[] = [];
+    await Promise.all(this.requests(topic, messages).map((r) => this.producer.send(r)));
+  }
+
+  private requests(topic: string, messages: OutgoingMessage[]): SendRequest[] {
+    const requests: SendRequest[] = [];
     let batch: OutgoingMessage[] = [];
     let bytes = 0;
     for (const m of messages) {
       const size = (m.value as Buffer).length + 64;
       if (batch.length > 0 && bytes + size > SEND_BYTES) {
-        sends.push(this.producer.send({ topic, messages: batch, acks: -1 }));
+        requests.push({ topic, messages: batch, acks: -1 });
         batch = [];
         bytes = 0;
       }
       batch.push(m);
       bytes += size;
     }
-    if (batch.length > 0) sends.push(this.producer.send({ topic, messages: batch, acks: -1 }));
-    await Promise.all(sends);
+    if (batch.length > 0) requests.push({ topic, messages: batch, acks: -1 });
+    return requests;
   }
 
   private async insert(rows: SpanRow[], token: string): Promise<void> {
