@@ -295,6 +295,7 @@ export class PartitionBatchConsumer<P> {
     }
     await this.admin?.disconnect();
     await this.producer?.disconnect();
+    await this.client.endTransactions?.(this.options.groupId);
     this.consumer = undefined;
     this.admin = undefined;
     this.producer = undefined;
@@ -506,16 +507,30 @@ export class PartitionBatchConsumer<P> {
     );
   }
 
+  /**
+   * Producing a chunk's output is part of making it durable: failures count as write failures
+   * (metrics, backpressure) and are retried with the same backoff, fetching nothing meanwhile.
+   */
   private async retrying(what: string, alive: () => boolean, work: () => Promise<unknown>) {
     let delay = this.options.retryMinMs;
-    for (;;) {
-      if (!alive()) throw new Abandoned();
+    for (let attempt = 1; ; attempt++) {
+      if (!alive()) {
+        if (attempt > 1) this.setFailing(-1);
+        throw new Abandoned();
+      }
       try {
         await work();
+        if (attempt > 1) this.setFailing(-1);
         return;
       } catch (e) {
-        if (e instanceof CommitRejectedError) throw new Abandoned();
-        this.log.warn(`${what} failed (${(e as Error).message}); retrying in ${delay} ms`);
+        if (e instanceof CommitRejectedError) {
+          if (attempt > 1) this.setFailing(-1);
+          throw new Abandoned();
+        }
+        const error = e instanceof Error ? e : new Error(String(e));
+        this.observer.writeFailed?.(error, attempt, false);
+        if (attempt === 1) this.setFailing(+1);
+        this.log.warn(`${what} failed (${error.message}); retrying in ${delay} ms`);
         await sleep(delay);
         delay = Math.min(this.options.retryMaxMs, delay * 2);
       }

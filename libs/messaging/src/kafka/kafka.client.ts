@@ -12,6 +12,7 @@ import {
 } from 'kafkajs';
 import { registerCompressionCodecs } from '../compression.codecs';
 import {
+  type AtomicSendRequest,
   CommitRejectedError,
   type Compression,
   type ConsumeOptions,
@@ -107,8 +108,76 @@ const COMPRESSION: Record<Compression, CompressionTypes> = {
  * (an application registering the span exporter): `new KafkaMessagingClient(new Kafka({...}))`.
  */
 export class KafkaMessagingClient implements MessagingClient {
+  /** Transactional producers by transactional id (one per consumed partition), connected. */
+  private readonly transactional = new Map<string, Promise<Producer>>();
+
   constructor(private readonly kafka: Kafka) {
     silenceKafkajsNegativeTimeoutWarning();
+  }
+
+  /**
+   * A Kafka transaction: the records, and the group's offset through `sendOffsets`, committed
+   * together; consumers (read_committed, kafkajs' default) see the records only once it commits.
+   * The transactional id is the partition's (`<group>/<topic>/<partition>`), so the partition's
+   * next owner fences this one: a transaction it left open is aborted when the next owner starts
+   * its first. A fenced or abandoned producer is dropped and the commit refused
+   * (`CommitRejectedError`): the partition belongs to someone else.
+   */
+  async sendAndCommit(request: AtomicSendRequest): Promise<void> {
+    const c = request.commit;
+    const id = `${c.groupId}/${c.topic}/${c.partition}`;
+    const producer = await this.transactionalProducer(id);
+    const tx = await producer.transaction();
+    try {
+      for (const s of request.sends)
+        await tx.send({
+          topic: s.topic,
+          messages: s.messages,
+          compression: COMPRESSION[s.compression ?? 'none'],
+          timeout: s.timeoutMs,
+        });
+      await tx.sendOffsets({
+        consumerGroupId: c.groupId,
+        topics: [{ topic: c.topic, partitions: [{ partition: c.partition, offset: c.offset }] }],
+      });
+      await tx.commit();
+    } catch (e) {
+      await tx.abort().catch(() => undefined);
+      this.transactional.delete(id);
+      await producer.disconnect().catch(() => undefined);
+      if (isFenced(e))
+        throw new CommitRejectedError(
+          `the transactions of ${id} were taken over by the partition's next owner: ${(e as Error).message}`,
+          { cause: e },
+        );
+      throw e;
+    }
+  }
+
+  /** Disconnects the transactional producers of a group's partitions (its consumer stopped). */
+  async endTransactions(groupId: string): Promise<void> {
+    const mine = [...this.transactional].filter(([id]) => id.startsWith(`${groupId}/`));
+    for (const [id] of mine) this.transactional.delete(id);
+    await Promise.all(
+      mine.map(([, p]) => p.then((producer) => producer.disconnect()).catch(() => undefined)),
+    );
+  }
+
+  private transactionalProducer(id: string): Promise<Producer> {
+    let producer = this.transactional.get(id);
+    if (!producer) {
+      const created = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        transactionalId: id,
+        idempotent: true,
+        maxInFlightRequests: 1,
+      });
+      producer = created.connect().then(() => created);
+      producer.catch(() => this.transactional.delete(id));
+      this.transactional.set(id, producer);
+    }
+    return producer;
   }
 
   producer(options: ProducerOptions = {}): MessageProducer {
@@ -170,6 +239,17 @@ class KafkaProducer implements MessageProducer {
   onDisconnect(listener: () => void): void {
     this.producer.on(this.producer.events.DISCONNECT, () => listener());
   }
+}
+
+/** A producer whose transactional id another producer took over (or whose epoch expired). */
+function isFenced(e: unknown): boolean {
+  const type = (e as { type?: unknown } | undefined)?.type;
+  return (
+    typeof type === 'string' &&
+    ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'].includes(
+      type,
+    )
+  );
 }
 
 /** Attempts of a commit made through a batch in hand, for "not now" answers (coordinator moving). */

@@ -238,6 +238,8 @@ export interface MessagingClient {
    * Absent where the transport cannot (consumers then send, then commit: at least once).
    */
   sendAndCommit?(request: AtomicSendRequest): Promise<void>;
+  /** Releases what `sendAndCommit` holds for a group's partitions (its consumer stopped). */
+  endTransactions?(groupId: string): Promise<void>;
 }
 
 export interface AtomicSendRequest {

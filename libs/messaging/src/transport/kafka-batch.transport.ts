@@ -155,6 +155,7 @@ class BatchesInHand {
 /** The port with each consumer's batches recorded, so handlers get the heartbeat of theirs. */
 class TrackingClient implements MessagingClient {
   sendAndCommit?: MessagingClient['sendAndCommit'];
+  endTransactions?: MessagingClient['endTransactions'];
 
   constructor(
     private readonly inner: MessagingClient,
@@ -166,6 +167,7 @@ class TrackingClient implements MessagingClient {
         await atomic(request);
         this.inHand.committed([request.commit]);
       };
+    this.endTransactions = inner.endTransactions?.bind(inner);
   }
   producer: MessagingClient['producer'] = (o) => this.inner.producer(o);
   admin: MessagingClient['admin'] = () => this.inner.admin();
