@@ -668,6 +668,36 @@ describe('GraphQL API over HTTP: tests and generation runs', () => {
       expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(missing.errors?.[0]?.path).toEqual(['testRun']);
       expect(missing.data).toEqual({ testRun: null, known: { runId: 'exec-1', passed: 3 } });
+
+      // The list of runs, newest first, summed; paging one at a time gives the same list.
+      const listQuery = `query($first: Int, $after: String) { testRuns(first: $first, after: $after) {
+        edges { cursor node { runId mode target passed failed startedAt } }
+        pageInfo { hasNextPage endCursor } } }`;
+      const listed = (
+        (await query(listQuery, { first: 100 })) as {
+          testRuns: { edges: { node: { runId: string } & Record<string, unknown> }[] };
+        }
+      ).testRuns.edges.map((e) => e.node);
+      const runIds = listed.map((r) => r.runId);
+      expect(runIds.indexOf('exec-2')).toBeGreaterThanOrEqual(0);
+      expect(runIds.indexOf('exec-2')).toBeLessThan(runIds.indexOf('exec-1'));
+      expect(listed.find((r) => r.runId === 'exec-2')).toEqual({
+        runId: 'exec-2',
+        mode: 'LIVE',
+        target: 'http://staging.example',
+        passed: expect.any(Number),
+        failed: 0,
+        startedAt: '2026-06-04 10:00:00.000',
+      });
+      expect(listed.find((r) => r.runId === 'exec-1')).toMatchObject({
+        passed: 3,
+        failed: 1,
+        startedAt: '2026-06-03 09:59:59.000',
+      });
+      const paged = await pageThrough(listQuery, (d) => d.testRuns, 1);
+      expect(paged.map((e) => (e.node as { runId: string }).runId)).toEqual(runIds);
+      const forged = await post('{ testRuns(after: "bm90LWEtY3Vyc29y") { edges { cursor } } }');
+      expect(forged.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
 
     it('reads the tests of a page of endpoints with one query', async () => {

@@ -22,6 +22,7 @@ import { SpanResolver } from './resolvers/span.resolver';
 import { TestExecutionResolver } from './resolvers/test-execution.resolver';
 import { TestResolver } from './resolvers/test.resolver';
 import { TraceResolver } from './resolvers/trace.resolver';
+import { TestRunsResolver } from './resolvers/test-runs.resolver';
 import { VerifyResolver, VerifyTestResolver } from './resolvers/verify.resolver';
 import { GenerationLauncher } from './tests/generation.launcher';
 import { GenerationRunReader } from './tests/generation-run.reader';
@@ -115,6 +116,7 @@ export class GraphqlApiModule {
         VerifyResolver,
         VerifyTestResolver,
         TestExecutionResolver,
+        TestRunsResolver,
         EndpointTimingResolver,
         NodeReader,
         NodeResolver,

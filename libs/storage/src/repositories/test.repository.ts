@@ -346,6 +346,44 @@ export class TestRepository {
     return (await rs.json<Record<string, string | number>>()).map(toExecution);
   }
 
+  /**
+   * Test runs (`t2t test run`, `test verify`, `verifyTests`) summed over their executions, newest
+   * first, keyset-paged on (first start, run id) like `runsPage`.
+   */
+  async testRunsPage(
+    limit: number,
+    before?: { startedAt: string; runId: string },
+  ): Promise<TestRunSummary[]> {
+    const rs = await this.client.query({
+      query: `
+        SELECT run_id, any(mode) AS run_mode, any(target) AS run_target,
+               toString(min(started_at)) AS first_started_at,
+               countIf(passed = 1) AS passed_n, countIf(passed = 0) AS failed_n
+        FROM {db:Identifier}.test_runs FINAL
+        GROUP BY run_id
+        HAVING {hasBefore:UInt8} = 0
+            OR (min(started_at), run_id) < (toDateTime64({beforeStartedAt:String}, 3), {beforeRunId:String})
+        ORDER BY min(started_at) DESC, run_id DESC
+        LIMIT {limit:UInt32}`,
+      query_params: {
+        db: this.db,
+        limit,
+        hasBefore: before ? 1 : 0,
+        beforeStartedAt: before?.startedAt ?? '1970-01-01 00:00:00.000',
+        beforeRunId: before?.runId ?? '',
+      },
+      format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, string | number>>()).map((r) => ({
+      runId: String(r.run_id),
+      mode: String(r.run_mode),
+      target: String(r.run_target),
+      startedAt: String(r.first_started_at),
+      passed: Number(r.passed_n),
+      failed: Number(r.failed_n),
+    }));
+  }
+
   async executionsFor(testIds: readonly string[], limitPerTest = 20): Promise<TestExecution[]> {
     if (testIds.length === 0) return [];
     const rs = await this.client.query({
@@ -361,6 +399,17 @@ export class TestRepository {
     const rows = await rs.json<Record<string, string | number>>();
     return rows.map(toExecution);
   }
+}
+
+/** A test run summed over its executions (`testRunsPage`). */
+export interface TestRunSummary {
+  runId: string;
+  mode: string;
+  target: string;
+  /** Its first execution's start, ClickHouse DateTime64(3) text (UTC). */
+  startedAt: string;
+  passed: number;
+  failed: number;
 }
 
 function toExecution(r: Record<string, string | number>): TestExecution {
