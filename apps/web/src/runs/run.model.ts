@@ -1,18 +1,4 @@
-/** A test's latest executions, as `tests { executions }` answers them. */
-export interface TestExecutions {
-  testId: string;
-  name: string;
-  endpoint: string;
-  executions: {
-    runId: string;
-    mode: string;
-    target: string;
-    passed: boolean;
-    startedAt: string;
-  }[];
-}
-
-/** One test run (`t2t test run`, `test verify`, `verifyTests`), summed over its executions. */
+/** One test run (`t2t test run`, `test verify`, `verifyTests`), as `testRuns` lists it. */
 export interface RunSummary {
   runId: string;
   mode: string;
@@ -20,39 +6,6 @@ export interface RunSummary {
   startedAt: string;
   passed: number;
   failed: number;
-  endpoints: string[];
-}
-
-/**
- * Test runs from the executions of the current tests, newest first. The API has a run by id
- * (`testRun`) but no list of runs; every run of stored tests shows in their executions.
- */
-export function summariseRuns(tests: readonly TestExecutions[]): RunSummary[] {
-  const runs = new Map<string, RunSummary>();
-  for (const t of tests) {
-    for (const e of t.executions) {
-      let run = runs.get(e.runId);
-      if (!run) {
-        run = {
-          runId: e.runId,
-          mode: e.mode,
-          target: e.target,
-          startedAt: e.startedAt,
-          passed: 0,
-          failed: 0,
-          endpoints: [],
-        };
-        runs.set(e.runId, run);
-      }
-      if (e.startedAt < run.startedAt) run.startedAt = e.startedAt;
-      if (e.passed) run.passed++;
-      else run.failed++;
-      if (!run.endpoints.includes(t.endpoint)) run.endpoints.push(t.endpoint);
-    }
-  }
-  return [...runs.values()].sort(
-    (a, b) => b.startedAt.localeCompare(a.startedAt) || a.runId.localeCompare(b.runId),
-  );
 }
 
 /** A failed assertion as the runner reports it (libs/testgen AssertionResult). */

@@ -1,43 +1,34 @@
 import { useState } from 'react';
-import { allPages, ApiError } from '../api/graphql.client';
+import { ApiError } from '../api/graphql.client';
 import { count, ms, when } from '../format';
 import { hrefOf } from '../router';
-import {
-  failedTraces,
-  involvedSpans,
-  summariseRuns,
-  type FailedTrace,
-  type TestExecutions,
-} from '../runs/run.model';
+import { failedTraces, involvedSpans, type FailedTrace, type RunSummary } from '../runs/run.model';
 import { useApi, usePolled } from '../ui/api.context';
 import { Badge, PassFail, Polled } from '../ui/common';
 import { TraceWaterfall, WATERFALL_SPAN_FIELDS } from '../waterfall/waterfall';
 import type { WaterfallSpan } from '../waterfall/waterfall.geometry';
 
-const RUNS_QUERY = `query Runs($after: String) { tests(first: 100, after: $after) {
-  edges { node { testId name endpoint executions(first: 10) { runId mode target passed startedAt } } }
-  pageInfo { hasNextPage endCursor } } }`;
+/** The newest runs; older ones are a `testRuns(after:)` page away in the API. */
+const RUNS_SHOWN = 100;
+const RUNS_QUERY = `query Runs { testRuns(first: ${RUNS_SHOWN}) {
+  edges { node { runId mode target passed failed startedAt } } pageInfo { hasNextPage } } }`;
 
 interface RunsAnswer {
-  tests: {
-    edges: { node: TestExecutions }[];
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  };
+  testRuns: { edges: { node: RunSummary }[]; pageInfo: { hasNextPage: boolean } };
 }
 
 /** Test runs (live) and verify runs (stored traces), newest first; one run in full. */
 export function RunsView({ run }: { run?: string }) {
-  const state = usePolled(
-    async (q) =>
-      summariseRuns(await allPages<RunsAnswer, TestExecutions>(q, RUNS_QUERY, {}, (d) => d.tests)),
-    [],
-  );
+  const state = usePolled(async (q) => {
+    const { testRuns } = await q<RunsAnswer>(RUNS_QUERY);
+    return { runs: testRuns.edges.map((e) => e.node), more: testRuns.pageInfo.hasNextPage };
+  }, []);
   return (
     <section aria-labelledby="runs-heading">
       <h1 id="runs-heading">Runs</h1>
       <VerifyButton onDone={state.refresh} />
       <Polled state={state} what="the runs">
-        {(runs) =>
+        {({ runs, more }) =>
           runs.length === 0 ? (
             <p className="muted">
               No runs yet: <code>t2t test run</code> and <code>t2t test verify</code> record theirs
@@ -45,7 +36,7 @@ export function RunsView({ run }: { run?: string }) {
             </p>
           ) : (
             <table data-testid="runs">
-              <caption>Runs of the current tests ({runs.length})</caption>
+              <caption>{more ? `The newest ${runs.length} runs` : `Runs (${runs.length})`}</caption>
               <thead>
                 <tr>
                   <th scope="col">Started</th>
