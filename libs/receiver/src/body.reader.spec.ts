@@ -1,7 +1,14 @@
+import { pbkdf2 } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { zstdCompressor } from '@t2t/test-support';
-import { BodyReadError, ByteBudget, parseContentEncoding, readBody } from './body.reader';
+import {
+  BodyReadError,
+  ByteBudget,
+  parseContentEncoding,
+  readBody,
+  SYNC_INFLATE_WIRE_BYTES,
+} from './body.reader';
 
 const limits = { maxWireBytes: 64 * 1024, maxBodyBytes: 256 * 1024 };
 
@@ -77,6 +84,49 @@ describe(readBody.name, () => {
     expect(e.reason).toBe('body_too_large');
     expect(e.message).toContain('after gzip decompression');
     expect(e.bodyBytes).toBeLessThanOrEqual((1 << 20) + 64 * 1024);
+  });
+
+  it('stops a small bomb, decompressed at once, at the body limit too', async () => {
+    // 16 MiB of zeros in ~16 KB: small enough on the wire to be decompressed at once.
+    const bomb = gzipSync(Buffer.alloc(16 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(SYNC_INFLATE_WIRE_BYTES);
+    const e = await failure(
+      readBody(chunked(bomb, 4096), 'gzip', { maxWireBytes: 1 << 20, maxBodyBytes: 1 << 20 }),
+    );
+    expect(e.reason).toBe('body_too_large');
+    expect(e.message).toContain('after gzip decompression');
+    expect(e.bodyBytes).toBeLessThanOrEqual((1 << 20) + 64 * 1024);
+  });
+
+  it('reads a small body that expands to many MB, within the limit, whole', async () => {
+    const big = Buffer.alloc(12 * 1024 * 1024, 'abc');
+    const read = await readBody(chunked(gzipSync(big), 4096), 'gzip', {
+      maxWireBytes: 1 << 20,
+      maxBodyBytes: 64 << 20,
+    });
+    expect(read.body.equals(big)).toBe(true);
+  });
+
+  it('does not wait for the thread pool to decompress a small body', async () => {
+    // Fill libuv's thread pool (what the embedded engine's queries do) with jobs queued first.
+    const jobs = 64;
+    let finished = 0;
+    const pool = Array.from(
+      { length: jobs },
+      () =>
+        new Promise<void>((resolve) =>
+          pbkdf2('secret', 'salt', 20_000, 32, 'sha256', () => {
+            finished++;
+            resolve();
+          }),
+        ),
+    );
+    const read = await readBody(chunked(gzipSync(payload)), 'gzip', limits);
+    const finishedBeforeBody = finished;
+    await Promise.all(pool);
+    expect(read.body).toEqual(payload);
+    // A zlib stream would have been queued behind every job.
+    expect(finishedBeforeBody).toBeLessThan(jobs / 2);
   });
 
   it('reports corrupt compressed data and empty compressed bodies as malformed', async () => {

@@ -1,5 +1,12 @@
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import {
+  createGunzip,
+  createInflate,
+  createInflateRaw,
+  gunzipSync,
+  inflateRawSync,
+  inflateSync,
+} from 'node:zlib';
 import { Decompress } from 'fzstd';
 
 /** Content codings the receiver decompresses (what OTLP exporters send: gzip, rarely deflate or zstd). */
@@ -98,9 +105,25 @@ export interface ReadBody {
 const INFLATE_CHUNK = 64 * 1024;
 
 /**
+ * gzip and deflate bodies of at most this many bytes as sent are decompressed at once on the
+ * event loop, not as a stream: zlib streams run on libuv's thread pool (4 threads), which the
+ * embedded ClickHouse engine fills with its queries and inserts, and a request of a few KB then
+ * waited behind them for hundreds of milliseconds. What SDKs send (one batch, tens of KB) takes
+ * well under a millisecond here.
+ */
+export const SYNC_INFLATE_WIRE_BYTES = 256 * 1024;
+
+/** Decompressing at once stops at this output (a bomb costs no more); past it, the body streams. */
+const SYNC_INFLATE_MAX_OUTPUT = 4 * 1024 * 1024;
+
+/**
  * HTTP "deflate" is the zlib format (RFC 9110), but some senders use raw deflate; the first two
  * bytes tell them apart (a zlib header has compression method 8 and is a multiple of 31).
  */
+function isZlibHeader(first: Buffer): boolean {
+  return first.length >= 2 && (first[0] & 0x0f) === 8 && ((first[0] << 8) | first[1]) % 31 === 0;
+}
+
 function createInflater(
   coding: 'gzip' | 'deflate' | 'zstd',
   first: Buffer,
@@ -109,9 +132,26 @@ function createInflater(
   if (coding === 'zstd') return new ZstdInflater(maxBodyBytes);
   const options = { chunkSize: INFLATE_CHUNK };
   if (coding === 'gzip') return createGunzip(options);
-  const zlibHeader =
-    first.length >= 2 && (first[0] & 0x0f) === 8 && ((first[0] << 8) | first[1]) % 31 === 0;
-  return zlibHeader ? createInflate(options) : createInflateRaw(options);
+  return isZlibHeader(first) ? createInflate(options) : createInflateRaw(options);
+}
+
+/**
+ * A whole small gzip or deflate body at once; `too_large` when it expands past `maxOutput`.
+ * Throws zlib's error for corrupt data.
+ */
+function inflateAtOnce(
+  coding: 'gzip' | 'deflate',
+  input: Buffer,
+  maxOutput: number,
+): Buffer | 'too_large' {
+  const options = { chunkSize: INFLATE_CHUNK, maxOutputLength: maxOutput };
+  try {
+    if (coding === 'gzip') return gunzipSync(input, options);
+    return isZlibHeader(input) ? inflateSync(input, options) : inflateRawSync(input, options);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return 'too_large';
+    throw e;
+  }
 }
 
 /**
@@ -177,6 +217,8 @@ export function readBody(
     let sourceEnded = false;
     let settled = false;
     let inflater: Transform | undefined;
+    /** gzip/deflate input held back while the body may still be small enough to inflate at once. */
+    let held: Buffer[] | undefined = coding === 'gzip' || coding === 'deflate' ? [] : undefined;
 
     const fail = (reason: BodyReadFailure, message: string) => {
       if (settled) return;
@@ -213,6 +255,58 @@ export function readBody(
     const onInflateError = (e: Error) => fail('malformed', `invalid ${coding} body: ${e.message}`);
     const onInflateEnd = () => succeed();
     const onDrain = () => source.resume();
+    const startInflater = (first: Buffer): Transform => {
+      const stream = createInflater(
+        coding as 'gzip' | 'deflate' | 'zstd',
+        first,
+        limits.maxBodyBytes,
+      );
+      stream.on('data', onBody);
+      stream.on('error', onInflateError);
+      stream.on('end', onInflateEnd);
+      stream.on('drain', onDrain);
+      inflater = stream;
+      return stream;
+    };
+    /** Streams what was held back: the body is too large to inflate at once. */
+    const streamHeld = () => {
+      const chunks = held!;
+      held = undefined;
+      const stream = startInflater(chunks[0]);
+      let ok = true;
+      for (const c of chunks) ok = stream.write(c);
+      if (!ok) source.pause();
+      return stream;
+    };
+    /** The whole (small) body is in `held`: inflate it here, or stream it if it expands a lot. */
+    const inflateHeld = () => {
+      const input = Buffer.concat(held!, wireBytes);
+      const maxOutput = Math.min(limits.maxBodyBytes + 1, SYNC_INFLATE_MAX_OUTPUT);
+      let body: Buffer | 'too_large';
+      try {
+        body = inflateAtOnce(coding as 'gzip' | 'deflate', input, maxOutput);
+      } catch (e) {
+        onInflateError(e as Error);
+        return;
+      }
+      if (body === 'too_large') {
+        if (maxOutput > limits.maxBodyBytes) {
+          bodyBytes = maxOutput;
+          fail(
+            'body_too_large',
+            `request body exceeds the limit of ${limits.maxBodyBytes} bytes after ${coding} decompression`,
+          );
+          return;
+        }
+        // Large after decompression, still within the limit: the stream takes it from here.
+        held = [input];
+        streamHeld().end();
+        return;
+      }
+      held = undefined;
+      onBody(body);
+      succeed();
+    };
 
     const onData = (chunk: Buffer) => {
       if (settled) return;
@@ -225,20 +319,21 @@ export function readBody(
         onBody(chunk);
         return;
       }
-      if (!inflater) {
-        inflater = createInflater(coding, chunk, limits.maxBodyBytes);
-        inflater.on('data', onBody);
-        inflater.on('error', onInflateError);
-        inflater.on('end', onInflateEnd);
-        inflater.on('drain', onDrain);
+      if (held) {
+        held.push(chunk);
+        if (wireBytes <= SYNC_INFLATE_WIRE_BYTES) return;
+        streamHeld();
+        return;
       }
+      const stream = inflater ?? startInflater(chunk);
       // Respect zlib's buffer: a fast sender must not queue compressed input without bound.
-      if (!inflater.write(chunk)) source.pause();
+      if (!stream.write(chunk)) source.pause();
     };
     const onEnd = () => {
       sourceEnded = true;
       if (settled) return;
       if (coding === 'identity') succeed();
+      else if (held && held.length > 0) inflateHeld();
       else if (inflater) inflater.end();
       else fail('malformed', `empty ${coding} body`);
     };
