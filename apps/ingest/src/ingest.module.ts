@@ -1,9 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { DecodedRequests } from '@t2t/otlp';
 import { PlatformModule } from '@t2t/platform';
 import { StorageModule } from '@t2t/storage';
 import type { IngestConfig } from './ingest.env';
 import { type IngestConsume, IngestService } from './ingest.service';
-import { INGEST_CONFIG, INGEST_CONSUME } from './ingest.tokens';
+import { INGEST_CONFIG, INGEST_CONSUME, INGEST_DECODED } from './ingest.tokens';
 
 /**
  * Ingest's own providers; expects the platform (health, metrics) and storage modules to be
@@ -11,13 +12,21 @@ import { INGEST_CONFIG, INGEST_CONSUME } from './ingest.tokens';
  */
 @Module({})
 export class IngestCoreModule {
-  /** `consume: 'direct'` skips the Nest transport (benchmarks compare the two paths). */
-  static forRoot(config: IngestConfig, consume: IngestConsume = 'transport'): DynamicModule {
+  /**
+   * `consume: 'direct'` skips the Nest transport (benchmarks compare the two paths); `decoded`:
+   * spans a receiver in this process decoded from the bodies ingest reads (in-process transport).
+   */
+  static forRoot(
+    config: IngestConfig,
+    consume: IngestConsume = 'transport',
+    decoded?: DecodedRequests,
+  ): DynamicModule {
     return {
       module: IngestCoreModule,
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: INGEST_CONSUME, useValue: consume },
+        { provide: INGEST_DECODED, useValue: decoded ?? null },
         IngestService,
       ],
     };

@@ -15,10 +15,11 @@ import {
   type MessagingClient,
   PartitionBatchConsumer,
 } from '@t2t/messaging';
+import type { DecodedRequests } from '@t2t/otlp';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { SpanRepository } from '@t2t/storage';
 import { INGEST_SPANS_PATTERN, IngestBatchHandler, IngestHandlersModule } from './ingest.handler';
-import { INGEST_CONFIG, INGEST_CONSUME } from './ingest.tokens';
+import { INGEST_CONFIG, INGEST_CONSUME, INGEST_DECODED } from './ingest.tokens';
 import type { IngestConfig } from './ingest.env';
 import { IngestMetrics } from './ingest.metrics';
 import { IngestChunkWriter } from './ingest.writer';
@@ -49,6 +50,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
     @Inject(INGEST_CONSUME) private readonly consume: IngestConsume,
+    @Inject(INGEST_DECODED) private readonly decoded: DecodedRequests | null,
     private readonly spans: SpanRepository,
     private readonly metricsRegistry: MetricsRegistry,
     private readonly health: HealthRegistry,
@@ -67,6 +69,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       defaultEncoding: c.encoding,
       maxMessageBytes: c.maxMessageBytes,
       maxFutureSkewMs: c.maxFutureSkewMs,
+      decoded: this.decoded ?? undefined,
     });
     const writer = new IngestChunkWriter(preparer, this.spans, this.producer, metrics, {
       outputTopic: c.outputTopic,

@@ -5,3 +5,4 @@ export { encodeTraceRequestJson } from './json-trace.encoder';
 export { attributeValueToString, attributesToStringMap } from './attribute-value.format';
 export { OtlpDecodeError } from './otlp-decode.error';
 export { Utf8Interner, MAX_INTERNED_BYTES, type Utf8Slicer } from './utf8.interner';
+export { DecodedRequests } from './decoded-requests';

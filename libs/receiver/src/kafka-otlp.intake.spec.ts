@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { MessageProducer, SendRequest } from '@t2t/messaging';
 import { makeResource, makeScope, makeTrace } from '@t2t/test-support';
-import { encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
+import { DecodedRequests, encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
 import { KafkaOtlpIntake } from './kafka-otlp.intake';
 import type { IntakeRequest } from './otlp-intake.port';
 
@@ -52,6 +52,24 @@ describe(KafkaOtlpIntake.name, () => {
     expect(a.messages[0].headers).toEqual({ 'content-type': 'application/x-protobuf' });
     expect(a.messages[0].timestamp).toBe('1767225600123');
     expect(b.messages[0].headers).toEqual({ 'content-type': 'application/json' });
+  });
+
+  it('leaves the spans it decoded for the reader of the produced body, unless the send fails', async () => {
+    const { producer, sends } = stubProducer();
+    const decoded = new DecodedRequests(1000);
+    const sut = new KafkaOtlpIntake({ producer, decoded });
+    const accepted = sut.submit(proto);
+    await tick();
+    sends[0].settle();
+    await accepted;
+    const handed = decoded.take(sends[0].record.messages[0].value as Buffer);
+    expect(handed?.map((s) => s.spanId)).toEqual(spans.map((s) => s.spanId));
+
+    const failed = sut.submit({ ...proto, body: Buffer.from(proto.body) });
+    await tick();
+    sends[1].settle(new Error('broker down'));
+    expect((await failed).kind).toBe('backpressure');
+    expect(decoded.spans).toBe(0);
   });
 
   it('refuses bodies that do not decode, naming the fault', async () => {

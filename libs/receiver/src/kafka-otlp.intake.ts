@@ -9,6 +9,8 @@ import {
   type MessagingClient,
   TOPICS,
 } from '@t2t/messaging';
+import type { Span } from '@t2t/domain';
+import type { DecodedRequests } from '@t2t/otlp';
 import { WorkerThread, workerFile } from '@t2t/platform';
 import type { IntakeRequest, IntakeResult, OtlpIntake } from './otlp-intake.port';
 import { validateOtlpPayload } from './otlp-payload.validator';
@@ -40,6 +42,12 @@ export interface KafkaOtlpIntakeOptions {
    * of the process. Default: off (everything on the caller's thread).
    */
   offloadBytes?: number;
+  /**
+   * Where the spans decoded for validation are left for a reader of the produced body in this
+   * process (the in-process transport hands ingest the same Buffer), so it need not decode them
+   * again. Bodies validated on the worker thread are not left: their spans stay on that thread.
+   */
+  decoded?: DecodedRequests;
 }
 
 const MiB = 1024 * 1024;
@@ -93,13 +101,22 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   private stopping: Promise<void> | undefined;
   private readonly offloadBytes: number;
   private validation: WorkerThread | undefined;
+  private readonly decoded: DecodedRequests | undefined;
 
-  /** From the service's options: a client of its own, named `<client id>-otlp-http`. */
-  static fromConfig(kafka: KafkaConfig, options: KafkaIntakeConfig): KafkaOtlpIntake {
+  /**
+   * From the service's options: a client of its own, named `<client id>-otlp-http`; `decoded` as
+   * in the constructor's options.
+   */
+  static fromConfig(
+    kafka: KafkaConfig,
+    options: KafkaIntakeConfig,
+    decoded?: DecodedRequests,
+  ): KafkaOtlpIntake {
     return new KafkaOtlpIntake({
       kafka: createKafka(kafka, 'otlp-http'),
       offloadBytes: OFFLOAD_BYTES,
       ...options,
+      decoded,
     });
   }
 
@@ -114,6 +131,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     this.retryAfterMs = options.retryAfterMs ?? 2000;
     this.acks = options.acks ?? -1;
     this.offloadBytes = options.offloadBytes ?? Infinity;
+    this.decoded = options.decoded;
     this.ownsProducer = !options.producer;
     this.producer =
       options.producer ??
@@ -161,12 +179,14 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
       return { kind: 'backpressure', retryAfterMs: this.retryAfterMs, cause: 'overloaded' };
 
     this.queuedBytes += body.length;
+    if (check.decoded) this.decoded?.put(body, check.decoded);
     const send = this.send(request);
     this.pending.add(send);
     try {
       await send;
       return { kind: 'accepted', rejectedSpans: 0, acceptedSpans: spans };
     } catch (e) {
+      this.decoded?.take(body);
       const type = protocolErrorType(e);
       if (type && TOO_LARGE.has(type))
         return {
@@ -198,7 +218,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   /** Decodes the body (see validateOtlpPayload); large ones on the validation thread. */
   private async validate(
     request: IntakeRequest,
-  ): Promise<{ ok: true; spans: number } | { ok: false; message: string }> {
+  ): Promise<{ ok: true; spans: number; decoded?: Span[] } | { ok: false; message: string }> {
     if (request.body.length >= this.offloadBytes) {
       this.validation ??= new WorkerThread(
         workerFile(__filename, 'validation.worker'),
@@ -207,7 +227,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
       return this.validation.run('validate', { body: request.body, encoding: request.encoding });
     }
     const check = validateOtlpPayload(request);
-    return check.ok ? { ok: true, spans: check.spans.length } : check;
+    return check.ok ? { ok: true, spans: check.spans.length, decoded: check.spans } : check;
   }
 
   private async send(request: IntakeRequest): Promise<void> {

@@ -7,6 +7,7 @@ import {
 } from '@t2t/messaging';
 import {
   attributesToStringMap,
+  type DecodedRequests,
   decodeTraceRequestJson,
   decodeTraceRequestProto,
   OtlpDecodeError,
@@ -39,6 +40,11 @@ export interface PreparerOptions {
   maxFutureSkewMs: number;
   /** Clock, injectable for tests. */
   now?: () => number;
+  /**
+   * Spans the receiver of this process already decoded from a record's value (the in-process
+   * transport delivers the Buffer it produced): taken instead of decoding the value again.
+   */
+  decoded?: DecodedRequests;
 }
 
 function headerString(v: Buffer | string | (Buffer | string)[] | undefined): string | undefined {
@@ -69,9 +75,9 @@ export class OtlpMessagePreparer {
     const encoding =
       encodingFromContentType(headerString(record.headers[HEADERS.contentType])) ??
       this.options.defaultEncoding;
-    let spans: Span[];
+    let spans: Span[] | undefined = this.options.decoded?.take(value);
     try {
-      spans =
+      spans ??=
         encoding === 'otlp_json' ? decodeTraceRequestJson(value) : decodeTraceRequestProto(value);
     } catch (e) {
       if (!(e instanceof OtlpDecodeError)) throw e;
