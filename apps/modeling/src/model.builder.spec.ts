@@ -45,7 +45,7 @@ function setUp() {
     },
   } as unknown as ModelRepository;
   const clusters = { representatives: async () => [] } as unknown as ClusterRepository;
-  const spans = { findByTraceIds: spanReads } as unknown as SpanRepository;
+  const spans = { findModelSpansByTraceIds: spanReads } as unknown as SpanRepository;
   const builder = new ModelBuilder(
     clusters,
     models,

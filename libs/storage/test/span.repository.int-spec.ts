@@ -99,6 +99,43 @@ describe(SpanRepository.name, () => {
     expect(await sut.countByTraceId(root.TraceId)).toBe(2);
   });
 
+  it('reads only the columns a model is built from, for many traces at once', async () => {
+    const traceId = 'abababababababababababababababab';
+    const root = span({ TraceId: traceId, SpanId: '3333333333333333' });
+    const child = span({
+      TraceId: traceId,
+      SpanId: '4444444444444444',
+      ParentSpanId: root.SpanId,
+      Timestamp: '1767225600123456999',
+      'Links.TraceId': [],
+      'Links.SpanId': [],
+      'Links.TraceState': [],
+      'Links.Attributes': [],
+      'Links.Flags': [],
+      'Links.DroppedAttributesCount': [],
+    });
+    await sut.insert([child, root]);
+
+    const read = await sut.findModelSpansByTraceIds([traceId, 'not-stored']);
+    const columns = [
+      'Timestamp',
+      'TraceId',
+      'SpanId',
+      'ParentSpanId',
+      'SpanName',
+      'SpanKind',
+      'ServiceName',
+      'SpanAttributes',
+      'Duration',
+      'StatusCode',
+      'Links.TraceId',
+      'Links.SpanId',
+    ] as const;
+    const pick = (r: SpanRow) => Object.fromEntries(columns.map((c) => [c, r[c]]));
+    expect(read).toEqual([pick(root), pick(child)]);
+    expect(await sut.findModelSpansByTraceIds([])).toEqual([]);
+  });
+
   it('keeps the trace-id lookup table up to date', async () => {
     const traceId = 'abcdefabcdefabcdefabcdefabcdef01';
     await sut.insert([

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { QuantileSketch } from '@t2t/fingerprint';
 import type { BehaviourEvidence, ModelSpan, ModelTrace } from '@t2t/model';
 import type { BehaviourStatsRow, ModelRepository } from '../repositories/model.repository';
-import type { SpanRepository, SpanRow } from '../repositories/span.repository';
+import type { ModelSpanRow, SpanRepository } from '../repositories/span.repository';
 
 const KIND: Record<string, number> = {
   Unspecified: 0,
@@ -14,7 +14,7 @@ const KIND: Record<string, number> = {
 };
 const STATUS: Record<string, number> = { Unset: 0, Ok: 1, Error: 2 };
 
-export function toModelSpan(r: SpanRow): ModelSpan {
+export function toModelSpan(r: ModelSpanRow): ModelSpan {
   return {
     traceId: r.TraceId,
     spanId: r.SpanId,
@@ -98,7 +98,7 @@ export async function loadPlannedEvidence(
   const ids = [...wanted];
   const traces = new Map<string, ModelTrace>();
   for (let i = 0; i < ids.length; i += EVIDENCE_PAGE_TRACES) {
-    const rows = await spans.findByTraceIds(ids.slice(i, i + EVIDENCE_PAGE_TRACES));
+    const rows = await spans.findModelSpansByTraceIds(ids.slice(i, i + EVIDENCE_PAGE_TRACES));
     for (const row of rows) {
       let t = traces.get(row.TraceId);
       if (!t) {
