@@ -221,9 +221,11 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
     const deadline = Date.now() + args.timeoutS * 1000;
     const waitUntil = async (what: string, check: () => Promise<boolean>) => {
       for (;;) {
-        if (product.exitCode !== null) {
+        // Killed by a signal, a process has no exit code: without the signal it was waited for
+        // until the timeout.
+        if (product.exitCode !== null || product.signalCode !== null) {
           throw new Error(
-            `the product exited (${product.exitCode}) while waiting for ${what}:\n${productErr}`,
+            `the product exited (${product.exitCode ?? product.signalCode}) while waiting for ${what}:\n${productErr}`,
           );
         }
         if (await check().catch(() => false)) return;
