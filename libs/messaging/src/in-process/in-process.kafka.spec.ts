@@ -12,6 +12,44 @@ const until = async (cond: () => boolean, ms = 5000) => {
 };
 
 describe(InProcessKafka.name, () => {
+  it('hands up to partitionsConsumedConcurrently partitions over at the same time, each in order', async () => {
+    const kafka = new InProcessKafka();
+    await ensureTopics(kafka.admin(), [{ topic: 'c', partitions: 2 }]);
+    await kafka.producer().send({
+      topic: 'c',
+      messages: [
+        { value: 'a0', partition: 0 },
+        { value: 'b0', partition: 1 },
+        { value: 'a1', partition: 0 },
+      ],
+    });
+    const started = new Set<number>();
+    const seen: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+    const consumer = kafka.consumer({ groupId: 'c', sessionTimeoutMs: 6000 });
+    await consumer.run({
+      topic: 'c',
+      fromBeginning: true,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: async (batch) => {
+        started.add(batch.partition);
+        // Partition 0 is held until partition 1 has been handed over: only concurrent
+        // delivery gets past this.
+        if (batch.partition === 0) await firstHeld;
+        for (const m of batch.messages) {
+          seen.push(String(m.value));
+          batch.resolveOffset(m.offset);
+        }
+      },
+    });
+    await until(() => started.has(1));
+    releaseFirst();
+    await until(() => seen.length === 3);
+    expect(seen.filter((v) => v.startsWith('a'))).toEqual(['a0', 'a1']);
+    await consumer.disconnect();
+  });
+
   it('keeps keys on one partition, per-partition order, and committed offsets with metadata', async () => {
     const kafka = new InProcessKafka();
     const admin = kafka.admin();

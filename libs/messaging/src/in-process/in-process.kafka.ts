@@ -514,7 +514,7 @@ class InProcessConsumer implements GroupConsumer {
   private readonly assignmentListeners: ((assignment: Record<string, number[]>) => void)[] = [];
   private readonly crashListeners: ((error: Error, restarting: boolean) => void)[] = [];
   private running = false;
-  private loop?: Promise<void>;
+  private loops: Promise<void>[] = [];
   /** Next offset to fetch per partition (resolved position). */
   private readonly positions = new Map<number, number>();
 
@@ -552,7 +552,13 @@ class InProcessConsumer implements GroupConsumer {
     // The only member of its group owns every partition.
     const assignment = { [topic]: t.partitions.map((_, i) => i) };
     for (const l of this.assignmentListeners) l(assignment);
-    this.loop = this.fetchLoop(options);
+    // Like kafkajs: up to partitionsConsumedConcurrently partitions are handled at the same time
+    // (each by one loop, in order), so one partition's slow write does not hold the others back.
+    const loops = Math.max(
+      1,
+      Math.min(options.partitionsConsumedConcurrently ?? 1, t.partitions.length),
+    );
+    this.loops = Array.from({ length: loops }, (_, k) => this.fetchLoop(options, k, loops));
   }
 
   async commit(offsets: OffsetCommit[]): Promise<void> {
@@ -562,16 +568,21 @@ class InProcessConsumer implements GroupConsumer {
 
   async disconnect(): Promise<void> {
     this.running = false;
-    await this.loop;
+    await Promise.all(this.loops);
   }
 
-  private async fetchLoop(options: ConsumeOptions): Promise<void> {
+  /** Fetches and delivers the partitions `p` with `p % loops === loop`, one after another. */
+  private async fetchLoop(options: ConsumeOptions, loop: number, loops: number): Promise<void> {
     const { topic } = options;
     const t = this.broker.topic(topic);
     while (this.running) {
       let delivered = false;
       let lingering = false;
-      for (let partition = 0; partition < t.partitions.length && this.running; partition++) {
+      for (
+        let partition = loop;
+        partition < t.partitions.length && this.running;
+        partition += loops
+      ) {
         const from = this.positions.get(partition) ?? 0;
         if (this.minBytes > 1) {
           const waiting = this.broker.pending(topic, partition, from);
