@@ -185,7 +185,7 @@ export class PartitionBatchConsumer<P> {
   /** Partition count per topic, read once per assignment. */
   private partitionCounts = new Map<string, Promise<number | undefined>>();
   private failing = 0;
-  /** The consumer's last crash, until a chunk is written again (see problem()). */
+  /** The consumer's last crash, until a fetch completes or a chunk is written again (see problem()). */
   private crash: { error: Error; restarting: boolean } | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -241,6 +241,8 @@ export class PartitionBatchConsumer<P> {
         this.restartTimer = setTimeout(() => void this.restart(), 5000);
       }
     });
+    // Reading again ends a passing crash (a coordinator loading): on an idle topic no chunk would.
+    this.consumer.onFetched(() => (this.crash = undefined));
     await this.consumer.run({
       topic: o.topic,
       fromBeginning: o.fromBeginning,
@@ -251,7 +253,7 @@ export class PartitionBatchConsumer<P> {
 
   /**
    * Why this consumer is not consuming, or undefined while it is: a crash (an undecodable record
-   * batch, a lost broker) counts until a chunk is written again. Services turn it into not-ready.
+   * batch, a lost broker) counts until a fetch completes or a chunk is written again. Services turn it into not-ready.
    */
   problem(): string | undefined {
     if (this.crash === undefined) return undefined;

@@ -90,7 +90,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private consumer?: GroupConsumer;
   private transport?: KafkaBatchTransport<TraceRecord>;
   private microservice?: INestMicroservice;
-  /** Set by a consumer crash until the consumer joins its group again. */
+  /** Set by a consumer crash until a fetch completes again. */
   private crash: string | undefined;
   private producer?: MessageProducer;
   private admin?: MessagingAdmin;
@@ -180,11 +180,10 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       maxWaitMs: 500,
       maxBytesPerPartition: 8 * 1024 * 1024,
     });
-    this.consumer.onAssignment((assignment) => {
-      // A (re)join after a crash means the client consumes again.
-      this.crash = undefined;
-      this.onAssignment(assignment[c.inputTopic] ?? []);
-    });
+    this.consumer.onAssignment((assignment) => this.onAssignment(assignment[c.inputTopic] ?? []));
+    // A completed fetch after a crash means the client consumes again (a rejoin alone does not:
+    // an undecodable batch fails every fetch after it).
+    this.consumer.onFetched(() => (this.crash = undefined));
     this.consumer.onCrash((error, restart) => {
       this.crash = `consumer of ${c.inputTopic} crashed${restart ? ' (restarting)' : ''}: ${error.message}`;
       this.log.error(this.crash);

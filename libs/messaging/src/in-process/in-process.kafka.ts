@@ -513,6 +513,7 @@ class InProcessProducer implements MessageProducer {
 class InProcessConsumer implements GroupConsumer {
   private readonly assignmentListeners: ((assignment: Record<string, number[]>) => void)[] = [];
   private readonly crashListeners: ((error: Error, restarting: boolean) => void)[] = [];
+  private readonly fetchedListeners: (() => void)[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
   /** Next offset to fetch per partition (resolved position). */
@@ -538,6 +539,10 @@ class InProcessConsumer implements GroupConsumer {
 
   onCrash(listener: (error: Error, restarting: boolean) => void): void {
     this.crashListeners.push(listener);
+  }
+
+  onFetched(listener: () => void): void {
+    this.fetchedListeners.push(listener);
   }
 
   async run(options: ConsumeOptions): Promise<void> {
@@ -578,6 +583,7 @@ class InProcessConsumer implements GroupConsumer {
     while (this.running) {
       let delivered = false;
       let lingering = false;
+      let failed = false;
       for (
         let partition = loop;
         partition < t.partitions.length && this.running;
@@ -600,10 +606,13 @@ class InProcessConsumer implements GroupConsumer {
         } catch (e) {
           // Like Kafka: a failing handler crashes the member; redelivery resumes from the last resolved offset.
           const error = e instanceof Error ? e : new Error(String(e));
+          failed = true;
           for (const l of this.crashListeners) l(error, true);
           await new Promise((r) => setTimeout(r, 200));
         }
       }
+      // A pass over the partitions without a failing handler is what a completed fetch is to Kafka.
+      if (!failed) for (const l of this.fetchedListeners) l();
       if (!delivered && this.running) {
         // Records waiting to make up a fetch: look again soon rather than on the next append.
         await this.broker.waitForData(lingering ? Math.min(this.maxWaitMs, 20) : this.maxWaitMs);

@@ -288,6 +288,10 @@ class KafkaGroupConsumer implements GroupConsumer {
     );
   }
 
+  onFetched(listener: () => void): void {
+    this.consumer.on(this.consumer.events.FETCH, () => listener());
+  }
+
   async run(options: ConsumeOptions): Promise<void> {
     this.stopping = false;
     await this.consumer.connect();

@@ -131,6 +131,12 @@ export interface GroupConsumer {
   onAssignment(listener: (assignment: Record<string, number[]>) => void): void;
   /** The consumer failed; `restarting` says whether the client starts it again by itself. */
   onCrash(listener: (error: Error, restarting: boolean) => void): void;
+  /**
+   * A fetch completed, with or without records: the member is in its group and reading. A crash
+   * whose cause was passing (a coordinator loading or moving, a broker restarting) is over then;
+   * one that recurs (an undecodable record batch) fails every fetch and never gets here.
+   */
+  onFetched(listener: () => void): void;
   /** Connects, joins the group, subscribes and starts delivering batches. */
   run(options: ConsumeOptions): Promise<void>;
   /**

@@ -228,6 +228,7 @@ describe(KafkaBatchTransport.name, () => {
   it('reports through problem() whether it consumes: before listening, after a crash, once closed', async () => {
     const t = topic('health');
     const crashListeners: ((e: Error, restarting: boolean) => void)[] = [];
+    const fetchedListeners: (() => void)[] = [];
     const client: MessagingClient = {
       producer: () => kafka.producer(),
       admin: () => kafka.admin(),
@@ -240,6 +241,8 @@ describe(KafkaBatchTransport.name, () => {
             crashListeners.push(l);
             inner.onCrash(l);
           },
+          // Only the test says when a fetch completed.
+          onFetched: (l) => fetchedListeners.push(l),
           run: (r) => inner.run(r),
           commit: (x) => inner.commit(x),
           disconnect: () => inner.disconnect(),
@@ -259,6 +262,13 @@ describe(KafkaBatchTransport.name, () => {
     // Consuming again clears it.
     produce(t, ['1']);
     await until(() => sut.problem() === undefined, 'the crash to clear');
+
+    // A passing crash on an idle topic (the coordinator loading at start-up) ends with the next
+    // completed fetch, though no record comes to write.
+    for (const l of crashListeners) l(new Error('The coordinator is loading (simulated)'), true);
+    expect(sut.problem()).toMatch(/coordinator is loading/);
+    for (const l of fetchedListeners) l();
+    expect(sut.problem()).toBeUndefined();
 
     await app.close();
     apps = [];

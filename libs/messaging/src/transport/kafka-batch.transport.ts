@@ -184,6 +184,7 @@ class TrackingConsumer implements GroupConsumer {
   ) {}
   onAssignment: GroupConsumer['onAssignment'] = (l) => this.inner.onAssignment(l);
   onCrash: GroupConsumer['onCrash'] = (l) => this.inner.onCrash(l);
+  onFetched: GroupConsumer['onFetched'] = (l) => this.inner.onFetched(l);
   disconnect = () => this.inner.disconnect();
 
   async commit(offsets: OffsetCommit[]): Promise<void> {
