@@ -1,1 +1,2 @@
 export * from './trace-record.codec';
+export * from './tenant';
