@@ -1,2 +1,3 @@
 export * from './trace-record.codec';
 export * from './tenant';
+export * from './tenant.env';
