@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseHandle } from '@t2t/storage';
+import { currentTenant } from '@t2t/wire';
 
 /** A root span of a stored trace: enough to compute its endpoint key. */
 export interface EntrySpanRow {
@@ -25,7 +26,8 @@ const KIND: Record<string, number> = {
 /**
  * The SQL `test verify` needs on the spans table: the root spans of the traces that entered
  * through given services in a time range. Root means no parent: traces the runner started carry
- * the runner's parent id on their entry span, so test traffic is not taken for production.
+ * the runner's parent id on their entry span, so test traffic is not taken for production. Reads
+ * see the current tenant's spans and behaviours only.
  */
 export class EntrySpanRepository {
   private readonly client: ClickHouseClient;
@@ -61,7 +63,8 @@ export class EntrySpanRepository {
           SELECT TraceId, ServiceName, SpanName, SpanKind, SpanAttributes, Timestamp,
                  toString(toUnixTimestamp64Nano(Timestamp)) AS StartNs
           FROM {db:Identifier}.spans
-          WHERE (ServiceName IN {services:Array(String)}
+          WHERE Tenant = {tenant:String}
+            AND (ServiceName IN {services:Array(String)}
                  OR ({gateways:UInt8} = 1 AND position(SpanAttributes['http.route'], '*') > 0))
             AND ParentSpanId = ''
             AND Timestamp >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
@@ -77,6 +80,7 @@ export class EntrySpanRepository {
         fromNs: query.fromNs.toString(),
         toNs: query.toNs.toString(),
         perName: query.perName,
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -118,14 +122,16 @@ export class EntrySpanRepository {
         FROM (
           SELECT trace_id, any(endpoint) AS ep, any(fingerprint) AS fp, max(start_time) AS start
           FROM {db:Identifier}.trace_behaviours
-          WHERE endpoint IN {endpoints:Array(String)}
+          WHERE tenant = {tenant:String}
+            AND endpoint IN {endpoints:Array(String)}
             AND start_time >= fromUnixTimestamp64Nano(toInt64({fromNs:String}))
             AND start_time < fromUnixTimestamp64Nano(toInt64({toNs:String}))
           GROUP BY trace_id
         )
         WHERE trace_id IN (
           SELECT TraceId FROM {db:Identifier}.spans
-          WHERE ParentSpanId = ''
+          WHERE Tenant = {tenant:String}
+            AND ParentSpanId = ''
             AND Timestamp >= fromUnixTimestamp64Nano(toInt64({spansFromNs:String}))
             AND Timestamp < fromUnixTimestamp64Nano(toInt64({spansToNs:String})))
         ORDER BY start DESC, traceId
@@ -139,6 +145,7 @@ export class EntrySpanRepository {
         spansFromNs: (query.fromNs - 60_000_000_000n).toString(),
         spansToNs: (query.toNs + 60_000_000_000n).toString(),
         perEndpoint: query.perEndpoint,
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });

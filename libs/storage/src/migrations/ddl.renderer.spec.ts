@@ -9,6 +9,7 @@ import {
 } from './ddl.renderer';
 import { defaultMigrationsDir, loadMigrations } from './migration.loader';
 import { renderSchema } from './migrator';
+import { fillSortingKey, sortingKeySet, splitTopLevel } from './sorting-key';
 import { TABLE_CATALOGUE } from './table.catalogue';
 
 const DAY = 86_400;
@@ -49,9 +50,56 @@ describe('DDL for one node', () => {
   it('runs every migration statement exactly as written, the database filled in', () => {
     for (const m of migrations) {
       for (const s of m.statements) {
+        if (s.includes('${sorting_key}')) continue; // below
         expect(renderStatement(s, single)).toEqual([s.replace(/\$\{db\}/g, 'trace2test')]);
       }
     }
+  });
+
+  it('appends the tenant to the sorting key each table was created with', () => {
+    const appended = ddl
+      .map((s) =>
+        /^ALTER TABLE trace2test\.(\w+) ADD COLUMN IF NOT EXISTS (\w+) .*MODIFY ORDER BY \((.*)\)$/.exec(
+          s,
+        ),
+      )
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2], m[3]]);
+    expect(appended).toEqual([
+      ['spans', 'Tenant', 'ServiceName, SpanName, toDateTime(Timestamp), Timestamp, Tenant'],
+      ['spans_trace_id_ts', 'Tenant', 'TraceId, Tenant'],
+      ['trace_behaviours', 'tenant', 'endpoint, fingerprint, trace_id, tenant'],
+      [
+        'cluster_windows',
+        'tenant',
+        'endpoint, fingerprint, window_start, source_partition, tenant',
+      ],
+      ['cluster_late_traces', 'tenant', 'trace_id, tenant'],
+      ['clusters', 'tenant', 'endpoint, fingerprint, fingerprint_version, tenant'],
+      ['representatives', 'tenant', 'endpoint, fingerprint, source_partition, tenant'],
+      ['model_versions', 'tenant', 'model_hash, tenant'],
+      ['model_diffs', 'tenant', 'from_hash, to_hash, tenant'],
+      ['tests', 'tenant', 'endpoint, test_id, tenant'],
+      ['generation_runs', 'tenant', 'run_id, tenant'],
+      ['test_runs', 'tenant', 'run_id, test_id, trace_id, tenant'],
+    ]);
+    // Every table but the migration records: none is left without a tenant.
+    const tables = ddl
+      .map((s) => /^CREATE TABLE IF NOT EXISTS trace2test\.(\w+) \(/.exec(s)?.[1])
+      .filter((t): t is string => t !== undefined && t !== 'schema_migrations');
+    expect(appended.map((a) => a[0]).sort()).toEqual([...tables].sort());
+    expect(ddl).toContain(
+      "ALTER TABLE trace2test.clusters MODIFY COLUMN IF EXISTS tenant DEFAULT 'default'",
+    );
+  });
+
+  it('refuses to render a statement whose sorting key is not filled in', () => {
+    expect(() =>
+      renderStatement(
+        'ALTER TABLE ${db}.t ADD COLUMN IF NOT EXISTS c String, MODIFY ORDER BY (${sorting_key}, c)',
+        single,
+      ),
+    ).toThrow('fill in ${sorting_key}');
   });
 
   it("creates spans with the Collector exporter's sort key, partitions and codecs", () => {
@@ -129,7 +177,7 @@ describe('DDL for a cluster', () => {
   it('fills the trace-id lookup on each shard from the spans stored there', () => {
     const view = statementStarting(
       ddl,
-      'CREATE MATERIALIZED VIEW IF NOT EXISTS trace2test.spans_trace_id_ts_mv',
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS trace2test.spans_trace_id_ts_mv ',
     );
     expect(view).toContain(
       "spans_trace_id_ts_mv ON CLUSTER 'c1' TO trace2test.spans_trace_id_ts_local AS",
@@ -187,9 +235,46 @@ describe('DDL for a cluster', () => {
   });
 
   it('creates views on every node over the Distributed and replicated tables', () => {
-    const stats = statementStarting(ddl, 'CREATE OR REPLACE VIEW trace2test.cluster_stats');
-    expect(stats).toMatch(/^CREATE OR REPLACE VIEW trace2test\.cluster_stats ON CLUSTER 'c1' AS\n/);
-    expect(stats).toContain('FROM trace2test.cluster_windows FINAL');
+    const stats = ddl.filter((s) =>
+      s.startsWith('CREATE OR REPLACE VIEW trace2test.cluster_stats'),
+    );
+    expect(stats).toHaveLength(2); // 003, then 007 with the tenant
+    for (const view of stats) {
+      expect(view).toMatch(
+        /^CREATE OR REPLACE VIEW trace2test\.cluster_stats ON CLUSTER 'c1' AS\n/,
+      );
+      expect(view).toContain('FROM trace2test.cluster_windows FINAL');
+    }
+    expect(stats[1]).toContain('GROUP BY tenant, endpoint, fingerprint');
+  });
+
+  it('gives the Distributed table the column changes of an ALTER, not its sorting key', () => {
+    const tenant = ddl.filter((s) => /\.spans(_local)? .*ADD COLUMN IF NOT EXISTS Tenant /.test(s));
+    expect(tenant).toEqual([
+      "ALTER TABLE trace2test.spans_local ON CLUSTER 'c1' ADD COLUMN IF NOT EXISTS Tenant LowCardinality(String) CODEC(ZSTD(1)), MODIFY ORDER BY (ServiceName, SpanName, toDateTime(Timestamp), Timestamp, Tenant)",
+      "ALTER TABLE trace2test.spans ON CLUSTER 'c1' ADD COLUMN IF NOT EXISTS Tenant LowCardinality(String) CODEC(ZSTD(1))",
+    ]);
+    expect(ddl).toContain(
+      "ALTER TABLE trace2test.spans ON CLUSTER 'c1' MODIFY COLUMN IF EXISTS Tenant DEFAULT 'default'",
+    );
+    expect(
+      renderStatement('ALTER TABLE ${db}.trace_behaviours MODIFY ORDER BY (a, b)', cluster),
+    ).toEqual([
+      "ALTER TABLE trace2test.trace_behaviours_local ON CLUSTER 'c1' MODIFY ORDER BY (a, b)",
+    ]);
+  });
+
+  it('fills the trace-id lookup per tenant from the spans of its shard', () => {
+    const view = statementStarting(
+      ddl,
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS trace2test.spans_trace_id_ts_tenant_mv',
+    );
+    expect(view).toContain(
+      "spans_trace_id_ts_tenant_mv ON CLUSTER 'c1' TO trace2test.spans_trace_id_ts_local AS",
+    );
+    expect(view).toContain('FROM trace2test.spans_local\n');
+    expect(view).toContain('GROUP BY Tenant, TraceId');
+    expect(ddl).toContain("DROP VIEW IF EXISTS trace2test.spans_trace_id_ts_mv ON CLUSTER 'c1'");
   });
 
   it('sets TTLs on the tables that store the rows', () => {
@@ -246,6 +331,46 @@ describe('table catalogue', () => {
     for (const table of NEVER_EXPIRE) expect(TABLE_CATALOGUE[table].ttl).toBeUndefined();
     const ttlTables = desiredTtls(single).map((d) => d.table);
     for (const table of NEVER_EXPIRE) expect(ttlTables).not.toContain(table);
+  });
+});
+
+describe('sorting key', () => {
+  const append =
+    'ALTER TABLE ${db}.t ADD COLUMN IF NOT EXISTS tenant LowCardinality(String), MODIFY ORDER BY (${sorting_key}, tenant)';
+  const keyOf = (s: string) => /MODIFY ORDER BY \((.*)\)$/.exec(s)?.[1];
+
+  it('appends the columns to the key the table has', () => {
+    expect(keyOf(fillSortingKey(append, 'a, toDateTime(t), t'))).toBe(
+      'a, toDateTime(t), t, tenant',
+    );
+    expect(keyOf(fillSortingKey(append, 'a, toDateTime(t)'))).toBe('a, toDateTime(t), tenant');
+    expect(keyOf(fillSortingKey(append, 'k'))).toBe('k, tenant');
+    expect(keyOf(fillSortingKey(append, ''))).toBe('tenant');
+  });
+
+  it('names the key as it is when the statement ran before, so running it again changes nothing', () => {
+    expect(keyOf(fillSortingKey(append, 'k, tenant'))).toBe('k, tenant');
+    expect(keyOf(fillSortingKey(append, 'tenant'))).toBe('tenant');
+    // A column of that name elsewhere in the key is not the appended one.
+    expect(keyOf(fillSortingKey(append, 'tenant, k'))).toBe('tenant, k, tenant');
+  });
+
+  it('reads the key a statement sets', () => {
+    expect(
+      sortingKeySet(
+        'CREATE TABLE IF NOT EXISTS ${db}.s (x UInt8) ENGINE = MergeTree\nPRIMARY KEY (a, f(b))\nORDER BY (a, f(b), b)\nSETTINGS x = 1',
+      ),
+    ).toEqual({ table: 's', key: 'a, f(b), b' });
+    expect(
+      sortingKeySet('CREATE TABLE IF NOT EXISTS ${db}.s (x UInt8) ENGINE = MergeTree ORDER BY x'),
+    ).toEqual({ table: 's', key: 'x' });
+    expect(sortingKeySet('ALTER TABLE ${db}.s ADD COLUMN IF NOT EXISTS y UInt8')).toBeUndefined();
+  });
+
+  it('splits at commas outside parentheses and quotes', () => {
+    expect(
+      splitTopLevel("ADD COLUMN m Map(String, String) DEFAULT 'a,b', MODIFY ORDER BY (x, y)"),
+    ).toEqual(["ADD COLUMN m Map(String, String) DEFAULT 'a,b'", 'MODIFY ORDER BY (x, y)']);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Retention } from '../storage.env';
+import { SORTING_KEY_PLACEHOLDER, splitTopLevel } from './sorting-key';
 import { TABLE_CATALOGUE, type TableSpec } from './table.catalogue';
 
 /** The deployment a schema is rendered for. */
@@ -63,6 +64,8 @@ const COLUMN_COMMAND = /^(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b/i;
  * `<name>_local` plus a Distributed `<name>`, its column changes go to both, and materialized
  * views read and write the local tables (a view fires on the shard where the rows land).
  * A statement of another kind is refused rather than run on one node only.
+ *
+ * A `${sorting_key}` must be filled in before (`fillSortingKey`): it depends on the table's state.
  */
 export function renderStatement(
   statement: string,
@@ -70,6 +73,11 @@ export function renderStatement(
   catalogue: Readonly<Record<string, TableSpec>> = TABLE_CATALOGUE,
 ): string[] {
   assertIdentifier('database', layout.database);
+  if (statement.includes(SORTING_KEY_PLACEHOLDER)) {
+    throw new Error(
+      `fill in \${sorting_key} (fillSortingKey) before rendering "${statement.slice(0, 80)}"`,
+    );
+  }
   const qualify = (sql: string) => sql.replace(/\$\{db\}/g, layout.database);
   if (layout.cluster === undefined) return [qualify(statement)];
 
@@ -106,8 +114,10 @@ export function renderStatement(
   if ((m = ALTER_TABLE.exec(s))) {
     const [, table, command] = m;
     const statements = [`ALTER TABLE \${db}.${local(table)} ${onCluster} ${command}`];
-    if (sharded(table) && COLUMN_COMMAND.test(command)) {
-      statements.push(`ALTER TABLE \${db}.${table} ${onCluster} ${command}`);
+    // The Distributed table takes the column changes of the ALTER, not its key or settings.
+    const columnCommands = splitTopLevel(command).filter((c) => COLUMN_COMMAND.test(c));
+    if (sharded(table) && columnCommands.length > 0) {
+      statements.push(`ALTER TABLE \${db}.${table} ${onCluster} ${columnCommands.join(', ')}`);
     }
     return statements.map(qualify);
   }
@@ -189,6 +199,15 @@ export interface DesiredTtl {
   readonly expression: string | undefined;
 }
 
+/** The table that stores a catalogued table's rows in a layout: its per-shard table when sharded. */
+export function storedIn(
+  table: string,
+  layout: Pick<SchemaLayout, 'cluster'>,
+  catalogue: Readonly<Record<string, TableSpec>> = TABLE_CATALOGUE,
+): string {
+  return layout.cluster !== undefined && catalogue[table]?.shardBy ? table + LOCAL_SUFFIX : table;
+}
+
 /** Every catalogued table that has a retention class, with the TTL the layout gives it. */
 export function desiredTtls(
   layout: SchemaLayout,
@@ -203,7 +222,7 @@ export function desiredTtls(
         : layout.retention?.derivedSeconds;
     out.push({
       table,
-      storedIn: layout.cluster !== undefined && spec.shardBy ? table + LOCAL_SUFFIX : table,
+      storedIn: storedIn(table, layout, catalogue),
       expression: seconds ? ttlExpression(spec.ttl.column, seconds) : undefined,
     });
   }

@@ -46,6 +46,26 @@ describe('migration files', () => {
     expect(parseMigration('003-ok.sql', statement).statements).toEqual([statement]);
   });
 
+  it.each([
+    [
+      'CREATE TABLE IF NOT EXISTS ${db}.t (x UInt8) ENGINE = MergeTree ORDER BY (${sorting_key}, x)',
+    ],
+    ['ALTER TABLE ${db}.t ADD COLUMN IF NOT EXISTS c String, MODIFY ORDER BY (c, ${sorting_key})'],
+    [
+      'ALTER TABLE ${db}.t ADD COLUMN IF NOT EXISTS c String, MODIFY ORDER BY (${sorting_key}, c), COMMENT COLUMN c ${sorting_key}',
+    ],
+  ])('refuses ${sorting_key} anywhere but at the start of a MODIFY ORDER BY: %s', (statement) => {
+    expect(() => parseMigration('004-bad.sql', statement)).toThrow(
+      /migration 004-bad.sql: \$\{sorting_key\} (is only allowed|must appear once)/,
+    );
+  });
+
+  it('accepts appending columns to the sorting key', () => {
+    const statement =
+      'ALTER TABLE ${db}.t ADD COLUMN IF NOT EXISTS c String, MODIFY ORDER BY (${sorting_key}, c)';
+    expect(parseMigration('004-ok.sql', statement).statements).toEqual([statement]);
+  });
+
   it('refuses badly named files and gaps in versions', () => {
     expect(() => parseMigration('spans.sql', 'DROP TABLE IF EXISTS x')).toThrow(
       'file name must look like 001-short-name.sql',

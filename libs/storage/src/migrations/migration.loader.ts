@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sortingKeyProblem } from './sorting-key';
 
 export interface Migration {
   version: number;
@@ -66,7 +67,11 @@ export function parseMigration(file: string, text: string): Migration {
   if (!m) throw new MigrationFileError(file, 'file name must look like 001-short-name.sql');
   const statements = splitStatements(text);
   if (statements.length === 0) throw new MigrationFileError(file, 'contains no statements');
-  for (const s of statements) assertIdempotent(file, s);
+  for (const s of statements) {
+    assertIdempotent(file, s);
+    const problem = sortingKeyProblem(s);
+    if (problem) throw new MigrationFileError(file, problem);
+  }
   const earlierChecksums = [...text.matchAll(/^--\s*earlier-checksum:\s*(\S+)/gm)].map((e) => {
     if (!/^[0-9a-f]{64}$/.test(e[1])) {
       throw new MigrationFileError(file, `earlier-checksum "${e[1]}" is not a sha256 hex digest`);

@@ -4,10 +4,12 @@ import {
   renderStatement,
   sameTtl,
   type SchemaLayout,
+  storedIn,
   ttlOfEngine,
   ttlStatement,
 } from './ddl.renderer';
 import type { Migration } from './migration.loader';
+import { fillSortingKey, sortingKeySet, sortingKeyTable } from './sorting-key';
 
 export class MigrationChecksumError extends Error {
   constructor(m: Migration, recorded: string) {
@@ -54,10 +56,18 @@ const BOOKKEEPING = [
 
 /**
  * Every statement a fresh install runs in a layout, in order: the bookkeeping, the migrations and
- * the TTLs. What `migrate()` executes on an empty database, for review and for tests.
+ * the TTLs. What `migrate()` executes on an empty database, for review and for tests; a
+ * `${sorting_key}` is the key the earlier statements gave the table.
  */
 export function renderSchema(migrations: readonly Migration[], layout: SchemaLayout): string[] {
-  const statements = [...BOOKKEEPING, ...migrations.flatMap((m) => m.statements)];
+  const keys = new Map<string, string>();
+  const statements = [...BOOKKEEPING, ...migrations.flatMap((m) => m.statements)].map((s) => {
+    const table = sortingKeyTable(s);
+    const filled = table === undefined ? s : fillSortingKey(s, keys.get(table) ?? '');
+    const set = sortingKeySet(filled);
+    if (set) keys.set(set.table, set.key);
+    return filled;
+  });
   return [
     ...statements.flatMap((s) => renderStatement(s, layout)),
     ...desiredTtls(layout)
@@ -166,7 +176,23 @@ export class Migrator {
 
   /** A statement with `${db}` placeholders, as the layout runs it (one or more statements). */
   private async runRendered(statement: string): Promise<void> {
-    for (const query of renderStatement(statement, this.layout)) await this.run(query);
+    const filled = await this.withSortingKey(statement);
+    for (const query of renderStatement(filled, this.layout)) await this.run(query);
+  }
+
+  /** The statement with its `${sorting_key}` (if any) filled in from the table as it is now. */
+  private async withSortingKey(statement: string): Promise<string> {
+    const table = sortingKeyTable(statement);
+    if (table === undefined) return statement;
+    const rs = await this.client.query({
+      query:
+        'SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = {table:String}',
+      query_params: { db: this.database, table: storedIn(table, this.layout) },
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ sorting_key: string }>();
+    if (!row) throw new Error(`cannot append to the sorting key of ${table}: no such table`);
+    return fillSortingKey(statement, row.sorting_key);
   }
 
   private async run(query: string): Promise<void> {

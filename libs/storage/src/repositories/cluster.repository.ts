@@ -5,7 +5,17 @@ import {
   type ClusterWindowEvent,
   groupFamilies,
 } from '@t2t/fingerprint';
+import { currentTenant } from '@t2t/wire';
 import type { ClickHouseHandle } from '../clickhouse.factory';
+import { assertTenants } from './tenant.sql';
+
+/**
+ * A cluster event as the sink writes it: with the tenant it belongs to (the sink consumes every
+ * tenant's events at once); unset: the current tenant (`withTenant`, else 'default').
+ */
+export type TenantClusterEvent = ClusterEvent & { tenant?: string };
+type WindowEvent = ClusterWindowEvent & { tenant?: string };
+type MembersEvent = ClusterMembersEvent & { tenant?: string };
 
 /** Totals of one behaviour (endpoint + fingerprint) over every window written so far. */
 export interface ClusterStatsRow {
@@ -51,7 +61,7 @@ export interface RepresentativeRow {
 
 const toSeconds = (ms: number) => (ms / 1000).toFixed(3);
 
-/** All SQL on the clustering tables (migration 003). */
+/** All SQL on the clustering tables (migration 003); reads see the current tenant's rows only. */
 export class ClusterRepository {
   private readonly client: ClickHouseClient;
   private readonly db: string;
@@ -64,12 +74,17 @@ export class ClusterRepository {
   /**
    * Writes cluster events. Idempotent: every row is keyed so that writing the same event again
    * replaces the earlier row (window rows by window/endpoint/fingerprint/partition, late traces and
-   * members by trace id), and `clusters` only keeps min/max/any per fingerprint.
+   * members by trace id), and `clusters` only keeps min/max/any per fingerprint. Each row goes
+   * to its event's tenant, else to the current one; the tenant is part of every key, so the same
+   * ids from two tenants are two rows.
    */
-  async write(events: readonly ClusterEvent[]): Promise<void> {
-    const windows = events.filter((e): e is ClusterWindowEvent => e.type === 'window');
-    const late = events.filter((e): e is ClusterWindowEvent => e.type === 'late_trace');
-    const members = events.filter((e): e is ClusterMembersEvent => e.type === 'members');
+  async write(events: readonly TenantClusterEvent[]): Promise<void> {
+    const current = currentTenant();
+    const tenantOf = (e: TenantClusterEvent) => e.tenant ?? current;
+    assertTenants(new Set(events.map(tenantOf)), 'a cluster event');
+    const windows = events.filter((e): e is WindowEvent => e.type === 'window');
+    const late = events.filter((e): e is WindowEvent => e.type === 'late_trace');
+    const members = events.filter((e): e is MembersEvent => e.type === 'members');
     const inserts: Promise<unknown>[] = [];
     if (members.length > 0) {
       inserts.push(
@@ -84,6 +99,7 @@ export class ClusterRepository {
               start_time: m.startNs[i],
               error: m.errors[i] ? 1 : 0,
               source_partition: m.partition,
+              tenant: tenantOf(m),
             })),
           ),
         }),
@@ -121,6 +137,7 @@ export class ClusterRepository {
               sample_complete: a.sample.completeFlags.map(Number),
               representative_trace_id: a.representative.traceId,
               representative_duration_us: a.representative.durationUs,
+              tenant: tenantOf(e),
             };
           }),
         }),
@@ -134,6 +151,7 @@ export class ClusterRepository {
             window_start: toSeconds(e.aggregate.windowStartMs),
             trace_id: e.aggregate.representative.traceId,
             duration_us: e.aggregate.representative.durationUs,
+            tenant: tenantOf(e),
           })),
         }),
       );
@@ -153,6 +171,7 @@ export class ClusterRepository {
             span_count: e.aggregate.spanCount,
             duration_us: e.aggregate.representative.durationUs,
             start_time: e.aggregate.firstSeenNs,
+            tenant: tenantOf(e),
           })),
         }),
       );
@@ -171,6 +190,7 @@ export class ClusterRepository {
             shingles: e.fingerprint?.shingles ?? [],
             first_seen: e.aggregate.firstSeenNs,
             last_seen: e.aggregate.lastSeenNs,
+            tenant: tenantOf(e),
           })),
         }),
       );
@@ -183,8 +203,9 @@ export class ClusterRepository {
     const rs = await this.client.query({
       query: `SELECT endpoint, fingerprint, traces, errors, incomplete, spans,
                      toString(first_seen) AS firstSeen, toString(last_seen) AS lastSeen
-              FROM {db:Identifier}.cluster_stats ORDER BY traces DESC, endpoint, fingerprint`,
-      query_params: { db: this.db },
+              FROM {db:Identifier}.cluster_stats WHERE tenant = {tenant:String}
+              ORDER BY traces DESC, endpoint, fingerprint`,
+      query_params: { db: this.db, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();
@@ -212,7 +233,8 @@ export class ClusterRepository {
                      toString(toUnixTimestamp64Nano(first_seen)) AS firstSeenNs,
                      toString(toUnixTimestamp64Nano(last_seen)) AS lastSeenNs
               FROM {db:Identifier}.cluster_stats
-              WHERE ({hasAfter:UInt8} = 0 OR (endpoint, fingerprint) > ({afterEndpoint:String}, {afterFingerprint:String}))
+              WHERE tenant = {tenant:String}
+                AND ({hasAfter:UInt8} = 0 OR (endpoint, fingerprint) > ({afterEndpoint:String}, {afterFingerprint:String}))
                 AND ({endpoint:String} = '' OR endpoint = {endpoint:String})
               ORDER BY endpoint, fingerprint
               LIMIT {limit:UInt32}`,
@@ -223,6 +245,7 @@ export class ClusterRepository {
         afterFingerprint: q.after?.fingerprint ?? '',
         endpoint: q.endpoint ?? '',
         limit: q.limit,
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -247,8 +270,9 @@ export class ClusterRepository {
   async families(threshold = 0.7): Promise<FamilyRow[]> {
     const rs = await this.client.query({
       query: `SELECT endpoint, fingerprint, any(shingles) AS shingles
-              FROM {db:Identifier}.clusters GROUP BY endpoint, fingerprint ORDER BY endpoint, fingerprint`,
-      query_params: { db: this.db },
+              FROM {db:Identifier}.clusters WHERE tenant = {tenant:String}
+              GROUP BY endpoint, fingerprint ORDER BY endpoint, fingerprint`,
+      query_params: { db: this.db, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ endpoint: string; fingerprint: string; shingles: string[] }>();
@@ -278,8 +302,9 @@ export class ClusterRepository {
                      argMin(duration_us, (-toUnixTimestamp64Milli(window_start), trace_id)) AS durationUs,
                      toString(max(window_start)) AS windowStart
               FROM {db:Identifier}.representatives FINAL
+              WHERE tenant = {tenant:String}
               GROUP BY endpoint, fingerprint ORDER BY endpoint, fingerprint`,
-      query_params: { db: this.db },
+      query_params: { db: this.db, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { currentTenant, DEFAULT_TENANT, isTenant } from '@t2t/wire';
 import type { ClickHouseHandle } from '../clickhouse.factory';
 
 /** A behaviour's totals with its duration sketch merged over every window and partition. */
@@ -60,17 +61,22 @@ export interface StoredModelDiff {
 }
 
 /**
- * Rows of the windows that start within {horizonMs} before the newest window of any behaviour,
- * written on time or as a late correction (traffic that arrived only late still counts).
+ * Rows of the windows that start within {horizonMs} before the newest window of any behaviour of
+ * the tenant, written on time or as a late correction (traffic that arrived only late still
+ * counts): another tenant's newer traffic does not move this tenant's horizon.
  */
 const HORIZON = `window_start >= (SELECT max(w) FROM (
-    SELECT max(window_start) AS w FROM {db:Identifier}.cluster_windows
-    UNION ALL SELECT max(window_start) AS w FROM {db:Identifier}.cluster_late_traces)) - toIntervalMillisecond({horizonMs:UInt64})`;
+    SELECT max(window_start) AS w FROM {db:Identifier}.cluster_windows WHERE tenant = {tenant:String}
+    UNION ALL SELECT max(window_start) AS w FROM {db:Identifier}.cluster_late_traces WHERE tenant = {tenant:String}))
+    - toIntervalMillisecond({horizonMs:UInt64})`;
 
 /** Late-trace durations kept per behaviour for its latency figures. */
 const LATE_DURATION_SAMPLE = 1000;
 
-/** All SQL behind modeling: what it reads from the clustering tables and the model_* tables it writes. */
+/**
+ * All SQL behind modeling: what it reads from the clustering tables and the model_* tables it
+ * writes. Reads see the current tenant's rows only; writes go to the current tenant.
+ */
 export class ModelRepository {
   private readonly client: ClickHouseClient;
   private readonly db: string;
@@ -93,10 +99,10 @@ export class ModelRepository {
                any(duration_gamma) AS gamma, toString(sum(duration_zero_count)) AS zero,
                sumMap(duration_indexes, duration_counts) AS buckets
         FROM {db:Identifier}.cluster_windows FINAL
-        WHERE ${HORIZON}
+        WHERE tenant = {tenant:String} AND ${HORIZON}
         GROUP BY endpoint, fingerprint
         ORDER BY endpoint, fingerprint`,
-      query_params: { db: this.db, horizonMs },
+      query_params: { db: this.db, horizonMs, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{
@@ -111,8 +117,15 @@ export class ModelRepository {
     const late = await this.client.query({
       query: `SELECT endpoint, fingerprint, toString(count()) AS n, toString(sum(error)) AS e,
                      groupArraySample({lateSample:UInt32}, 1)(duration_us) AS durations
-              FROM {db:Identifier}.cluster_late_traces FINAL WHERE ${HORIZON} GROUP BY endpoint, fingerprint`,
-      query_params: { db: this.db, horizonMs, lateSample: LATE_DURATION_SAMPLE },
+              FROM {db:Identifier}.cluster_late_traces FINAL
+              WHERE tenant = {tenant:String} AND ${HORIZON}
+              GROUP BY endpoint, fingerprint`,
+      query_params: {
+        db: this.db,
+        horizonMs,
+        lateSample: LATE_DURATION_SAMPLE,
+        tenant: currentTenant(),
+      },
       format: 'JSONEachRow',
     });
     const lateRows = new Map(
@@ -182,14 +195,14 @@ export class ModelRepository {
         FROM (
           SELECT endpoint, fingerprint, 0 AS src, arrayJoin(arrayZip(sample_trace_ids, sample_hashes)) AS p, p.1 AS id, p.2 AS h
           FROM {db:Identifier}.cluster_windows FINAL
-          WHERE ${HORIZON}
+          WHERE tenant = {tenant:String} AND ${HORIZON}
           UNION ALL
           SELECT endpoint, fingerprint, 1 AS src, (trace_id, '') AS p, trace_id AS id, hex(cityHash64(trace_id)) AS h
           FROM {db:Identifier}.cluster_late_traces FINAL
-          WHERE ${HORIZON}
+          WHERE tenant = {tenant:String} AND ${HORIZON}
         )
         GROUP BY endpoint, fingerprint`,
-      query_params: { db: this.db, n: perBehaviour, horizonMs },
+      query_params: { db: this.db, n: perBehaviour, horizonMs, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ endpoint: string; fingerprint: string; ids: string[] }>();
@@ -208,9 +221,14 @@ export class ModelRepository {
         SELECT model_hash, version, toString(created_at) AS created_at, model,
                services, endpoints, entities, edges, behaviours, rules
         FROM {db:Identifier}.model_versions FINAL
-        WHERE version < {before:UInt64}
+        WHERE tenant = {tenant:String} AND version < {before:UInt64}
         ORDER BY version DESC LIMIT {limit:UInt32}`,
-      query_params: { db: this.db, limit, before: beforeVersion ?? Number.MAX_SAFE_INTEGER },
+      query_params: {
+        db: this.db,
+        limit,
+        before: beforeVersion ?? Number.MAX_SAFE_INTEGER,
+        tenant: currentTenant(),
+      },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();
@@ -227,9 +245,14 @@ export class ModelRepository {
         SELECT model_hash, version, toString(created_at) AS created_at,
                services, endpoints, entities, edges, behaviours, rules
         FROM {db:Identifier}.model_versions FINAL
-        WHERE version < {before:UInt64}
+        WHERE tenant = {tenant:String} AND version < {before:UInt64}
         ORDER BY version DESC LIMIT {limit:UInt32}`,
-      query_params: { db: this.db, limit, before: beforeVersion ?? Number.MAX_SAFE_INTEGER },
+      query_params: {
+        db: this.db,
+        limit,
+        before: beforeVersion ?? Number.MAX_SAFE_INTEGER,
+        tenant: currentTenant(),
+      },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, string>>()).map(summaryOf);
@@ -240,8 +263,8 @@ export class ModelRepository {
     if (hashes.length === 0) return new Map();
     const rs = await this.client.query({
       query: `SELECT model_hash, model FROM {db:Identifier}.model_versions FINAL
-              WHERE model_hash IN {hashes:Array(String)}`,
-      query_params: { db: this.db, hashes },
+              WHERE tenant = {tenant:String} AND model_hash IN {hashes:Array(String)}`,
+      query_params: { db: this.db, hashes, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<{ model_hash: string; model: string }>();
@@ -254,9 +277,9 @@ export class ModelRepository {
         SELECT model_hash, version, toString(created_at) AS created_at, model,
                services, endpoints, entities, edges, behaviours, rules
         FROM {db:Identifier}.model_versions FINAL
-        WHERE model_hash = {hash:String}
+        WHERE tenant = {tenant:String} AND model_hash = {hash:String}
         LIMIT 1`,
-      query_params: { db: this.db, hash: modelHash },
+      query_params: { db: this.db, hash: modelHash, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const [r] = await rs.json<Record<string, string>>();
@@ -278,6 +301,7 @@ export class ModelRepository {
   }
 
   async saveVersion(v: StoredModelVersion, diff: StoredModelDiff | undefined): Promise<void> {
+    const tenant = currentTenant();
     await this.client.insert({
       table: `${this.db}.model_versions`,
       format: 'JSONEachRow',
@@ -288,6 +312,7 @@ export class ModelRepository {
           created_at: v.createdAt,
           model: v.model,
           ...v.counts,
+          tenant,
         },
       ],
     });
@@ -303,6 +328,7 @@ export class ModelRepository {
             created_at: diff.createdAt,
             change_count: (JSON.parse(diff.changes) as unknown[]).length,
             changes: diff.changes,
+            tenant,
           },
         ],
       });
@@ -314,8 +340,10 @@ export class ModelRepository {
     if (versions.length === 0) return [];
     const rs = await this.client.query({
       query: `SELECT from_hash, to_hash, version, toString(created_at) AS created_at, changes
-              FROM {db:Identifier}.model_diffs FINAL WHERE version IN {versions:Array(UInt64)} ORDER BY version DESC`,
-      query_params: { db: this.db, versions },
+              FROM {db:Identifier}.model_diffs FINAL
+              WHERE tenant = {tenant:String} AND version IN {versions:Array(UInt64)}
+              ORDER BY version DESC`,
+      query_params: { db: this.db, versions, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string>>();
@@ -326,5 +354,24 @@ export class ModelRepository {
       createdAt: r.created_at,
       changes: r.changes,
     }));
+  }
+
+  /**
+   * The tenants that have clusters or model versions, sorted; always includes 'default'. Across
+   * tenants (not confined to the current one): for the services that serve every tenant in turn,
+   * such as modeling's rebuild loop and the generation scheduler.
+   */
+  async knownTenants(): Promise<string[]> {
+    const rs = await this.client.query({
+      query: `SELECT DISTINCT tenant FROM {db:Identifier}.clusters
+              UNION DISTINCT
+              SELECT DISTINCT tenant FROM {db:Identifier}.model_versions`,
+      query_params: { db: this.db },
+      format: 'JSONEachRow',
+    });
+    const rows = await rs.json<{ tenant: string }>();
+    // '' (a row stored while migration 007 ran, see there) names no tenant.
+    const named = rows.map((r) => r.tenant).filter(isTenant);
+    return [...new Set([DEFAULT_TENANT, ...named])].sort();
   }
 }

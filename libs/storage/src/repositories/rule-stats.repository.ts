@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { RuleAtom, RuleStatsSource } from '@t2t/model';
+import { currentTenant } from '@t2t/wire';
 import type { ClickHouseHandle } from '../clickhouse.factory';
 
 /** A finite decimal number, as libs/model's parseNumber accepts it (RE2 syntax). */
@@ -12,7 +13,8 @@ const SKEW_MARGIN_NS = 60_000_000_000n;
  * Rule statistics over every stored trace of a period: `trace_behaviours` (which behaviour each
  * trace is, written by clustering) joined with the spans that carry the rule's attributes. An
  * attribute's value in a trace is read as rule conditions read it: the root span's first, then a
- * server span of the deciding handler's service, then the earliest span that has it.
+ * server span of the deciding handler's service, then the earliest span that has it. Every query
+ * reads the current tenant's behaviours and spans only.
  */
 export class RuleStatsRepository {
   private readonly client: ClickHouseClient;
@@ -31,8 +33,8 @@ export class RuleStatsRepository {
   async horizonStartNs(horizonMs: number): Promise<bigint | undefined> {
     const rs = await this.client.query({
       query: `SELECT toString(toUnixTimestamp64Nano(max(window_start))) AS newest, count() AS n
-              FROM {db:Identifier}.cluster_windows`,
-      query_params: { db: this.db },
+              FROM {db:Identifier}.cluster_windows WHERE tenant = {tenant:String}`,
+      query_params: { db: this.db, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ newest: string; n: string }>();
@@ -131,7 +133,8 @@ export class RuleStatsRepository {
     return `
       SELECT trace_id, any(fingerprint) AS behaviour
       FROM {db:Identifier}.trace_behaviours
-      WHERE endpoint = {endpoint:String} AND fingerprint IN {fingerprints:Array(String)}
+      WHERE tenant = {tenant:String}
+        AND endpoint = {endpoint:String} AND fingerprint IN {fingerprints:Array(String)}
         AND start_time >= fromUnixTimestamp64Nano({fromNs:Int64})
       GROUP BY trace_id`;
   }
@@ -151,11 +154,13 @@ export class RuleStatsRepository {
     return `
       SELECT TraceId, ${columns.join(', ')}
       FROM {db:Identifier}.spans
-      WHERE Timestamp >= fromUnixTimestamp64Nano({spansFromNs:Int64})
+      WHERE Tenant = {tenant:String}
+        AND Timestamp >= fromUnixTimestamp64Nano({spansFromNs:Int64})
         AND (${any.join(' OR ')})
         AND TraceId IN (
           SELECT trace_id FROM {db:Identifier}.trace_behaviours
-          WHERE endpoint = {endpoint:String} AND start_time >= fromUnixTimestamp64Nano({fromNs:Int64}))
+          WHERE tenant = {tenant:String}
+            AND endpoint = {endpoint:String} AND start_time >= fromUnixTimestamp64Nano({fromNs:Int64}))
       GROUP BY TraceId`;
   }
 
@@ -172,6 +177,7 @@ export class RuleStatsRepository {
       fingerprints: [...q.fingerprints],
       fromNs: q.fromNs.toString(),
       spansFromNs: (q.fromNs - SKEW_MARGIN_NS).toString(),
+      tenant: currentTenant(),
     };
   }
 }

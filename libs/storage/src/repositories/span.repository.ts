@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { currentTenant } from '@t2t/wire';
 import type { ClickHouseHandle } from '../clickhouse.factory';
+import { assertTenants, tenantDedupToken } from './tenant.sql';
 
 /**
  * One row of the `spans` table, in the shape JSONEachRow inserts and reads it. Timestamps and
@@ -43,19 +45,26 @@ export interface SpanRow {
   'Events.DroppedAttributesCount': number[];
   'Links.Flags': number[];
   'Links.DroppedAttributesCount': number[];
+  /**
+   * The tenant the span belongs to (migration 007); unset: the current tenant (`withTenant`,
+   * else 'default'). Writers of many tenants' spans at once (ingest) set it per row. Reads do not
+   * return it: they only ever return the current tenant's spans.
+   */
+  Tenant?: string;
 }
 
 export interface InsertOptions {
   /**
    * Deduplication token: re-inserting a batch with the same token is a no-op, which makes a
    * replay after a crash (written, not yet committed) harmless. Derive it from what identifies
-   * the batch at its source, e.g. topic/partition/offset range.
+   * the batch at its source, e.g. topic/partition/offset range. The tenants of the batch's rows
+   * are added to it, so a source batch written as one insert per tenant stays several inserts.
    */
   dedupToken?: string;
 }
 
-/** Every column a SpanRow carries, in the order inserts send them. */
-export const SPAN_COLUMNS: readonly (keyof SpanRow)[] = [
+/** Every column a SpanRow carries, in the order inserts send them (`Tenant` follows them). */
+export const SPAN_COLUMNS: readonly Exclude<keyof SpanRow, 'Tenant'>[] = [
   'Timestamp',
   'TraceId',
   'SpanId',
@@ -132,7 +141,9 @@ const MODEL_SELECT_COLUMNS = `
   s.ServiceName AS ServiceName, s.SpanAttributes AS SpanAttributes, toString(s.Duration) AS Duration,
   s.StatusCode AS StatusCode, s.Links.TraceId AS \`Links.TraceId\`, s.Links.SpanId AS \`Links.SpanId\``;
 
-/** All SQL on the `spans` table and its trace-id lookup. */
+const INSERT_COLUMNS: readonly string[] = [...SPAN_COLUMNS, 'Tenant'];
+
+/** All SQL on the `spans` table and its trace-id lookup; reads see the current tenant's spans only. */
 export class SpanRepository {
   private readonly client: ClickHouseClient;
   private readonly db: string;
@@ -142,22 +153,33 @@ export class SpanRepository {
     this.db = handle.database;
   }
 
+  /** Writes spans, each to its own `Tenant` or else to the current tenant. */
   async insert(rows: readonly SpanRow[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
+    const current = currentTenant();
+    const tenants = new Set<string>();
+    const n = SPAN_COLUMNS.length;
     // Rows as arrays in column order (JSONCompactEachRow): no keys to write or parse per row.
     let body = '';
     for (const row of rows) {
-      const values = new Array<unknown>(SPAN_COLUMNS.length);
-      for (let i = 0; i < SPAN_COLUMNS.length; i++) values[i] = row[SPAN_COLUMNS[i]];
+      const values = new Array<unknown>(n + 1);
+      for (let i = 0; i < n; i++) values[i] = row[SPAN_COLUMNS[i]];
+      const tenant = row.Tenant ?? current;
+      values[n] = tenant;
+      tenants.add(tenant);
       body += JSON.stringify(values);
       body += '\n';
     }
+    assertTenants(tenants, 'a span row');
     await this.handle.insertCompact(
       `${this.db}.spans`,
-      SPAN_COLUMNS,
+      INSERT_COLUMNS,
       Buffer.from(body),
       options.dedupToken
-        ? { insert_deduplication_token: options.dedupToken, insert_deduplicate: 1 }
+        ? {
+            insert_deduplication_token: tenantDedupToken(options.dedupToken, tenants),
+            insert_deduplicate: 1,
+          }
         : undefined,
     );
   }
@@ -172,13 +194,15 @@ export class SpanRepository {
       query: `
         WITH (
           SELECT (toDateTime64(min(l.Start), 9), toDateTime64(max(l.End), 9) + INTERVAL 1 SECOND)
-          FROM {db:Identifier}.spans_trace_id_ts AS l WHERE l.TraceId = {traceId:String}
+          FROM {db:Identifier}.spans_trace_id_ts AS l
+          WHERE l.TraceId = {traceId:String} AND l.Tenant = {tenant:String}
         ) AS bounds
         SELECT ${SELECT_COLUMNS}
         FROM {db:Identifier}.spans AS s
-        WHERE s.TraceId = {traceId:String} AND s.Timestamp >= bounds.1 AND s.Timestamp < bounds.2
+        WHERE s.TraceId = {traceId:String} AND s.Tenant = {tenant:String}
+          AND s.Timestamp >= bounds.1 AND s.Timestamp < bounds.2
         ORDER BY s.Timestamp, s.SpanId`,
-      query_params: { db: this.db, traceId },
+      query_params: { db: this.db, traceId, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return rs.json<SpanRow>();
@@ -194,9 +218,9 @@ export class SpanRepository {
       query: `
         SELECT ${SELECT_COLUMNS}
         FROM {db:Identifier}.spans AS s
-        WHERE s.TraceId IN {traceIds:Array(String)}
+        WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
         ORDER BY s.TraceId, s.Timestamp, s.SpanId`,
-      query_params: { db: this.db, traceIds },
+      query_params: { db: this.db, traceIds, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return rs.json<SpanRow>();
@@ -213,9 +237,9 @@ export class SpanRepository {
       query: `
         SELECT ${MODEL_SELECT_COLUMNS}
         FROM {db:Identifier}.spans AS s
-        WHERE s.TraceId IN {traceIds:Array(String)}
+        WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
         ORDER BY s.TraceId, s.Timestamp, s.SpanId`,
-      query_params: { db: this.db, traceIds },
+      query_params: { db: this.db, traceIds, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return rs.json<ModelSpanRow>();
@@ -223,8 +247,9 @@ export class SpanRepository {
 
   async countByTraceId(traceId: string): Promise<number> {
     const rs = await this.client.query({
-      query: 'SELECT count() AS n FROM {db:Identifier}.spans WHERE TraceId = {traceId:String}',
-      query_params: { db: this.db, traceId },
+      query: `SELECT count() AS n FROM {db:Identifier}.spans
+              WHERE TraceId = {traceId:String} AND Tenant = {tenant:String}`,
+      query_params: { db: this.db, traceId, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ n: string }>();
@@ -235,8 +260,9 @@ export class SpanRepository {
   async traceBounds(traceId: string): Promise<{ start: string; end: string } | undefined> {
     const rs = await this.client.query({
       query: `SELECT min(Start) AS start, max(End) AS end, count() AS n
-              FROM {db:Identifier}.spans_trace_id_ts WHERE TraceId = {traceId:String}`,
-      query_params: { db: this.db, traceId },
+              FROM {db:Identifier}.spans_trace_id_ts
+              WHERE TraceId = {traceId:String} AND Tenant = {tenant:String}`,
+      query_params: { db: this.db, traceId, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ start: string; end: string; n: string }>();

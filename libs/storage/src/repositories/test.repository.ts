@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { currentTenant } from '@t2t/wire';
 import type { ClickHouseHandle } from '../clickhouse.factory';
 
 export interface StoredTest {
@@ -88,7 +89,10 @@ const RUN_COLUMNS = `run_id, trigger, status, instance, model_version, model_has
 
 const nowText = () => new Date().toISOString().replace('T', ' ').replace('Z', '');
 
-/** All SQL on the tests, generation_runs and test_runs tables (migration 005). */
+/**
+ * All SQL on the tests, generation_runs and test_runs tables (migration 005). Reads see the
+ * current tenant's rows only; writes go to the current tenant.
+ */
 export class TestRepository {
   private readonly client: ClickHouseClient;
   private readonly db: string;
@@ -100,6 +104,7 @@ export class TestRepository {
 
   async saveTests(tests: readonly StoredTest[]): Promise<void> {
     if (tests.length === 0) return;
+    const tenant = currentTenant();
     await this.client.insert({
       table: `${this.db}.tests`,
       format: 'JSONEachRow',
@@ -122,6 +127,7 @@ export class TestRepository {
         tracetest_yaml: t.tracetestYaml,
         created_at: t.createdAt,
         retired: t.retired ? 1 : 0,
+        tenant,
       })),
     });
   }
@@ -140,7 +146,7 @@ export class TestRepository {
     const rs = await this.client.query({
       query: `
         SELECT * FROM {db:Identifier}.tests FINAL
-        WHERE retired = 0
+        WHERE tenant = {tenant:String} AND retired = 0
           AND (length({endpoints:Array(String)}) = 0 OR has({endpoints:Array(String)}, endpoint))
           AND ${TEST_FILTER}
           AND (endpoint, test_id) > ({afterEndpoint:String}, {afterTestId:String})
@@ -153,6 +159,7 @@ export class TestRepository {
         afterEndpoint: query.after?.endpoint ?? '',
         afterTestId: query.after?.testId ?? '',
         limit: query.limit,
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -176,7 +183,7 @@ export class TestRepository {
       // indexOf finds the endpoint's own cursor in the parallel array (every endpoint is listed).
       query: `
         SELECT * FROM {db:Identifier}.tests FINAL
-        WHERE retired = 0
+        WHERE tenant = {tenant:String} AND retired = 0
           AND has({endpoints:Array(String)}, endpoint)
           AND ${TEST_FILTER}
           AND test_id > arrayElement({afters:Array(String)}, indexOf({endpoints:Array(String)}, endpoint))
@@ -188,6 +195,7 @@ export class TestRepository {
         afters: query.pages.map((p) => p.afterTestId),
         ...filterParams(query),
         limit: query.limitPerEndpoint,
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -197,8 +205,9 @@ export class TestRepository {
   async testsByIds(ids: readonly string[]): Promise<StoredTest[]> {
     if (ids.length === 0) return [];
     const rs = await this.client.query({
-      query: `SELECT * FROM {db:Identifier}.tests FINAL WHERE test_id IN {ids:Array(String)} AND retired = 0`,
-      query_params: { db: this.db, ids },
+      query: `SELECT * FROM {db:Identifier}.tests FINAL
+              WHERE tenant = {tenant:String} AND test_id IN {ids:Array(String)} AND retired = 0`,
+      query_params: { db: this.db, ids, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, string | number>>()).map(toStoredTest);
@@ -236,6 +245,7 @@ export class TestRepository {
           started_at: run.startedAt,
           finished_at: run.finishedAt,
           updated_at: nowText(),
+          tenant: currentTenant(),
         },
       ],
     });
@@ -247,10 +257,15 @@ export class TestRepository {
       query: `
         SELECT ${RUN_COLUMNS}
         FROM {db:Identifier}.generation_runs AS r FINAL
-        WHERE r.started_at < toDateTime64({before:String}, 3)
+        WHERE r.tenant = {tenant:String} AND r.started_at < toDateTime64({before:String}, 3)
         ORDER BY r.started_at DESC, run_id DESC
         LIMIT {limit:UInt32}`,
-      query_params: { db: this.db, limit, before: beforeStartedAt ?? '2999-12-31 00:00:00.000' },
+      query_params: {
+        db: this.db,
+        limit,
+        before: beforeStartedAt ?? '2999-12-31 00:00:00.000',
+        tenant: currentTenant(),
+      },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, unknown>>()).map(toGenerationRun);
@@ -269,8 +284,9 @@ export class TestRepository {
       query: `
         SELECT ${RUN_COLUMNS}
         FROM {db:Identifier}.generation_runs AS r FINAL
-        WHERE {hasBefore:UInt8} = 0
-           OR (r.started_at, run_id) < (toDateTime64({beforeStartedAt:String}, 3), {beforeRunId:String})
+        WHERE r.tenant = {tenant:String}
+          AND ({hasBefore:UInt8} = 0
+            OR (r.started_at, run_id) < (toDateTime64({beforeStartedAt:String}, 3), {beforeRunId:String}))
         ORDER BY r.started_at DESC, run_id DESC
         LIMIT {limit:UInt32}`,
       query_params: {
@@ -279,6 +295,7 @@ export class TestRepository {
         hasBefore: before ? 1 : 0,
         beforeStartedAt: before?.startedAt ?? '1970-01-01 00:00:00.000',
         beforeRunId: before?.runId ?? '',
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -292,8 +309,8 @@ export class TestRepository {
       query: `
         SELECT ${RUN_COLUMNS}
         FROM {db:Identifier}.generation_runs AS r FINAL
-        WHERE run_id IN {ids:Array(String)}`,
-      query_params: { db: this.db, ids },
+        WHERE r.tenant = {tenant:String} AND run_id IN {ids:Array(String)}`,
+      query_params: { db: this.db, ids, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, unknown>>()).map(toGenerationRun);
@@ -302,8 +319,10 @@ export class TestRepository {
   /** The model hash the last successful run generated from (undefined before the first). */
   async lastGeneratedModelHash(): Promise<string | undefined> {
     const rs = await this.client.query({
-      query: `SELECT model_hash FROM {db:Identifier}.generation_runs FINAL WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1`,
-      query_params: { db: this.db },
+      query: `SELECT model_hash FROM {db:Identifier}.generation_runs FINAL
+              WHERE tenant = {tenant:String} AND status = 'succeeded'
+              ORDER BY started_at DESC LIMIT 1`,
+      query_params: { db: this.db, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const [row] = await rs.json<{ model_hash: string }>();
@@ -312,6 +331,7 @@ export class TestRepository {
 
   async saveExecutions(executions: readonly TestExecution[]): Promise<void> {
     if (executions.length === 0) return;
+    const tenant = currentTenant();
     await this.client.insert({
       table: `${this.db}.test_runs`,
       format: 'JSONEachRow',
@@ -326,6 +346,7 @@ export class TestRepository {
         report: e.report,
         duration_ms: e.durationMs,
         started_at: e.startedAt,
+        tenant,
       })),
     });
   }
@@ -337,10 +358,10 @@ export class TestRepository {
       query: `
         SELECT run_id, test_id, mode, target, trace_id, passed, failures, report, duration_ms, toString(started_at) AS started_at
         FROM {db:Identifier}.test_runs FINAL
-        WHERE run_id = {run:String}
+        WHERE tenant = {tenant:String} AND run_id = {run:String}
         ORDER BY test_id, started_at
         LIMIT {n:UInt32}`,
-      query_params: { db: this.db, run: runId, n: limit },
+      query_params: { db: this.db, run: runId, n: limit, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     return (await rs.json<Record<string, string | number>>()).map(toExecution);
@@ -360,6 +381,7 @@ export class TestRepository {
                toString(min(started_at)) AS first_started_at,
                countIf(passed = 1) AS passed_n, countIf(passed = 0) AS failed_n
         FROM {db:Identifier}.test_runs FINAL
+        WHERE tenant = {tenant:String}
         GROUP BY run_id
         HAVING {hasBefore:UInt8} = 0
             OR (min(started_at), run_id) < (toDateTime64({beforeStartedAt:String}, 3), {beforeRunId:String})
@@ -371,6 +393,7 @@ export class TestRepository {
         hasBefore: before ? 1 : 0,
         beforeStartedAt: before?.startedAt ?? '1970-01-01 00:00:00.000',
         beforeRunId: before?.runId ?? '',
+        tenant: currentTenant(),
       },
       format: 'JSONEachRow',
     });
@@ -390,10 +413,10 @@ export class TestRepository {
       query: `
         SELECT run_id, test_id, mode, target, trace_id, passed, failures, report, duration_ms, toString(started_at) AS started_at
         FROM {db:Identifier}.test_runs FINAL
-        WHERE test_id IN {ids:Array(String)}
+        WHERE tenant = {tenant:String} AND test_id IN {ids:Array(String)}
         ORDER BY test_id, started_at DESC
         LIMIT {n:UInt32} BY test_id`,
-      query_params: { db: this.db, ids: testIds, n: limitPerTest },
+      query_params: { db: this.db, ids: testIds, n: limitPerTest, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
     const rows = await rs.json<Record<string, string | number>>();
