@@ -11,8 +11,15 @@ describe('model build worker', () => {
 
   it('builds on its thread exactly the model modeling would build inline', async () => {
     const { evidence } = exampleEvidence('checkout');
-    const model = await thread.run<SystemModel>('build', evidence);
+    const model = await thread.run<SystemModel>('build', { evidence, tenant: 'acme' });
     expect(model.endpoints.length).toBeGreaterThan(0);
     expect(model).toEqual(buildSystemModel(evidence));
+  });
+
+  it('refuses a task without a well-formed tenant', async () => {
+    const { evidence } = exampleEvidence('checkout');
+    await expect(
+      thread.run<SystemModel>('build', { evidence, tenant: 'Not A Tenant' }),
+    ).rejects.toThrow(/invalid tenant/);
   });
 });

@@ -6,7 +6,8 @@ import type {
   SpanRepository,
   StoredModelVersion,
 } from '@t2t/storage';
-import { ModelBuilder } from './model.builder';
+import { currentTenant, withTenant } from '@t2t/wire';
+import { type ModelEvent, ModelBuilder } from './model.builder';
 
 const ENDPOINT = 'orders|HTTP POST /orders';
 
@@ -92,5 +93,45 @@ describe(ModelBuilder.name, () => {
     expect(built).toHaveBeenCalledTimes(2);
     await builder.rebuildNow();
     expect(built).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe(`${ModelBuilder.name} tenants`, () => {
+  it("reads, builds, stores and announces in its own tenant's scope, whoever asks", async () => {
+    const seen = new Set<string>();
+    const note = <T>(value: T) => {
+      seen.add(currentTenant());
+      return value;
+    };
+    const saved: string[] = [];
+    const events: ModelEvent[] = [];
+    const builtFor: string[] = [];
+    const models = {
+      behaviourStats: async () => note([stats(10)]),
+      sampleTraceIds: async () => note(new Map([[`${ENDPOINT}\u0000fp-1`, ['t1']]])),
+      latestVersion: async () => note(undefined),
+      saveVersion: async () => void saved.push(currentTenant()),
+    } as unknown as ModelRepository;
+    const clusters = { representatives: async () => note([]) } as unknown as ClusterRepository;
+    const spans = { findModelSpansByTraceIds: async () => note([]) } as unknown as SpanRepository;
+    const builder = new ModelBuilder(
+      clusters,
+      models,
+      spans,
+      { samplesPerBehaviour: 20, debounceMs: 0, horizonMs: 86_400_000, tenant: 'acme' },
+      async (event) => void events.push(event),
+      undefined,
+      undefined,
+      async (_evidence, tenant) => {
+        builtFor.push(tenant);
+        return MODEL;
+      },
+    );
+    // Asked from another tenant's scope (and from none): the build is still acme's.
+    await withTenant('beta', () => builder.requestRebuild());
+    expect([...seen]).toEqual(['acme']);
+    expect(saved).toEqual(['acme']);
+    expect(builtFor).toEqual(['acme']);
+    expect(events).toEqual([expect.objectContaining({ tenant: 'acme', version: 1 })]);
   });
 });

@@ -17,6 +17,7 @@ import {
   type RuleStatsRepository,
   type SpanRepository,
 } from '@t2t/storage';
+import { DEFAULT_TENANT, withTenant } from '@t2t/wire';
 
 export interface ModelBuildResult {
   changed: boolean;
@@ -31,6 +32,8 @@ export interface ModelBuildResult {
 export interface ModelEvent {
   v: 1;
   type: 'model_version';
+  /** Whose model (also the record's `t2t-tenant` header). */
+  tenant: string;
   version: number;
   modelHash: string;
   previousHash: string | undefined;
@@ -69,6 +72,10 @@ export function endpointsOf(changes: readonly ModelChange[]): string[] {
  * representative traces) are those of the last build is skipped before any span is read: only
  * counts changed, and counts are not part of a version. `full` requests (the periodic rebuild)
  * build anyway, so rule figures measured over all traffic stay current.
+ *
+ * One builder builds one tenant's model (`options.tenant`, default `default`): every read and
+ * write of a rebuild runs in that tenant's scope, whoever asked for it, so its versions, diffs
+ * and rule figures come from that tenant's traffic only.
  */
 export class ModelBuilder {
   private readonly log = new Logger('modeling');
@@ -87,17 +94,27 @@ export class ModelBuilder {
       samplesPerBehaviour: number;
       debounceMs: number;
       horizonMs: number;
+      /** Whose model this builder builds; default: the implicit tenant. */
+      tenant?: string;
     },
     private readonly publish: (event: ModelEvent) => Promise<void>,
     private readonly observe: (result: ModelBuildResult | Error, ms: number) => void = () =>
       undefined,
     /** Measures mined rules over all stored traces; without it rules keep their sampled figures. */
     private readonly ruleStats?: RuleStatsRepository,
-    /** Where the pure build runs; default: here, on the caller's event loop. */
-    private readonly build: (evidence: BehaviourEvidence[]) => Promise<SystemModel> = async (
-      evidence,
-    ) => buildSystemModel(evidence),
+    /**
+     * Where the pure build runs; default: here, on the caller's event loop. A build elsewhere (a
+     * worker thread) gets the tenant it builds for: scopes do not cross threads.
+     */
+    private readonly build: (
+      evidence: BehaviourEvidence[],
+      tenant: string,
+    ) => Promise<SystemModel> = async (evidence) => buildSystemModel(evidence),
   ) {}
+
+  get tenant(): string {
+    return this.options.tenant ?? DEFAULT_TENANT;
+  }
 
   /**
    * A rebuild that starts after this call (shared with other requests within the debounce);
@@ -121,7 +138,9 @@ export class ModelBuilder {
 
   /** Rebuilds now (after any rebuild in progress); by default even if its inputs did not change. */
   rebuildNow(options: { full?: boolean } = { full: true }): Promise<ModelBuildResult> {
-    const next = this.running.then(() => this.rebuild(options.full === true));
+    const next = this.running.then(() =>
+      withTenant(this.tenant, () => this.rebuild(options.full === true)),
+    );
     this.running = next.catch(() => undefined);
     return next;
   }
@@ -172,7 +191,7 @@ export class ModelBuilder {
         }
       }
       const evidence = await loadPlannedEvidence(plan, this.spans);
-      const model = await this.build(evidence);
+      const model = await this.build(evidence, this.tenant);
       await this.measureRules(model);
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();
@@ -220,6 +239,7 @@ export class ModelBuilder {
       await this.publish({
         v: 1,
         type: 'model_version',
+        tenant: this.tenant,
         version,
         modelHash: hash,
         previousHash: latest?.modelHash,
@@ -227,7 +247,7 @@ export class ModelBuilder {
         changes,
       });
       this.log.log(
-        `model version ${version} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
+        `model version ${version} of tenant ${this.tenant} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
       this.lastInputs = plan.signature;
       const result = { changed: true, version, modelHash: hash, changes };

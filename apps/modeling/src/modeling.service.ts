@@ -13,6 +13,7 @@ import {
   type MessageProducer,
   type MessagingClient,
   PartitionBatchConsumer,
+  type RecordHeaders,
 } from '@t2t/messaging';
 import type { SystemModel } from '@t2t/model';
 import { HealthRegistry, MetricsRegistry, WorkerThread, workerFile } from '@t2t/platform';
@@ -22,15 +23,30 @@ import {
   RuleStatsRepository,
   SpanRepository,
 } from '@t2t/storage';
+import { DEFAULT_TENANT, isTenant, parseTenant, TENANT_RECORD_HEADER } from '@t2t/wire';
 import type { ModelingConfig } from './modeling.env';
 import { MODELING_CONFIG } from './modeling.tokens';
-import { ModelBuilder, type ModelBuildResult } from './model.builder';
+import { ModelBuilder, type ModelBuildResult, type ModelEvent } from './model.builder';
+
+/**
+ * The tenant of a cluster event: its `t2t-tenant` header (clustering sets it), `default` for
+ * records without one; undefined for a malformed name, which no stored row can have.
+ */
+export function tenantOfRecord(headers: RecordHeaders | undefined): string | undefined {
+  const raw = headers?.[TENANT_RECORD_HEADER];
+  const one = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  const value = one === undefined ? '' : one.toString();
+  if (value === '') return DEFAULT_TENANT;
+  return isTenant(value) ? value : undefined;
+}
 
 /**
  * The modeling service: replicas elect one leader; the leader follows `cluster_events`, rebuilds
- * the model (debounced, and periodically), stores new versions with their diff and announces them
- * on `model_events`. Followers stand by. Offsets of cluster_events are committed after the rebuild
- * they triggered, so a crash re-triggers it.
+ * the model of each tenant the events are of (debounced, and periodically every known tenant's),
+ * stores new versions with their diff and announces them on `model_events`. Followers stand by.
+ * Offsets of cluster_events are committed after the rebuilds they triggered, so a crash
+ * re-triggers them. Every tenant has its own model, versions and builder; one tenant's failing
+ * build is logged and counted (`outcome="failed"`) and does not hold up the others.
  */
 @Injectable()
 export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -38,16 +54,17 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private kafka?: MessagingClient;
   private producer?: MessageProducer;
   private election?: LeaderElection;
-  private consumer?: PartitionBatchConsumer<boolean>;
+  private consumer?: PartitionBatchConsumer<string | undefined>;
   private timer?: NodeJS.Timeout;
   private started = false;
-  readonly builder: ModelBuilder;
+  private readonly builders = new Map<string, ModelBuilder>();
   private readonly buildThread: WorkerThread | undefined;
+  private readonly newBuilder: (tenant: string) => ModelBuilder;
 
   constructor(
     @Inject(MODELING_CONFIG) private readonly config: ModelingConfig,
     clusters: ClusterRepository,
-    models: ModelRepository,
+    private readonly models: ModelRepository,
     spans: SpanRepository,
     ruleStats: RuleStatsRepository,
     private readonly metricsRegistry: MetricsRegistry,
@@ -60,8 +77,8 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     this.buildThread = thread;
     const builds = m.counter(
       't2t_modeling_builds_total',
-      'Model rebuilds by outcome (new_version | unchanged | inputs_unchanged: skipped, the sampled traces were those of the last build | failed).',
-      ['outcome'],
+      'Model rebuilds by tenant and outcome (new_version | unchanged | inputs_unchanged: skipped, the sampled traces were those of the last build | failed).',
+      ['outcome', 'tenant'],
     );
     const seconds = m.histogram(
       't2t_modeling_build_seconds',
@@ -70,35 +87,78 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     );
     const version = m.gauge(
       't2t_modeling_model_version',
-      'Latest model version built by this instance.',
+      'Latest model version built by this instance, per tenant.',
+      ['tenant'],
     );
-    this.builder = new ModelBuilder(
-      clusters,
-      models,
-      spans,
-      {
-        samplesPerBehaviour: config.modeling.samplesPerBehaviour,
-        debounceMs: config.modeling.debounceMs,
-        horizonMs: config.modeling.horizonMs,
-      },
-      (event) => this.announce(event),
-      (result: ModelBuildResult | Error, ms: number) => {
-        seconds.observe(ms / 1000);
-        if (result instanceof Error) builds.inc({ outcome: 'failed' });
-        else {
-          builds.inc({
-            outcome: result.skipped
-              ? 'inputs_unchanged'
-              : result.changed
-                ? 'new_version'
-                : 'unchanged',
-          });
-          version.set(result.version);
-        }
-      },
-      ruleStats,
-      thread === undefined ? undefined : (evidence) => thread.run<SystemModel>('build', evidence),
+    this.newBuilder = (tenant) =>
+      new ModelBuilder(
+        clusters,
+        models,
+        spans,
+        {
+          samplesPerBehaviour: config.modeling.samplesPerBehaviour,
+          debounceMs: config.modeling.debounceMs,
+          horizonMs: config.modeling.horizonMs,
+          tenant,
+        },
+        (event) => this.announce(event),
+        (result: ModelBuildResult | Error, ms: number) => {
+          seconds.observe(ms / 1000);
+          if (result instanceof Error) builds.inc({ outcome: 'failed', tenant });
+          else {
+            builds.inc({
+              outcome: result.skipped
+                ? 'inputs_unchanged'
+                : result.changed
+                  ? 'new_version'
+                  : 'unchanged',
+              tenant,
+            });
+            version.set({ tenant }, result.version);
+          }
+        },
+        ruleStats,
+        thread === undefined
+          ? undefined
+          : (evidence, forTenant) =>
+              thread.run<SystemModel>('build', { evidence, tenant: forTenant }),
+      );
+  }
+
+  /** The builder of `tenant`'s model (one per tenant, made on first use). */
+  builderFor(tenant: string): ModelBuilder {
+    let builder = this.builders.get(tenant);
+    if (builder === undefined) {
+      builder = this.newBuilder(parseTenant(tenant, 'modeling'));
+      this.builders.set(tenant, builder);
+    }
+    return builder;
+  }
+
+  /**
+   * Rebuilds (debounced) the models of these tenants, each on its own: every one is attempted
+   * whatever another's does. Rejects, after all of them ended, naming the tenants that failed.
+   */
+  async rebuild(tenants: Iterable<string>, options: { full?: boolean } = {}): Promise<void> {
+    const list = [...new Set(tenants)];
+    const results = await Promise.allSettled(
+      list.map((t) => this.builderFor(t).requestRebuild(options)),
     );
+    const failed = list
+      .map((t, i) => ({ t, r: results[i] }))
+      .filter((x): x is { t: string; r: PromiseRejectedResult } => x.r.status === 'rejected');
+    if (failed.length > 0) {
+      throw new Error(
+        `model rebuild failed for ${failed
+          .map(({ t, r }) => `tenant ${t} (${(r.reason as Error).message})`)
+          .join(', ')}`,
+      );
+    }
+  }
+
+  /** Rebuilds every tenant that has clusters or a model (the periodic and the initial rebuild). */
+  async rebuildAll(options: { full?: boolean } = {}): Promise<void> {
+    await this.rebuild(await this.models.knownTenants(), options);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -158,16 +218,33 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async lead(): Promise<void> {
     const c = this.config.modeling;
-    this.consumer = new PartitionBatchConsumer<boolean>(
+    this.consumer = new PartitionBatchConsumer<string | undefined>(
       this.kafka!,
       {
-        // Window and late-trace events may change the model; `members` events (which behaviour
-        // each trace has) arrive with every batch clustering reads and change nothing on their own.
-        prepare: (record) => String(record.headers?.[HEADERS.eventType] ?? '') !== 'members',
+        // Window and late-trace events may change their tenant's model; `members` events (which
+        // behaviour each trace has) arrive with every batch clustering reads and change nothing
+        // on their own.
+        prepare: (record) => {
+          if (String(record.headers?.[HEADERS.eventType] ?? '') === 'members') return undefined;
+          const tenant = tenantOfRecord(record.headers);
+          if (tenant === undefined)
+            this.log.warn(
+              `cluster event ${record.partition}/${record.offset} names a malformed tenant: ignored`,
+            );
+          return tenant;
+        },
         weight: () => ({ rows: 1, bytes: 1 }),
-        // The rebuild is what makes the events "written".
+        // The rebuilds are what make the events "written". A tenant whose rebuild fails does not
+        // hold the partition up (the events of the others behind it would wait): it is logged,
+        // counted, and built again by the next event of its own or the periodic rebuild.
         write: async (chunk) => {
-          if (chunk.items.some((i) => i.prepared)) await this.builder.requestRebuild();
+          const tenants = chunk.items.flatMap((i) =>
+            i.prepared === undefined ? [] : [i.prepared],
+          );
+          if (tenants.length === 0) return;
+          await this.rebuild(tenants).catch((e: unknown) =>
+            this.log.warn(`${(e as Error).message}; retried on the periodic rebuild`),
+          );
         },
         deadLetter: async (chunk, error) => {
           this.log.error(
@@ -194,14 +271,14 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     await this.consumer.start();
     this.timer = setInterval(
       () =>
-        void this.builder
-          .requestRebuild({ full: true })
-          .catch((e: unknown) => this.log.warn(`periodic rebuild failed: ${(e as Error).message}`)),
+        void this.rebuildAll({ full: true }).catch((e: unknown) =>
+          this.log.warn(`periodic rebuild: ${(e as Error).message}`),
+        ),
       c.rebuildIntervalMs,
     );
-    void this.builder
-      .requestRebuild()
-      .catch((e: unknown) => this.log.warn(`initial rebuild failed: ${(e as Error).message}`));
+    void this.rebuildAll().catch((e: unknown) =>
+      this.log.warn(`initial rebuild: ${(e as Error).message}`),
+    );
   }
 
   private async standDown(): Promise<void> {
@@ -212,10 +289,16 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     await consumer?.stop();
   }
 
-  private async announce(event: import('./model.builder').ModelEvent): Promise<void> {
+  private async announce(event: ModelEvent): Promise<void> {
     await this.producer!.send({
       topic: this.config.modeling.outputTopic,
-      messages: [{ key: 'model', value: JSON.stringify(event) }],
+      messages: [
+        {
+          key: 'model',
+          value: JSON.stringify(event),
+          headers: { [TENANT_RECORD_HEADER]: event.tenant },
+        },
+      ],
       acks: -1,
     });
   }

@@ -133,6 +133,9 @@ export {
 export {
   runnerEnv,
   runnerServerEnv,
+  runnerTenantEnv,
+  tenantOption,
+  tenantHeaders,
   serverUrlOption,
   apiKeyOption,
   defaultRunnerEnv,

@@ -1,6 +1,7 @@
-import { composeEnv, defineEnv, duration, optionalStr, url } from '@t2t/config';
+import { composeEnv, defineEnv, duration, optionalStr, str, url } from '@t2t/config';
 import { kafkaEnv } from '@t2t/messaging';
 import { storageEnv } from '@t2t/storage';
+import { DEFAULT_TENANT, tenantEnv } from '@t2t/wire';
 
 /**
  * How the runner waits for a trace. The CLI composes these into its own options (flags override
@@ -63,6 +64,25 @@ export const apiKeyOption = optionalStr({
   doc: 'API key sent to it (one of the server’s `GRAPHQL_API_KEYS`) as `Authorization: Bearer`; `--api-key` wins over it.',
 });
 
+/**
+ * Whose traces, tests and timings the runner and the CLI's test commands read. In ClickHouse
+ * every query is confined to it; through a server an API key decides the tenant, and without one
+ * it is named in the server's tenant header (honoured while the server's GraphQL auth is off).
+ */
+export const tenantOption = str({
+  key: 'T2T_TENANT',
+  default: DEFAULT_TENANT,
+  pattern: /^[a-z0-9][a-z0-9._-]{0,62}$/,
+  patternHint:
+    "is not a tenant name (1–63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit)",
+  doc: 'Tenant whose traces, tests and timings are read (`--tenant` wins over it). Reading ClickHouse, every query is confined to it; through a server (`T2T_SERVER_URL`) an API key decides the tenant, and without a key it is sent in the `TENANT_HEADER` header (the server honours it while `GRAPHQL_AUTH=off`).',
+});
+
+export const runnerTenantEnv = defineEnv('runner tenant', {
+  tenant: tenantOption,
+  header: tenantEnv.schema.header,
+});
+
 export const runnerServerEnv = defineEnv('runner server', {
   url: serverUrlOption,
   apiKey: apiKeyOption,
@@ -70,10 +90,12 @@ export const runnerServerEnv = defineEnv('runner server', {
 
 /**
  * What `runSpec` and `sendTrigger` read when nothing configured them (emitted Jest files): where
- * the traces are (a trace2test server, else ClickHouse), Kafka for message triggers, the waits.
+ * the traces are (a trace2test server, else ClickHouse) and whose, Kafka for message triggers,
+ * the waits.
  */
 export const defaultRunnerEnv = composeEnv('runner', {
   server: runnerServerEnv,
+  tenant: runnerTenantEnv,
   storage: storageEnv,
   kafka: kafkaEnv,
   runner: runnerEnv,
@@ -87,4 +109,16 @@ export function protoPathList(raw: string | undefined): string[] {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '');
+}
+
+/**
+ * Headers that name `tenant` on requests to a trace2test server: none with an API key (the key's
+ * tenant decides, and the server refuses a header that differs) or for the implicit tenant.
+ */
+export function tenantHeaders(
+  tenant: string,
+  header: string,
+  apiKey: string | undefined,
+): Record<string, string> {
+  return apiKey !== undefined || tenant === DEFAULT_TENANT ? {} : { [header]: tenant };
 }

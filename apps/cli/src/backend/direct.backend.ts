@@ -20,6 +20,7 @@ import {
   TestRepository,
 } from '@t2t/storage';
 import type { TestSpec } from '@t2t/testgen';
+import { DEFAULT_TENANT, withTenant } from '@t2t/wire';
 import {
   type TestBackend,
   unknownEndpointError,
@@ -27,7 +28,11 @@ import {
   type VerifyRequest,
 } from './test.backend';
 
-/** The CLI's own connection to ClickHouse (a server, or the embedded directory it could open). */
+/**
+ * The CLI's own connection to ClickHouse (a server, or the embedded directory it could open), for
+ * one tenant: everything it reads and stores, and what its trace source and timings read, is
+ * confined to `tenant`.
+ */
 export class DirectTestBackend implements TestBackend {
   readonly mode = 'direct';
   readonly location: string;
@@ -36,8 +41,13 @@ export class DirectTestBackend implements TestBackend {
   private readonly models: ModelRepository;
   private readonly verifier: StoredTraceVerifier;
 
-  constructor(private readonly handle: ClickHouseHandle) {
-    this.location = `ClickHouse ${handle.mode} (${handle.location})`;
+  constructor(
+    private readonly handle: ClickHouseHandle,
+    readonly tenant: string = DEFAULT_TENANT,
+  ) {
+    this.location = `ClickHouse ${handle.mode} (${handle.location})${
+      tenant === DEFAULT_TENANT ? '' : `, tenant ${tenant}`
+    }`;
     this.spans = new SpanRepository(handle);
     this.tests = new TestRepository(handle);
     this.models = new ModelRepository(handle);
@@ -49,22 +59,26 @@ export class DirectTestBackend implements TestBackend {
   }
 
   traceSource(): ClickHouseTraceSource {
-    return new ClickHouseTraceSource(this.spans);
+    return new ClickHouseTraceSource(this.spans, this.tenant);
   }
 
   endpointTimings(): StoredEndpointTimings {
-    return new StoredEndpointTimings(this.models);
+    return new StoredEndpointTimings(this.models, { tenant: this.tenant });
   }
 
   storedSpecs(endpoints: readonly string[]): Promise<{ specs: TestSpec[]; problems: string[] }> {
-    return this.verifier.storedSpecs(endpoints);
+    return withTenant(this.tenant, () => this.verifier.storedSpecs(endpoints));
   }
 
   saveExecutions(_runId: string, executions: readonly TestExecution[]): Promise<void> {
-    return this.tests.saveExecutions(executions);
+    return withTenant(this.tenant, () => this.tests.saveExecutions(executions));
   }
 
-  async verify(request: VerifyRequest): Promise<VerifyOutput> {
+  verify(request: VerifyRequest): Promise<VerifyOutput> {
+    return withTenant(this.tenant, () => this.verifyInScope(request));
+  }
+
+  private async verifyInScope(request: VerifyRequest): Promise<VerifyOutput> {
     let specs = request.specs;
     let problems: string[] = [];
     if (specs === undefined) ({ specs, problems } = await this.storedSpecs(request.endpoints));

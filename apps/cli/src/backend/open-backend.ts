@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import { GraphqlClient } from '@t2t/runner';
+import { GraphqlClient, tenantHeaders } from '@t2t/runner';
 import { EmbeddedStorageError, openStorage } from '@t2t/storage';
 import type { CliContext } from '../cli.context';
 import { type ProbeResult, probeServer } from '../remote/server.probe';
@@ -10,10 +10,11 @@ import { DirectTestBackend } from './direct.backend';
 import { ServerTestBackend } from './server.backend';
 import type { TestBackend } from './test.backend';
 
-/** `--server` and `--api-key`, shared by `test run` and `test verify`. */
+/** `--server`, `--api-key` and `--tenant`, shared by `test run` and `test verify`. */
 export interface ServerFlags {
   server?: string;
   apiKey?: string;
+  tenant?: string;
 }
 
 /**
@@ -25,6 +26,10 @@ export interface ServerFlags {
  *    another live process holds the embedded directory (the all-in-one server, `npm start`, owns
  *    it while it runs, and the engine allows one process per directory), the server on this
  *    machine (`http://127.0.0.1:$HTTP_PORT$GRAPHQL_PATH`) if it answers, said on stderr.
+ *
+ * Either way the data is one tenant's (`--tenant`, else T2T_TENANT, else `default`): direct reads
+ * and writes are confined to it; a server is told it in its tenant header when no API key is
+ * sent (a key's tenant is the key's, and a header naming another one is refused).
  *
  * Failing to open anything is the command's failure (exit 1), with what to do about it. The
  * holder is looked up before opening, so the usual case goes to the server without the engine
@@ -41,7 +46,18 @@ export async function openTestBackend(
     return undefined;
   };
   const apiKey = flags.apiKey ?? ctx.config.server.apiKey;
-  const client = (url: string) => new GraphqlClient(url, apiKey === undefined ? {} : { apiKey });
+  const tenant = flags.tenant ?? ctx.config.tenant.tenant;
+  const client = (url: string) => {
+    if (apiKey !== undefined && flags.tenant !== undefined) {
+      ctx.stderr.write(
+        `t2t ${command}: --tenant is not sent to a server with an API key: the key's tenant decides\n`,
+      );
+    }
+    return new GraphqlClient(url, {
+      ...(apiKey === undefined ? {} : { apiKey }),
+      headers: tenantHeaders(tenant, ctx.config.tenant.header, apiKey),
+    });
+  };
   const explicit = flags.server ?? ctx.config.server.url;
   if (explicit !== undefined) {
     // Asked once up front: one clear error instead of every run failing on its own.
@@ -85,7 +101,7 @@ export async function openTestBackend(
     if (viaServer === undefined || !('absent' in viaServer)) return viaServer;
   }
   try {
-    return new DirectTestBackend(await openStorage(storage, new Logger('storage')));
+    return new DirectTestBackend(await openStorage(storage, new Logger('storage')), tenant);
   } catch (e) {
     const holder =
       embedded && e instanceof EmbeddedStorageError

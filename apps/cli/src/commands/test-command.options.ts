@@ -2,6 +2,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { kafkaEnv } from '@t2t/messaging';
 import type { CliContext } from '../cli.context';
 
+import { tenantName } from './flag.parsers';
+
 export { positiveInt } from './flag.parsers';
 
 /**
@@ -67,9 +69,17 @@ export function serverUrl(raw: string): string {
   return raw;
 }
 
-/** Adds `--server` and `--api-key` to a test command (both go through a running server). */
+/**
+ * Adds `--server` and `--api-key` (both go through a running server) and `--tenant` (whose data)
+ * to a test command.
+ */
 export function addServerOptions(command: Command): Command {
   return command
+    .option(
+      '--tenant <name>',
+      'the tenant whose traces, tests and timings are read and stored: in ClickHouse every query is confined to it; through a server an API key decides, without one it is named in the tenant header (default: $T2T_TENANT, else default)',
+      tenantName,
+    )
     .option(
       '--server <url>',
       'go through the GraphQL API of a running trace2test (e.g. http://localhost:4000/graphql) instead of opening ClickHouse (default: $T2T_SERVER_URL)',

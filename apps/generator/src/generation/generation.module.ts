@@ -56,16 +56,18 @@ export class GenerationModule implements OnModuleDestroy {
           ) => {
             const runs = metrics.counter(
               't2t_generator_runs_total',
-              'Generation runs by what started them (schedule | startup | manual | model) and how they ended (succeeded | skipped | failed).',
-              ['trigger', 'status'],
+              'Generation runs by what started them (schedule | startup | manual | model), how they ended (succeeded | skipped | failed) and tenant.',
+              ['trigger', 'status', 'tenant'],
             );
             const kept = metrics.gauge(
               't2t_generator_tests_kept',
-              'Tests kept by the last successful generation run.',
+              'Tests kept by the last successful generation run, per tenant.',
+              ['tenant'],
             );
             const modelVersion = metrics.gauge(
               't2t_generator_model_version',
-              'Model version the last successful generation run generated from.',
+              'Model version the last successful generation run generated from, per tenant.',
+              ['tenant'],
             );
             return new TestGenerationService(
               models,
@@ -74,17 +76,17 @@ export class GenerationModule implements OnModuleDestroy {
               tests,
               config.generation,
               llm ?? undefined,
-              (run) => {
-                runs.inc({ trigger: run.trigger, status: run.status });
+              (run, tenant) => {
+                runs.inc({ trigger: run.trigger, status: run.status, tenant });
                 if (run.status === 'succeeded') {
-                  kept.set(run.testsKept);
-                  modelVersion.set(run.modelVersion);
+                  kept.set({ tenant }, run.testsKept);
+                  modelVersion.set({ tenant }, run.modelVersion);
                 }
               },
               thread === null
                 ? undefined
-                : (model: SystemModel, evidence: BehaviourEvidence[]) =>
-                    thread.run<TestSpec[]>('synthesize', { model, evidence }),
+                : (model: SystemModel, evidence: BehaviourEvidence[], tenant: string) =>
+                    thread.run<TestSpec[]>('synthesize', { model, evidence, tenant }),
             );
           },
         },

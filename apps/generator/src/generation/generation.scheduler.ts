@@ -14,6 +14,7 @@ import {
   LeaderElection,
 } from '@t2t/messaging';
 import { MetricsRegistry } from '@t2t/platform';
+import { DEFAULT_TENANT, isTenant, TENANT_RECORD_HEADER, withTenant } from '@t2t/wire';
 import type { GeneratorConfig } from '../generator.env';
 import { GENERATOR_CONFIG } from './generation.tokens';
 import { TestGenerationService } from './test-generation.service';
@@ -22,6 +23,10 @@ import { TestGenerationService } from './test-generation.service';
  * Runs generation on the cron schedule, on one replica only: replicas elect a leader through
  * Kafka group membership (the infrastructure the pipeline already has) and only the leader's cron
  * fires. Without Kafka (embedded mode, a single process) this process runs it.
+ *
+ * Every tick generates for each tenant that has clusters or a model, one tenant after the other,
+ * each in its own scope (its runs are recorded as its own); one tenant's failing run does not keep
+ * the others from theirs. A new model version starts a run for its tenant only.
  *
  * Runs are fenced by the leadership generation they start in: a run stores its tests only if this
  * replica still leads in that generation when the results are ready (a run can take minutes with
@@ -33,7 +38,8 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
   private cron?: Cron;
   private election?: LeaderElection;
   private modelEvents?: GroupConsumer;
-  private pending?: { timer: NodeJS.Timeout; firstAt: number };
+  /** Debounced model-version runs, per tenant. */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; firstAt: number }>();
   private leading = false;
   /** The leadership generation the leader-only work runs in; undefined without an election. */
   private leaderGeneration: number | undefined;
@@ -105,8 +111,8 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     this.leading = false;
     this.cron?.stop();
     this.cron = undefined;
-    if (this.pending) clearTimeout(this.pending.timer);
-    this.pending = undefined;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
     const consumer = this.modelEvents;
     this.modelEvents = undefined;
     await consumer?.disconnect();
@@ -139,15 +145,18 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
       fromBeginning: true,
       eachBatch: async (batch) => {
         for (const message of batch.messages) {
-          let version = '?';
+          let event: { version?: number; tenant?: string } = {};
           try {
-            version = String(
-              (JSON.parse(message.value?.toString() ?? '{}') as { version?: number }).version,
-            );
+            event = JSON.parse(message.value?.toString() ?? '{}') as typeof event;
           } catch {
             // not ours to judge: any announcement means "the model changed"
           }
-          this.modelChanged(version);
+          const tenant = announcedTenant(message.headers?.[TENANT_RECORD_HEADER], event.tenant);
+          if (tenant === undefined) {
+            this.log.warn(`model announcement ${message.offset} names a malformed tenant: ignored`);
+          } else {
+            this.modelChanged(tenant, String(event.version ?? '?'));
+          }
           batch.resolveOffset(message.offset);
         }
         const last = batch.messages[batch.messages.length - 1];
@@ -172,21 +181,22 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     );
   }
 
-  private modelChanged(version: string): void {
+  private modelChanged(tenant: string, version: string): void {
     if (!this.leading) return;
     const g = this.config.generation;
     const now = Date.now();
-    const firstAt = this.pending?.firstAt ?? now;
-    if (this.pending) clearTimeout(this.pending.timer);
+    const pending = this.pending.get(tenant);
+    const firstAt = pending?.firstAt ?? now;
+    if (pending) clearTimeout(pending.timer);
     const wait = Math.max(0, Math.min(g.modelDebounceMs, firstAt + g.modelMaxDelayMs - now));
-    this.pending = {
+    this.pending.set(tenant, {
       firstAt,
       timer: setTimeout(() => {
-        this.pending = undefined;
-        this.log.log(`model version ${version} announced: generating`);
-        void this.tick('model');
+        this.pending.delete(tenant);
+        this.log.log(`model version ${version} of tenant ${tenant} announced: generating`);
+        void this.tick('model', [tenant]);
       }, wait),
-    };
+    });
   }
 
   private startCron(): void {
@@ -211,13 +221,43 @@ export class GenerationScheduler implements OnApplicationBootstrap, OnModuleDest
     return generation !== undefined && this.election.isLeading(generation);
   }
 
-  private async tick(trigger: 'schedule' | 'startup' | 'model'): Promise<void> {
+  /** A run for each of `tenants` (default: every known tenant), one after the other. */
+  private async tick(
+    trigger: 'schedule' | 'startup' | 'model',
+    tenants?: readonly string[],
+  ): Promise<void> {
     const generation = this.leaderGeneration;
     if (!this.leadsIn(generation)) return;
+    let list: readonly string[];
     try {
-      await this.generation.generate({ trigger, stillLeading: () => this.leadsIn(generation) });
+      list = tenants ?? (await this.generation.knownTenants());
     } catch (e) {
-      this.log.error(`scheduled generation failed: ${(e as Error).message}`);
+      this.log.error(`scheduled generation failed: cannot list tenants: ${(e as Error).message}`);
+      return;
+    }
+    for (const tenant of list) {
+      if (!this.leadsIn(generation)) return;
+      try {
+        await withTenant(tenant, () =>
+          this.generation.generate({ trigger, stillLeading: () => this.leadsIn(generation) }),
+        );
+      } catch (e) {
+        this.log.error(`scheduled generation of tenant ${tenant} failed: ${(e as Error).message}`);
+      }
     }
   }
+}
+
+/**
+ * The tenant of a model announcement: its `t2t-tenant` header (modeling sets it), else the
+ * event's own field, else `default` (announcements from before tenants); undefined when malformed.
+ */
+function announcedTenant(
+  header: Buffer | string | (Buffer | string)[] | undefined,
+  field: unknown,
+): string | undefined {
+  const one = Array.isArray(header) ? header[header.length - 1] : header;
+  const value = one?.toString() ?? (typeof field === 'string' ? field : '');
+  if (value === '') return DEFAULT_TENANT;
+  return isTenant(value) ? value : undefined;
 }

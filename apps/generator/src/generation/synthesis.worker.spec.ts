@@ -11,7 +11,7 @@ describe('synthesis worker', () => {
 
   it('synthesizes and verifies on its thread exactly what the generator would inline', async () => {
     const { model, evidence } = exampleEvidence('checkout');
-    const specs = await thread.run<TestSpec[]>('synthesize', { model, evidence });
+    const specs = await thread.run<TestSpec[]>('synthesize', { model, evidence, tenant: 'acme' });
     expect(specs.length).toBeGreaterThan(0);
     expect(specs).toEqual(synthesizeVerifiedTests(model, evidence));
   });

@@ -1,9 +1,14 @@
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import { serveTasks } from '@t2t/platform';
 import { synthesizeVerifiedTests } from '@t2t/testgen';
+import { withTenant } from '@t2t/wire';
 
-/** The generator's worker thread (see SYNTHESIS_WORKER): synthesis and verification. */
+/**
+ * The generator's worker thread (see SYNTHESIS_WORKER): synthesis and verification. The run's
+ * tenant comes with each task (the caller's scope does not cross into the thread): synthesis
+ * reads no storage, and anything it ever reads stays within the run's tenant.
+ */
 serveTasks({
-  synthesize: (input: { model: SystemModel; evidence: BehaviourEvidence[] }) =>
-    synthesizeVerifiedTests(input.model, input.evidence),
+  synthesize: (input: { model: SystemModel; evidence: BehaviourEvidence[]; tenant: string }) =>
+    withTenant(input.tenant, () => synthesizeVerifiedTests(input.model, input.evidence)),
 });

@@ -7,6 +7,7 @@ import type {
   StoredTest,
   TestRepository,
 } from '@t2t/storage';
+import { currentTenant, withTenant } from '@t2t/wire';
 import { TestGenerationService } from './test-generation.service';
 
 /** Repositories with one model version and no traffic; records what the run writes. */
@@ -92,5 +93,43 @@ describe(TestGenerationService.name, () => {
       expect(f.saved).toEqual([[]]);
       expect(f.retired).toEqual([['GET /orders']]);
     }
+  });
+
+  it("runs each request in its caller's tenant, also when it waited behind another tenant's run", async () => {
+    const f = fakes();
+    const savedBy: string[] = [];
+    const saveRun = f.tests.saveRun.bind(f.tests);
+    f.tests.saveRun = async (run: GenerationRun) => {
+      savedBy.push(`${currentTenant()}:${run.status}`);
+      return saveRun(run);
+    };
+    const synthesizedFor: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const sut = new TestGenerationService(
+      f.models,
+      f.clusters,
+      f.spans,
+      f.tests,
+      { samplesPerBehaviour: 5, horizonMs: 60_000 },
+      undefined,
+      () => undefined,
+      async (_model, _evidence, tenant) => {
+        synthesizedFor.push(`${tenant}/${currentTenant()}`);
+        // The first run holds the queue until the second one was asked for.
+        if (synthesizedFor.length === 1) await held;
+        return [];
+      },
+    );
+    const beta = withTenant('beta', () =>
+      sut.generate({ trigger: 'manual', endpoints: ['GET /b'] }),
+    );
+    const acme = withTenant('acme', () =>
+      sut.generate({ trigger: 'manual', endpoints: ['GET /a'] }),
+    );
+    release();
+    await Promise.all([beta, acme]);
+    expect(synthesizedFor).toEqual(['beta/beta', 'acme/acme']);
+    expect(savedBy).toEqual(['beta:running', 'beta:succeeded', 'acme:running', 'acme:succeeded']);
   });
 });

@@ -17,6 +17,7 @@ import {
   synthesizeVerifiedTests,
   type TestSpec,
 } from '@t2t/testgen';
+import { currentTenant, withTenant } from '@t2t/wire';
 import { changedEndpoints } from './endpoint-fragment.hash';
 
 /** The LLM path, when configured (libs/llm); absent means deterministic only. */
@@ -51,6 +52,10 @@ const nowText = () => new Date().toISOString().replace('T', ' ').replace('Z', ''
  * Tracetest files, store them, and retire the tests of regenerated endpoints that were not produced
  * again. By default only endpoints whose part of the model changed since the last successful run
  * are regenerated. Every run is recorded, including skipped and failed ones.
+ *
+ * A run belongs to the tenant whose scope `generate` is called in (`withTenant`; the implicit
+ * `default` outside any): it reads that tenant's model and traces and stores its tests and its run
+ * record there, also when it waits in the queue behind another tenant's run.
  */
 export class TestGenerationService {
   private readonly log = new Logger('generator');
@@ -65,23 +70,37 @@ export class TestGenerationService {
     private readonly tests: TestRepository,
     private readonly options: { samplesPerBehaviour: number; horizonMs: number },
     private readonly llm: LlmTestGenerator | undefined,
-    /** Called with every finished run (metrics). */
-    private readonly onFinished: (run: GenerationRun) => void = () => undefined,
-    /** Where synthesis and verification run; default: here, on the caller's event loop. */
+    /** Called with every finished run and its tenant (metrics). */
+    private readonly onFinished: (run: GenerationRun, tenant: string) => void = () => undefined,
+    /**
+     * Where synthesis and verification run; default: here, on the caller's event loop. Elsewhere
+     * (a worker thread) it gets the run's tenant: scopes do not cross threads.
+     */
     private readonly synthesize: (
       model: SystemModel,
       evidence: BehaviourEvidence[],
+      tenant: string,
     ) => Promise<TestSpec[]> = async (model, evidence) => synthesizeVerifiedTests(model, evidence),
   ) {}
 
-  /** Runs are serialised: a request waits for the run in progress. */
+  /**
+   * Runs are serialised (across tenants too: synthesis is CPU-bound): a request waits for the run
+   * in progress. The run is the caller's tenant's, taken now: the queue starts it later, from
+   * the previous run's continuation, and enters that tenant again explicitly.
+   */
   generate(request: GenerationRequest): Promise<GenerationRun> {
-    const next = this.running.then(() => this.run(request));
+    const tenant = currentTenant();
+    const next = this.running.then(() => withTenant(tenant, () => this.run(request, tenant)));
     this.running = next.catch(() => undefined);
     return next;
   }
 
-  private async run(request: GenerationRequest): Promise<GenerationRun> {
+  /** Tenants that have clusters or a model: those a scheduled run generates for. */
+  knownTenants(): Promise<string[]> {
+    return this.models.knownTenants();
+  }
+
+  private async run(request: GenerationRequest, tenant: string): Promise<GenerationRun> {
     const leadershipLost = () => request.stillLeading !== undefined && !request.stillLeading();
     const run: GenerationRun = {
       runId: randomUUID(),
@@ -130,7 +149,9 @@ export class TestGenerationService {
       const evidence = (await loadEvidence(this.models, this.spans, this.options, reps)).filter(
         (e) => wanted.has(e.endpoint),
       );
-      const specs = (await this.synthesize(model, evidence)).filter((s) => wanted.has(s.endpoint));
+      const specs = (await this.synthesize(model, evidence, tenant)).filter((s) =>
+        wanted.has(s.endpoint),
+      );
       let rejected = specs.filter((s) => s.verification?.status !== 'verified').length;
       const kept = specs.filter((s) => s.verification?.status === 'verified');
       if (this.llm) {
@@ -165,11 +186,13 @@ export class TestGenerationService {
       run.testsRejected = rejected;
       run.assertionsDropped = specs.reduce((n, s) => n + (s.verification?.dropped.length ?? 0), 0);
       this.log.log(
-        `generation ${run.runId.slice(0, 8)} (${request.trigger}) for model v${latest.version}: ${endpoints.length} endpoint(s), ${kept.length} test(s) kept, ${rejected} rejected, ${retired} retired`,
+        `generation ${run.runId.slice(0, 8)} (${request.trigger}) for model v${latest.version} of tenant ${tenant}: ${endpoints.length} endpoint(s), ${kept.length} test(s) kept, ${rejected} rejected, ${retired} retired`,
       );
       return await this.finish(run, 'succeeded');
     } catch (e) {
-      this.log.error(`generation ${run.runId.slice(0, 8)} failed: ${(e as Error).message}`);
+      this.log.error(
+        `generation ${run.runId.slice(0, 8)} of tenant ${tenant} failed: ${(e as Error).message}`,
+      );
       return this.finish(run, 'failed', (e as Error).message);
     }
   }
@@ -206,7 +229,7 @@ export class TestGenerationService {
     run.error = 'this replica no longer leads the generation schedule';
     run.finishedAt = nowText();
     this.log.warn(`generation ${run.runId.slice(0, 8)} (${run.trigger}) dropped: ${run.error}`);
-    this.onFinished(run);
+    this.onFinished(run, currentTenant());
     return run;
   }
 
@@ -219,7 +242,7 @@ export class TestGenerationService {
     run.error = error;
     run.finishedAt = nowText();
     await this.tests.saveRun(run);
-    this.onFinished(run);
+    this.onFinished(run, currentTenant());
     return run;
   }
 }

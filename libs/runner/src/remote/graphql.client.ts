@@ -39,6 +39,8 @@ export interface GraphqlClientOptions {
   apiKey?: string;
   /** Per request, unless the call says otherwise. Default 60 s. */
   timeoutMs?: number;
+  /** Sent with every request, e.g. the server's tenant header while its auth is off. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -68,6 +70,7 @@ export class GraphqlClient {
       res = await fetch(this.url, {
         method: 'POST',
         headers: {
+          ...this.options.headers,
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json',
           ...(this.options.apiKey === undefined

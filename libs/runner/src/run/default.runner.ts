@@ -4,7 +4,12 @@ import type { TestSpec, Trigger } from '@t2t/testgen';
 import { GraphqlClient } from '../remote/graphql.client';
 import { RemoteEndpointTimings } from '../remote/remote-endpoint.timings';
 import { RemoteTraceSource } from '../remote/remote-trace.source';
-import { type DefaultRunnerConfig, defaultRunnerEnv, protoPathList } from '../runner.env';
+import {
+  type DefaultRunnerConfig,
+  defaultRunnerEnv,
+  protoPathList,
+  tenantHeaders,
+} from '../runner.env';
 import type { MessageSender } from '../trigger/kafka-message.sender';
 import { RunSetupError } from '../trigger/trigger.errors';
 import type { EndpointTimings, TraceSource } from '../wait/trace-source.port';
@@ -85,13 +90,13 @@ interface TraceBackend {
  * The runner of an emitted Jest file, its options read once from the environment: traces through
  * a trace2test server's GraphQL API when `T2T_SERVER_URL` is set (nothing else to install: what a
  * user's repository does), else from ClickHouse (`CLICKHOUSE_*`, opened without migrating: the
- * product owns the schema); Kafka for message triggers when `KAFKA_BROKERS` is set; gRPC when
+ * product owns the schema), the traces of `T2T_TENANT` either way; Kafka for message triggers when `KAFKA_BROKERS` is set; gRPC when
  * `T2T_RUNNER_PROTO` names the services' .proto files; the waits from `T2T_RUNNER_*`.
  */
 async function fromEnvironment(): Promise<Installed> {
   const config = defaultRunnerEnv.parse(readProcessEnv());
   const backend = config.server.url
-    ? serverBackend(config.server.url, config.server.apiKey)
+    ? serverBackend(config.server.url, config.server.apiKey, config.tenant)
     : await storageBackend(config);
   let messages: MessageSender | undefined;
   try {
@@ -121,8 +126,15 @@ async function fromEnvironment(): Promise<Installed> {
   };
 }
 
-function serverBackend(url: string, apiKey: string | undefined): TraceBackend {
-  const client = new GraphqlClient(url, apiKey === undefined ? {} : { apiKey });
+function serverBackend(
+  url: string,
+  apiKey: string | undefined,
+  tenant: { tenant: string; header: string },
+): TraceBackend {
+  const client = new GraphqlClient(url, {
+    ...(apiKey === undefined ? {} : { apiKey }),
+    headers: tenantHeaders(tenant.tenant, tenant.header, apiKey),
+  });
   return {
     traces: new RemoteTraceSource(client),
     timings: new RemoteEndpointTimings(client),
@@ -131,7 +143,10 @@ function serverBackend(url: string, apiKey: string | undefined): TraceBackend {
 }
 
 async function storageBackend(config: DefaultRunnerConfig): Promise<TraceBackend> {
-  const { handle, traces, timings } = await loadStorage().openRunnerStorage(config.storage);
+  const { handle, traces, timings } = await loadStorage().openRunnerStorage(
+    config.storage,
+    config.tenant.tenant,
+  );
   return { traces, timings, close: () => handle.close() };
 }
 

@@ -1,5 +1,6 @@
 import { QuantileSketch } from '@t2t/fingerprint';
 import type { ModelRepository } from '@t2t/storage';
+import { withTenant } from '@t2t/wire';
 import type { EndpointTimings } from './trace-source.port';
 
 export interface StoredEndpointTimingsOptions {
@@ -7,6 +8,8 @@ export interface StoredEndpointTimingsOptions {
   horizonMs: number;
   /** The figures are re-read after this long (a long `test run` sees new traffic). Default 5 min. */
   refreshMs: number;
+  /** Whose figures; default: the scope of the call that (re-)reads them (`withTenant`). */
+  tenant?: string;
 }
 
 const DEFAULTS: StoredEndpointTimingsOptions = { horizonMs: 7 * 86_400_000, refreshMs: 300_000 };
@@ -45,7 +48,12 @@ export class StoredEndpointTimings implements EndpointTimings {
 
   private async read(): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (const row of await this.models.behaviourStats(this.options.horizonMs)) {
+    const { tenant, horizonMs } = this.options;
+    const rows =
+      tenant === undefined
+        ? await this.models.behaviourStats(horizonMs)
+        : await withTenant(tenant, () => this.models.behaviourStats(horizonMs));
+    for (const row of rows) {
       const sketch = QuantileSketch.fromSerialized(row.sketch);
       if (sketch.count === 0) continue;
       const ms = sketch.quantile(0.95) / 1000;
