@@ -17,6 +17,18 @@
 #   KAFKA_HEAP        JVM heap flags (default "-Xms256m -Xmx768m")
 #   KAFKA_START_TIMEOUT_S  seconds to wait for the broker to serve (default 90)
 #
+# Security, opt-in (the default is one PLAINTEXT listener). Read when a fresh broker is configured;
+# `start --keep` keeps what the broker was started with. Besides KAFKA_BROKERS, `start` then prints
+# the client options to use it (never the password):
+#   KAFKA_SASL        none (default) | plain | scram-sha-256 | scram-sha-512: clients authenticate
+#                     with this mechanism (SCRAM credentials are created with the broker's StorageTool)
+#   KAFKA_SASL_USERNAME       the one user (default t2t)
+#   KAFKA_SASL_PASSWORD       its password, or KAFKA_SASL_PASSWORD_FILE: a file holding it (required
+#                             with KAFKA_SASL; letters, digits and . _ ~ - only)
+#   KAFKA_TLS         off (default) | on | mutual: the listener speaks TLS with a certificate from a CA
+#                     generated here with openssl and keytool ($state/tls/ca.pem); `mutual` also
+#                     requires a client certificate, generated beside it (client.pem, client.key)
+#
 # No pipeline here has a reader that may stop early (`| head`, `grep -q`, awk's `exit`): under
 # pipefail the writer's SIGPIPE would fail the script at random on a busy machine. Read whole
 # outputs into variables instead; test/scripts checks every shipped script for it.
@@ -68,6 +80,66 @@ fetch() {
   touch "$libs/.complete"
 }
 
+# The client options of the broker this state dir configures (printed by start).
+print_client_env() {
+  echo "KAFKA_BROKERS=$(cat "$state/bootstrap")"
+  if [ -f "$state/client.env" ]; then cat "$state/client.env"; fi
+}
+
+# Writes $state/tls: a CA, the broker's certificate for 127.0.0.1/localhost in PKCS#12 key and
+# trust stores, and with $1 = mutual a client certificate. Fresh per state dir, valid 30 days.
+make_tls() {
+  local mode="$1" dir="$state/tls"
+  command -v openssl >/dev/null 2>&1 || die "KAFKA_TLS=$mode needs openssl to generate certificates"
+  local keytool="keytool"
+  [ -n "${JAVA_HOME:-}" ] && keytool="$JAVA_HOME/bin/keytool"
+  command -v "$keytool" >/dev/null 2>&1 || die "KAFKA_TLS=$mode needs keytool (part of the JDK) next to java"
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  TLS_STORE_PASSWORD="$(openssl rand -hex 16)"
+  local out
+  if ! out="$(
+    set -e
+    cd "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -keyout ca.key -out ca.pem \
+      -subj "/CN=trace2test dev Kafka CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=127.0.0.1"
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -extfile broker.ext -out broker.pem
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -name broker -out broker.p12 \
+      -passout "pass:$TLS_STORE_PASSWORD"
+    "$keytool" -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
+      -storetype PKCS12 -storepass "$TLS_STORE_PASSWORD"
+    if [ "$mode" = "mutual" ]; then
+      printf 'extendedKeyUsage=clientAuth\n' >client.ext
+      openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=trace2test client"
+      openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+        -extfile client.ext -out client.pem
+    fi
+    rm -f ./*.csr ./*.ext
+  ) 2>&1)"; then
+    echo "$out" | tail -n 20 >&2
+    die "generating the TLS certificates in $dir failed"
+  fi
+}
+
+# The SASL password: KAFKA_SASL_PASSWORD or the content of KAFKA_SASL_PASSWORD_FILE.
+sasl_password() {
+  local pw="${KAFKA_SASL_PASSWORD:-}" file="${KAFKA_SASL_PASSWORD_FILE:-}"
+  if [ -n "$pw" ] && [ -n "$file" ]; then
+    die "set KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both"
+  fi
+  if [ -n "$file" ]; then
+    [ -r "$file" ] || die "KAFKA_SASL_PASSWORD_FILE: cannot read $file"
+    pw="$(cat "$file")"
+  fi
+  [ -n "$pw" ] || die "KAFKA_SASL=$1 needs KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE"
+  [[ "$pw" =~ ^[A-Za-z0-9._~-]+$ ]] || die "the SASL password may hold letters, digits and . _ ~ - only (it is written into the broker's JAAS configuration)"
+  echo "$pw"
+}
+
 pid_alive() { [ -f "$state/broker.pid" ] && kill -0 "$(cat "$state/broker.pid")" 2>/dev/null; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -82,7 +154,7 @@ start() {
   require_java
   fetch
   if pid_alive; then
-    echo "KAFKA_BROKERS=$(cat "$state/bootstrap")"
+    print_client_env
     log "already running (pid $(cat "$state/broker.pid"))"
     return 0
   fi
@@ -107,17 +179,35 @@ start() {
   cport="$(free_port)"
   while [ "$cport" = "$port" ]; do cport="$(free_port)"; done
 
+  local sasl="${KAFKA_SASL:-none}" tls="${KAFKA_TLS:-off}"
+  case "$sasl" in none | plain | scram-sha-256 | scram-sha-512) ;; *)
+    die "KAFKA_SASL=$sasl: use none, plain, scram-sha-256 or scram-sha-512" ;;
+  esac
+  case "$tls" in off | on | mutual) ;; *) die "KAFKA_TLS=$tls: use off, on or mutual" ;; esac
+  local user="${KAFKA_SASL_USERNAME:-t2t}" password=""
+  if [ "$sasl" != "none" ]; then
+    [[ "$user" =~ ^[A-Za-z0-9._-]+$ ]] || die "KAFKA_SASL_USERNAME may hold letters, digits and . _ - only"
+    password="$(sasl_password "$sasl")"
+  fi
+  # The one client listener is named after its protocol; the broker talks to itself on it too.
+  local listener="PLAINTEXT"
+  if [ "$sasl" != "none" ] && [ "$tls" != "off" ]; then listener="SASL_SSL"
+  elif [ "$sasl" != "none" ]; then listener="SASL_PLAINTEXT"
+  elif [ "$tls" != "off" ]; then listener="SSL"
+  fi
+
   rm -rf "$state"
   mkdir -p "$state/data" "$state/logs"
+  : >"$state/client.env"
   cat >"$state/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listener://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=$listener://127.0.0.1:$port
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+inter.broker.listener.name=$listener
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$listener:$listener
 log.dirs=$state/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -130,12 +220,56 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.flush.interval.messages=9223372036854775807
 EOF
+  # The password sits in server.properties (JAAS) and the TLS store passwords beside it: keep the
+  # state dir to its owner.
+  chmod 700 "$state"
+  local format_scram=()
+  if [ "$sasl" != "none" ]; then
+    local mech lower_listener
+    mech="$(tr '[:lower:]' '[:upper:]' <<<"$sasl")"
+    lower_listener="$(tr '[:upper:]' '[:lower:]' <<<"$listener")"
+    local module="org.apache.kafka.common.security.plain.PlainLoginModule" users="user_$user=\"$password\""
+    if [ "$sasl" != "plain" ]; then
+      module="org.apache.kafka.common.security.scram.ScramLoginModule"
+      users=""
+      # SCRAM credentials live in the cluster metadata: created with the storage, before the start.
+      format_scram=(--add-scram "$mech=[name=$user,password=$password]")
+    fi
+    cat >>"$state/server.properties" <<EOF
+sasl.enabled.mechanisms=$mech
+sasl.mechanism.inter.broker.protocol=$mech
+listener.name.$lower_listener.$sasl.sasl.jaas.config=$module required username="$user" password="$password" $users;
+EOF
+    printf 'KAFKA_SASL_MECHANISM=%s\nKAFKA_SASL_USERNAME=%s\n' "$sasl" "$user" >>"$state/client.env"
+  fi
+  if [ "$tls" != "off" ]; then
+    make_tls "$tls"
+    # A SASL_SSL listener ignores the broker-wide ssl.client.auth: its listener-prefixed form counts.
+    local client_auth="none"
+    [ "$tls" = "mutual" ] && client_auth="required"
+    cat >>"$state/server.properties" <<EOF
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$state/tls/broker.p12
+ssl.keystore.password=$TLS_STORE_PASSWORD
+ssl.key.password=$TLS_STORE_PASSWORD
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$state/tls/truststore.p12
+ssl.truststore.password=$TLS_STORE_PASSWORD
+ssl.client.auth=$client_auth
+listener.name.$(tr '[:upper:]' '[:lower:]' <<<"$listener").ssl.client.auth=$client_auth
+EOF
+    printf 'KAFKA_SSL=true\nKAFKA_SSL_CA_FILE=%s\n' "$state/tls/ca.pem" >>"$state/client.env"
+    if [ "$tls" = "mutual" ]; then
+      printf 'KAFKA_SSL_CERT_FILE=%s\nKAFKA_SSL_KEY_FILE=%s\n' "$state/tls/client.pem" "$state/tls/client.key" >>"$state/client.env"
+    fi
+  fi
   local cp="$libs/*"
   local cluster_id
   cluster_id="$("$JAVA" -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
   [ -n "$cluster_id" ] || die "could not generate a cluster id with kafka.tools.StorageTool (jars in $libs broken? delete the folder and retry)"
   if ! out="$("$JAVA" -Dlog4j2.configurationFile="$here/log4j2.properties" -Dkafka.logs.dir="$state/logs" \
-      -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" 2>&1)"; then
+      -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
+      "${format_scram[@]}" 2>&1)"; then
     echo "$out" | tail -n 20 >&2
     die "formatting KRaft storage in $state/data failed"
   fi
@@ -175,7 +309,7 @@ launch() {
     waited=$((waited + 1))
   done
   log "Kafka $version serving on 127.0.0.1:$port (pid $(cat "$state/broker.pid"), state $state)"
-  echo "KAFKA_BROKERS=127.0.0.1:$port"
+  print_client_env
 }
 
 stop() {

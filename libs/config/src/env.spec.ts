@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   bool,
   composeEnv,
@@ -5,6 +8,7 @@ import {
   duration,
   envTable,
   EnvValidationError,
+  file,
   hostPorts,
   int,
   oneOf,
@@ -13,6 +17,17 @@ import {
   str,
   url,
 } from './env';
+
+/** The EnvValidationError `parse` throws, for assertions on its problems and message. */
+function parseError(parse: () => unknown): EnvValidationError {
+  try {
+    parse();
+  } catch (e) {
+    if (e instanceof EnvValidationError) return e;
+    throw e;
+  }
+  throw new Error('parse did not fail');
+}
 
 describe('defineEnv', () => {
   const spec = defineEnv('demo', {
@@ -211,6 +226,166 @@ describe('composeEnv', () => {
   it('refuses two groups declaring one key', () => {
     expect(() => composeEnv('bad', { a: http, b: http })).toThrow(
       'PORT is declared by two option groups',
+    );
+  });
+});
+
+describe('secrets', () => {
+  const spec = defineEnv('vault', {
+    password: optionalStr({ key: 'V_PASSWORD', doc: 'password', secret: true }),
+    token: optionalStr({
+      key: 'V_TOKEN',
+      doc: 'token',
+      secret: true,
+      pattern: /^tok-/,
+      patternHint: 'must start with tok-',
+    }),
+    user: optionalStr({ key: 'V_USER', doc: 'user' }),
+  });
+  let dir: string;
+  const write = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 't2t-secret-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a secret from the environment', () => {
+    expect(spec.parse({ V_PASSWORD: 's3cret' }).password).toBe('s3cret');
+  });
+
+  it('reads a secret from the file <KEY>_FILE names, dropping the trailing newline', () => {
+    expect(spec.parse({ V_PASSWORD_FILE: write('pw', 'from-file\n') }).password).toBe('from-file');
+    expect(spec.parse({ V_PASSWORD_FILE: write('pw-crlf', 'crlf\r\n') }).password).toBe('crlf');
+    expect(spec.parse({ V_PASSWORD_FILE: write('pw-bare', 'bare') }).password).toBe('bare');
+  });
+
+  it('reads an empty environment value next to a file as unset (compose writes `KEY: ""`)', () => {
+    expect(spec.parse({ V_PASSWORD: '', V_PASSWORD_FILE: write('pw', 'x\n') }).password).toBe('x');
+  });
+
+  it('refuses a secret set both ways, naming both keys and neither value', () => {
+    const e = parseError(() =>
+      spec.parse({ V_PASSWORD: 'env-value', V_PASSWORD_FILE: write('pw', 'file-value') }),
+    );
+    expect(e.problems).toEqual([
+      { key: 'V_PASSWORD', problem: 'is set together with V_PASSWORD_FILE: set only one of them' },
+    ]);
+    expect(e.message).not.toContain('env-value');
+    expect(e.message).not.toContain('file-value');
+  });
+
+  it('names the key and the path of a file it cannot read', () => {
+    const missing = join(dir, 'no-such-file');
+    const e = parseError(() => spec.parse({ V_PASSWORD_FILE: missing }));
+    expect(e.problems).toEqual([
+      { key: 'V_PASSWORD_FILE', problem: `cannot read ${missing}: no such file` },
+    ]);
+    expect(e.message).toBe(
+      `invalid vault configuration:\n  - V_PASSWORD_FILE: cannot read ${missing}: no such file`,
+    );
+  });
+
+  it('refuses a directory and an empty file', () => {
+    const sub = join(dir, 'sub');
+    mkdirSync(sub);
+    expect(parseError(() => spec.parse({ V_PASSWORD_FILE: sub })).problems).toEqual([
+      { key: 'V_PASSWORD_FILE', problem: `cannot read ${sub}: is a directory` },
+    ]);
+    const empty = write('empty', '\n');
+    expect(parseError(() => spec.parse({ V_PASSWORD_FILE: empty })).problems).toEqual([
+      { key: 'V_PASSWORD_FILE', problem: `${empty} is empty` },
+    ]);
+  });
+
+  it('reports a file problem together with the other bad keys', () => {
+    const e = parseError(() =>
+      spec.parse({ V_PASSWORD_FILE: join(dir, 'nope'), V_TOKEN: 'bad', V_USER: 'u' }),
+    );
+    expect(e.problems.map((p) => p.key)).toEqual(['V_PASSWORD_FILE', 'V_TOKEN']);
+  });
+
+  it('never echoes a secret that fails its pattern, from the environment or a file', () => {
+    const fromEnv = parseError(() => spec.parse({ V_TOKEN: 'hunter2' }));
+    expect(fromEnv.problems).toEqual([
+      { key: 'V_TOKEN', problem: 'the value must start with tok-' },
+    ]);
+    expect(fromEnv.message).not.toContain('hunter2');
+    const fromFile = parseError(() => spec.parse({ V_TOKEN_FILE: write('t', 'hunter2\n') }));
+    expect(fromFile.message).not.toContain('hunter2');
+  });
+
+  it('does not echo the credentials of a URL it refuses', () => {
+    const urls = defineEnv('u', { endpoint: url({ key: 'U_URL', doc: 'server' }) });
+    expect(() => urls.parse({ U_URL: 'ftp://admin:hunter2@ch.example' })).toThrow(
+      'U_URL: "ftp://…@ch.example" must be an http:// or https:// URL',
+    );
+  });
+
+  it('reads <KEY>_FILE only for secrets', () => {
+    expect(spec.parse({ V_USER_FILE: write('u', 'alice') }).user).toBeUndefined();
+  });
+
+  it('documents the _FILE form in the option table', () => {
+    expect(envTable(spec)).toContain(
+      '| `V_PASSWORD` | string (secret) | (unset) | password Or `V_PASSWORD_FILE`: a file holding it. |',
+    );
+    expect(envTable(spec)).toContain('| `V_USER` | string | (unset) | user |');
+  });
+
+  it('refuses a schema whose key collides with a secret’s _FILE form', () => {
+    expect(() =>
+      defineEnv('clash', {
+        a: optionalStr({ key: 'X', doc: '', secret: true }),
+        b: optionalStr({ key: 'X_FILE', doc: '' }),
+      }),
+    ).toThrow('X_FILE is declared twice');
+  });
+});
+
+describe('file', () => {
+  const spec = defineEnv('tls', { ca: file({ key: 'T_CA_FILE', doc: 'CA' }) });
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 't2t-file-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is undefined when unset and the path when readable', () => {
+    expect(spec.parse({}).ca).toBeUndefined();
+    const path = join(dir, 'ca.pem');
+    writeFileSync(path, 'pem');
+    expect(spec.parse({ T_CA_FILE: ` ${path} ` }).ca).toBe(path);
+  });
+
+  it('refuses a missing file and a directory at parse time, naming key and path', () => {
+    expect(() => spec.parse({ T_CA_FILE: join(dir, 'x.pem') })).toThrow(
+      `T_CA_FILE: cannot read ${join(dir, 'x.pem')}: no such file`,
+    );
+    expect(() => spec.parse({ T_CA_FILE: dir })).toThrow(`T_CA_FILE: ${dir} is not a regular file`);
+  });
+});
+
+describe('defineEnv check', () => {
+  const spec = defineEnv(
+    'pair',
+    {
+      user: optionalStr({ key: 'P_USER', doc: 'user' }),
+      password: optionalStr({ key: 'P_PASSWORD', doc: 'password', secret: true }),
+    },
+    (c) => (c.user && !c.password ? [{ key: 'P_PASSWORD', problem: 'is needed with P_USER' }] : []),
+  );
+
+  it('states rules across options, reported under the component and in a composed service', () => {
+    expect(spec.parse({ P_USER: 'u', P_PASSWORD: 'p' })).toEqual({ user: 'u', password: 'p' });
+    expect(() => spec.parse({ P_USER: 'u' })).toThrow(
+      'invalid pair configuration:\n  - P_PASSWORD: is needed with P_USER',
+    );
+    const service = composeEnv('svc', {
+      pair: spec,
+      other: defineEnv('other', { n: int({ key: 'P_N', default: 1, doc: 'n' }) }),
+    });
+    expect(() => service.parse({ P_USER: 'u', P_N: 'x' })).toThrow(
+      'invalid svc configuration:\n  - P_PASSWORD: is needed with P_USER\n  - P_N: "x" is not an integer',
     );
   });
 });

@@ -5,13 +5,20 @@
  * what it does. `parseEnv` reads a plain record (main.ts passes `process.env`; tests pass literals)
  * and either returns a fully typed object or throws one `EnvValidationError` listing every bad key,
  * so a misconfigured deployment fails at start-up with all of its problems at once.
+ *
+ * Secrets (options declared `secret: true`) come from the environment or from a file: `<KEY>_FILE`
+ * names a file holding the value (a mounted Kubernetes Secret, a Docker secret), read here at
+ * parse time with one trailing newline dropped. A secret's value never appears in an error message.
  */
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 
 export interface OptionDoc {
   key: string;
   type: string;
   default: string;
   doc: string;
+  /** A secret: also read from the file `<key>_FILE` names. */
+  secret?: boolean;
 }
 
 export interface Option<T> {
@@ -20,10 +27,69 @@ export interface Option<T> {
   readonly type: string;
   /** Printed default; undefined for required options. */
   readonly defaultText: string | undefined;
+  /** A secret: may come from the file `<key>_FILE` names, and is never echoed in an error. */
+  readonly secret?: boolean;
   parse(raw: string | undefined): T;
 }
 
-class OptionError extends Error {}
+class OptionError extends Error {
+  constructor(
+    message: string,
+    /** The key to report when it is not the option's own (`<KEY>_FILE`). */
+    readonly key?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The environment key that names a file holding secret `key`'s value. */
+export function secretFileKey(key: string): string {
+  return `${key}_FILE`;
+}
+
+/**
+ * The raw value of a secret option: `source[key]`, or the content of the file
+ * `source[<key>_FILE]` names (one trailing newline dropped, as editors and `echo` add it). Both set
+ * is refused: which one wins would be a guess. Messages name keys and paths, never the value.
+ */
+function secretRaw(
+  key: string,
+  source: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const fileKey = secretFileKey(key);
+  const direct = source[key];
+  const path = source[fileKey];
+  if (!isSet(path)) return direct;
+  if (isSet(direct)) {
+    throw new OptionError(`is set together with ${fileKey}: set only one of them`);
+  }
+  const file = path.trim();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new OptionError(`cannot read ${file}: ${fsReason(e)}`, fileKey);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value.trim() === '') throw new OptionError(`${file} is empty`, fileKey);
+  return value;
+}
+
+/** Why a file could not be used, without Node's "ENOENT: ..., open '<path>'" repetition. */
+function fsReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
 
 /** One problem with one key, as reported to the operator. */
 export interface EnvProblem {
@@ -102,15 +168,41 @@ export function optionalStr(spec: {
     doc: spec.doc,
     type: spec.secret ? 'string (secret)' : 'string',
     defaultText: '(unset)',
+    secret: spec.secret ?? false,
     parse(raw) {
       if (!isSet(raw)) return undefined;
       const value = raw.trim();
       if (spec.pattern && !spec.pattern.test(value)) {
-        throw new OptionError(
-          `"${value}" ${spec.patternHint ?? `does not match ${String(spec.pattern)}`}`,
-        );
+        const hint = spec.patternHint ?? `does not match ${String(spec.pattern)}`;
+        throw new OptionError(spec.secret ? `the value ${hint}` : `"${value}" ${hint}`);
       }
       return value;
+    },
+  };
+}
+
+/**
+ * A path to a file the service reads (a CA certificate, a client key): absent is undefined;
+ * set, it must name a readable regular file at start-up, so a wrong mount fails with the key and
+ * the path named instead of as a TLS error on the first connection.
+ */
+export function file(spec: { key: string; doc: string }): Option<string | undefined> {
+  return {
+    key: spec.key,
+    doc: spec.doc,
+    type: 'file path',
+    defaultText: '(unset)',
+    parse(raw) {
+      if (!isSet(raw)) return undefined;
+      const path = raw.trim();
+      try {
+        if (!statSync(path).isFile()) throw new OptionError(`${path} is not a regular file`);
+        accessSync(path, fsConstants.R_OK);
+      } catch (e) {
+        if (e instanceof OptionError) throw e;
+        throw new OptionError(`cannot read ${path}: ${fsReason(e)}`);
+      }
+      return path;
     },
   };
 }
@@ -224,14 +316,16 @@ export function url(spec: { key: string; doc: string }): Option<string | undefin
     defaultText: '(unset)',
     parse(raw) {
       if (!isSet(raw)) return undefined;
+      // A URL may carry a password (`https://user:pw@host`): never echo that part.
+      const shown = raw.trim().replace(/\/\/[^/@\s]*@/, '//…@');
       let u: URL;
       try {
         u = new URL(raw.trim());
       } catch {
-        throw new OptionError(`"${raw}" is not a URL`);
+        throw new OptionError(`"${shown}" is not a URL`);
       }
       if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-        throw new OptionError(`"${raw}" must be an http:// or https:// URL`);
+        throw new OptionError(`"${shown}" must be an http:// or https:// URL`);
       }
       return raw.trim();
     },
@@ -276,10 +370,17 @@ export interface EnvSpec<S extends Schema> {
 
 /**
  * Declares the options of one component. `scope` names it in error messages
- * ("invalid ingest configuration: ...").
+ * ("invalid ingest configuration: ..."). `check` states rules across its options ("a SASL
+ * mechanism needs a user name"), checked once every option parsed.
  */
-export function defineEnv<S extends Schema>(scope: string, schema: S): EnvSpec<S> {
-  const keys = Object.values(schema).map((o) => o.key);
+export function defineEnv<S extends Schema>(
+  scope: string,
+  schema: S,
+  check?: (config: EnvOf<S>) => EnvProblem[],
+): EnvSpec<S> {
+  const keys = Object.values(schema).flatMap((o) =>
+    o.secret ? [o.key, secretFileKey(o.key)] : [o.key],
+  );
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup) throw new Error(`${scope}: environment key ${dup} is declared twice`);
   return {
@@ -290,14 +391,17 @@ export function defineEnv<S extends Schema>(scope: string, schema: S): EnvSpec<S
       const problems: EnvProblem[] = [];
       for (const [name, opt] of Object.entries(schema)) {
         try {
-          out[name] = opt.parse(source[opt.key]);
+          out[name] = opt.parse(opt.secret ? secretRaw(opt.key, source) : source[opt.key]);
         } catch (e) {
           if (!(e instanceof OptionError)) throw e;
-          problems.push({ key: opt.key, problem: e.message });
+          problems.push({ key: e.key ?? opt.key, problem: e.message });
         }
       }
       if (problems.length > 0) throw new EnvValidationError(problems, scope);
-      return Object.freeze(out) as EnvOf<S>;
+      const config = Object.freeze(out) as EnvOf<S>;
+      const crossProblems = check?.(config) ?? [];
+      if (crossProblems.length > 0) throw new EnvValidationError(crossProblems, scope);
+      return config;
     },
     describe() {
       return Object.values(schema).map((o) => ({
@@ -305,6 +409,7 @@ export function defineEnv<S extends Schema>(scope: string, schema: S): EnvSpec<S
         type: o.type,
         default: o.defaultText ?? '(required)',
         doc: o.doc,
+        ...(o.secret ? { secret: true } : {}),
       }));
     },
   };
@@ -331,7 +436,9 @@ export function composeEnv<G extends Record<string, EnvSpec<Schema>>>(
   /** Rules across options (e.g. "this service needs KAFKA_BROKERS"), checked once every option parsed. */
   check?: (config: { readonly [K in keyof G]: ConfigOf<G[K]> }) => EnvProblem[],
 ): ComposedEnv<G> {
-  const keys = Object.values(groups).flatMap((g) => g.describe().map((d) => d.key));
+  const keys = Object.values(groups).flatMap((g) =>
+    g.describe().flatMap((d) => (d.secret ? [d.key, secretFileKey(d.key)] : [d.key])),
+  );
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup) throw new Error(`${scope}: environment key ${dup} is declared by two option groups`);
   return {
@@ -360,13 +467,16 @@ export function composeEnv<G extends Record<string, EnvSpec<Schema>>>(
   };
 }
 
-/** Markdown table of a component's options, for READMEs (see scripts/env-docs.ts). */
+/**
+ * Markdown table of a component's options, for READMEs (see scripts/env-docs.ts). A secret's row
+ * also names its `_FILE` form.
+ */
 export function envTable(spec: { describe(): OptionDoc[] }): string {
   const rows = spec
     .describe()
     .map(
       (d) =>
-        `| \`${d.key}\` | ${d.type} | ${d.default === '(unset)' || d.default === '(required)' ? d.default : `\`${d.default}\``} | ${d.doc} |`,
+        `| \`${d.key}\` | ${d.type} | ${d.default === '(unset)' || d.default === '(required)' ? d.default : `\`${d.default}\``} | ${d.doc}${d.secret ? ` Or \`${secretFileKey(d.key)}\`: a file holding it.` : ''} |`,
     );
   return ['| variable | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join(
     '\n',

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import type { ConfigOf } from '@t2t/config';
 import type { InProcessQueueConfig, kafkaEnv } from './kafka.env';
 import { InProcessBroker, InProcessKafka } from './in-process/in-process.kafka';
-import { createKafkaClient, type KafkaClientOptions } from './kafka/kafka.client';
+import {
+  createKafkaClient,
+  type KafkaClientOptions,
+  type KafkaTlsOptions,
+} from './kafka/kafka.client';
 import type { MessagingClient } from './port/messaging.port';
 
 export type KafkaConfig = ConfigOf<typeof kafkaEnv>;
@@ -50,10 +55,23 @@ export function clearInProcessTransport(): void {
  */
 export function createKafka(config: KafkaConfig, clientSuffix?: string): MessagingClient {
   if (!config.brokers && inProcess) return inProcess;
+  return createKafkaClient(kafkaClientOptionsOf(config, clientSuffix));
+}
+
+/**
+ * The Kafka client options of a service's configuration: TLS with the PEM files read (`read`
+ * stands in for the file system in tests), SASL with its credentials, retries.
+ */
+export function kafkaClientOptionsOf(
+  config: KafkaConfig,
+  clientSuffix?: string,
+  read: (path: string) => Buffer = (path) => readFileSync(path),
+): KafkaClientOptions {
   if (!config.brokers)
     throw new KafkaConfigError('KAFKA_BROKERS is not set: this service needs a Kafka cluster');
   let sasl: KafkaClientOptions['sasl'];
   if (config.saslMechanism !== 'none') {
+    // The option rules (kafka.env.ts) refuse this at start-up; a configuration built by hand may not.
     if (!config.saslUsername || !config.saslPassword) {
       throw new KafkaConfigError(
         `KAFKA_SASL_MECHANISM=${config.saslMechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
@@ -65,11 +83,32 @@ export function createKafka(config: KafkaConfig, clientSuffix?: string): Messagi
       password: config.saslPassword,
     };
   }
-  return createKafkaClient({
+  return {
     clientId: clientSuffix ? `${config.clientId}-${clientSuffix}` : config.clientId,
     brokers: config.brokers,
-    ssl: config.ssl,
+    ssl: config.ssl ? kafkaTlsOf(config, read) : false,
     sasl,
     retry: { initialRetryTimeMs: 200, retries: config.retries },
-  });
+  };
+}
+
+function kafkaTlsOf(config: KafkaConfig, read: (path: string) => Buffer): KafkaTlsOptions {
+  const load = (key: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return read(path);
+    } catch (e) {
+      // Readable at start-up (the option checks it); gone since, e.g. a Secret remounted.
+      throw new KafkaConfigError(`${key}: cannot read ${path}: ${(e as Error).message}`);
+    }
+  };
+  const tls: KafkaTlsOptions = { rejectUnauthorized: config.sslRejectUnauthorized };
+  const ca = load('KAFKA_SSL_CA_FILE', config.sslCaFile);
+  const cert = load('KAFKA_SSL_CERT_FILE', config.sslCertFile);
+  const key = load('KAFKA_SSL_KEY_FILE', config.sslKeyFile);
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  if (config.sslKeyPassword) tls.passphrase = config.sslKeyPassword;
+  return tls;
 }

@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ConfigOf } from '@t2t/config';
 import type { storageEnv } from './storage.env';
 
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+type ClientConfig = NonNullable<Parameters<typeof createClient>[0]>;
+type ClientConnection = NonNullable<ClientConfig['connection']>;
 
 export type StorageConfig = ConfigOf<typeof storageEnv>;
 
@@ -82,6 +83,46 @@ const CLUSTER_SETTINGS: ClickHouseSettings = {
 };
 
 /**
+ * The `@clickhouse/client` configuration of server mode: credentials, timeouts, settings, and TLS
+ * with the PEM files read (`read` stands in for the file system in tests). An https:// URL
+ * without CLICKHOUSE_TLS_CA_FILE verifies the server against the system's CAs.
+ */
+export function serverClientConfigOf(
+  config: StorageConfig & { url: string },
+  read: (path: string) => Buffer = (path) => readFileSync(path),
+): ClientConfig {
+  const load = (key: string, path: string): Buffer => {
+    try {
+      return read(path);
+    } catch (e) {
+      // Readable at start-up (the option checks it); gone since, e.g. a Secret remounted.
+      throw new Error(`${key}: cannot read ${path}: ${(e as Error).message}`);
+    }
+  };
+  let tls: ClientConfig['tls'];
+  if (config.tlsCaFile) {
+    const ca_cert = load('CLICKHOUSE_TLS_CA_FILE', config.tlsCaFile);
+    tls =
+      config.tlsCertFile && config.tlsKeyFile
+        ? {
+            ca_cert,
+            cert: load('CLICKHOUSE_TLS_CERT_FILE', config.tlsCertFile),
+            key: load('CLICKHOUSE_TLS_KEY_FILE', config.tlsKeyFile),
+          }
+        : { ca_cert };
+  }
+  return {
+    url: config.url,
+    username: config.user,
+    password: config.password ?? '',
+    request_timeout: config.requestTimeoutMs,
+    clickhouse_settings: config.cluster ? { ...SETTINGS, ...CLUSTER_SETTINGS } : SETTINGS,
+    application: 'trace2test',
+    ...(tls ? { tls } : {}),
+  };
+}
+
+/**
  * One `@clickhouse/client` for either a ClickHouse server or the in-process engine. Callers do not
  * care which: the same SQL and the same client API run against both. The client's default database
  * is NOT switched to `config.database` here, because the database may not exist yet; repositories
@@ -90,14 +131,7 @@ const CLUSTER_SETTINGS: ClickHouseSettings = {
 export async function createClickHouse(config: StorageConfig): Promise<ClickHouseHandle> {
   if (config.url) {
     const u = new URL(config.url);
-    const client = createClient({
-      url: config.url,
-      username: config.user,
-      password: config.password ?? '',
-      request_timeout: config.requestTimeoutMs,
-      clickhouse_settings: config.cluster ? { ...SETTINGS, ...CLUSTER_SETTINGS } : SETTINGS,
-      application: 'trace2test',
-    });
+    const client = createClient(serverClientConfigOf({ ...config, url: config.url }));
     return {
       client,
       mode: 'server',

@@ -4,6 +4,7 @@ import {
   type Consumer,
   type EachBatchPayload,
   Kafka,
+  type KafkaConfig as KafkajsConfig,
   logLevel,
   type LogEntry,
   Partitioners,
@@ -34,11 +35,25 @@ import { KafkaElectionMember } from './kafka-election.member';
 import { isMembershipLost, isRetriableKafkaError } from './kafka.errors';
 import { silenceKafkajsNegativeTimeoutWarning } from './kafkajs-timeout.warning';
 
+/** TLS towards the brokers: the PEM contents, not paths (`createKafka` reads the files). */
+export interface KafkaTlsOptions {
+  /** CA certificate(s) the brokers' certificates are verified against; unset: the system's CAs. */
+  ca?: Buffer;
+  /** Client certificate and key, for brokers that require mutual TLS. */
+  cert?: Buffer;
+  key?: Buffer;
+  /** Passphrase of an encrypted `key`. */
+  passphrase?: string;
+  /** `false` accepts a certificate that does not verify: encrypted, not authenticated. */
+  rejectUnauthorized: boolean;
+}
+
 /** How a Kafka client is reached; `createKafka` builds it from the service's options. */
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
-  ssl?: boolean;
+  /** `true`: TLS with the system's CAs; an object: TLS as it says. */
+  ssl?: boolean | KafkaTlsOptions;
   sasl?: {
     mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     username: string;
@@ -76,23 +91,26 @@ const retryOf = (r: RetryOptions | undefined) =>
     ...(r.maxRetryTimeMs === undefined ? {} : { maxRetryTime: r.maxRetryTimeMs }),
   };
 
+/** The kafkajs client configuration for `options` (exported for tests of what reaches kafkajs). */
+export function kafkajsConfigOf(options: KafkaClientOptions): KafkajsConfig {
+  const sasl: SASLOptions | undefined = options.sasl && { ...options.sasl };
+  const silent = options.logs === 'silent';
+  return {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    ssl: typeof options.ssl === 'object' ? { ...options.ssl } : options.ssl,
+    sasl,
+    connectionTimeout: options.connectionTimeoutMs,
+    logLevel: silent ? logLevel.NOTHING : logLevel.WARN,
+    ...(silent ? {} : { logCreator: nestLogCreator() }),
+    retry: retryOf(options.retry),
+  };
+}
+
 /** A Kafka client behind the messaging port. */
 export function createKafkaClient(options: KafkaClientOptions): MessagingClient {
   registerCompressionCodecs();
-  const sasl: SASLOptions | undefined = options.sasl && { ...options.sasl };
-  const silent = options.logs === 'silent';
-  return new KafkaMessagingClient(
-    new Kafka({
-      clientId: options.clientId,
-      brokers: options.brokers,
-      ssl: options.ssl,
-      sasl,
-      connectionTimeout: options.connectionTimeoutMs,
-      logLevel: silent ? logLevel.NOTHING : logLevel.WARN,
-      ...(silent ? {} : { logCreator: nestLogCreator() }),
-      retry: retryOf(options.retry),
-    }),
-  );
+  return new KafkaMessagingClient(new Kafka(kafkajsConfigOf(options)));
 }
 
 const COMPRESSION: Record<Compression, CompressionTypes> = {
