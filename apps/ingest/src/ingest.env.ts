@@ -11,6 +11,7 @@ import {
 import { kafkaEnv, TOPICS } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
 import { storageEnv } from '@t2t/storage';
+import { tenantEnv } from '@t2t/wire';
 
 const MiB = 1024 * 1024;
 
@@ -154,6 +155,7 @@ export const ingestEnv = composeEnv(
     storage: storageEnv,
     kafka: kafkaEnv,
     ingest: ingestOptions,
+    tenants: tenantEnv,
   },
   (c) => {
     const problems: EnvProblem[] = [];

@@ -70,6 +70,8 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       maxMessageBytes: c.maxMessageBytes,
       maxFutureSkewMs: c.maxFutureSkewMs,
       decoded: this.decoded ?? undefined,
+      tenantHeader: this.config.tenants.header,
+      tenantResourceAttribute: this.config.tenants.resourceAttribute,
     });
     const writer = new IngestChunkWriter(preparer, this.spans, this.producer, metrics, {
       outputTopic: c.outputTopic,

@@ -14,9 +14,13 @@ import {
 } from '@t2t/messaging';
 import { encodeTraceRequestJson } from '@t2t/otlp';
 import type { SpanRepository, SpanRow } from '@t2t/storage';
-import { encodeTraceRecord, type RecordSpan } from '@t2t/wire';
+import { encodeTraceRecord, TENANT_RECORD_HEADER } from '@t2t/wire';
 import type { IngestMetrics } from './ingest.metrics';
-import type { OtlpMessagePreparer, PreparedMessage } from './pipeline/otlp-message.preparer';
+import type {
+  OtlpMessagePreparer,
+  PreparedMessage,
+  TenantTrace,
+} from './pipeline/otlp-message.preparer';
 
 export interface IngestWriterOptions {
   outputTopic: string;
@@ -66,7 +70,8 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
 
   async write(chunk: Chunk<PreparedMessage>): Promise<ChunkOutput> {
     const rows: SpanRow[] = [];
-    const traces = new Map<string, RecordSpan[]>();
+    /** By tenant and trace id: two tenants' traces of the same id are two records. */
+    const traces = new Map<string, TenantTrace>();
     const deadLetters: OutgoingMessage[] = [];
     for (const { record, prepared } of chunk.items) {
       if (prepared.kind === 'dead') {
@@ -80,10 +85,10 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
         continue;
       }
       for (const row of prepared.rows) rows.push(row);
-      for (const [traceId, spans] of prepared.byTrace) {
-        const list = traces.get(traceId);
-        if (list) for (const s of spans) list.push(s);
-        else traces.set(traceId, spans.slice());
+      for (const [key, trace] of prepared.byTrace) {
+        const known = traces.get(key);
+        if (known) for (const s of trace.spans) known.spans.push(s);
+        else traces.set(key, { ...trace, spans: trace.spans.slice() });
       }
       if (prepared.rejected.length > 0) {
         // Only the rejected spans, re-encoded as OTLP JSON: the rest of the message is stored.
@@ -109,21 +114,24 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     // start so far, so every record that follows from this source starts at or after its stamp
     // (a stamp of the chunk's largest time would let event time run past the chunk's own rest).
     const source = `${chunk.topic}/${chunk.partition}`;
-    const ordered: { traceId: string; spans: RecordSpan[]; startNs: bigint }[] = [];
-    for (const [traceId, spans] of traces) {
-      let startNs = spans[0].startTimeUnixNano;
-      for (const s of spans) if (s.startTimeUnixNano < startNs) startNs = s.startTimeUnixNano;
-      ordered.push({ traceId, spans, startNs });
+    const ordered: (TenantTrace & { startNs: bigint })[] = [];
+    for (const trace of traces.values()) {
+      let startNs = trace.spans[0].startTimeUnixNano;
+      for (const s of trace.spans) if (s.startTimeUnixNano < startNs) startNs = s.startTimeUnixNano;
+      ordered.push({ ...trace, startNs });
     }
     ordered.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
     let reached = this.sourceTimes.get(source) ?? 0n;
     const rekeyed: OutgoingMessage[] = [];
-    for (const { traceId, spans, startNs } of ordered) {
+    for (const { tenant, traceId, spans, startNs } of ordered) {
       if (startNs > reached) reached = startNs;
       rekeyed.push({
+        // Keyed by trace id: every record of one tenant's trace lands on one partition (another
+        // tenant's trace of the same id may share it; clustering keeps the two apart).
         key: traceId,
         value: encodeTraceRecord({ traceId, spans }),
         headers: {
+          [TENANT_RECORD_HEADER]: tenant,
           [HEADERS.source]: source,
           [HEADERS.sourceTime]: reached.toString(),
           ...(chunk.topicPartitions === undefined

@@ -38,18 +38,24 @@ export class AllInOneModule {
             useFactory: () =>
               KafkaOtlpIntake.fromConfig(
                 c.kafka,
-                { ...c.kafkaIntake, topic: c.ingest.topic },
+                { ...c.kafkaIntake, topic: c.ingest.topic, tenantHeader: c.tenants.header },
                 decoded,
               ),
           },
           c.grpcReceiver,
+          c.tenants,
         ),
-        IngestCoreModule.forRoot({ ...shared, ingest: c.ingest }, 'transport', decoded),
+        IngestCoreModule.forRoot(
+          { ...shared, ingest: c.ingest, tenants: c.tenants },
+          'transport',
+          decoded,
+        ),
         ClusteringCoreModule.forRoot({ ...shared, clustering: c.clustering }),
         ModelingCoreModule.forRoot({ ...shared, modeling: c.modeling }),
         GeneratorCoreModule.forRoot({
           ...shared,
           graphql: c.graphql,
+          tenants: c.tenants,
           webUi: c.webUi,
           generation: c.generation,
           llm: c.llm,

@@ -11,6 +11,7 @@ import {
   receiverEnv,
   receiverEnvProblems,
 } from '@t2t/receiver';
+import { tenantEnv } from '@t2t/wire';
 
 /** The OTLP receivers (HTTP and gRPC) as their own service, producing what they receive to the spans topic. */
 export const receiverRoleEnv = composeEnv(
@@ -21,6 +22,7 @@ export const receiverRoleEnv = composeEnv(
     receiver: receiverEnv,
     grpcReceiver: grpcReceiverEnv,
     kafkaIntake: kafkaIntakeEnv,
+    tenants: tenantEnv,
   },
   (c) => {
     const problems: EnvProblem[] = [
@@ -46,8 +48,15 @@ export class ReceiverRoleModule {
         PlatformModule.forRoot('receiver'),
         OtlpReceiverModule.forRoot(
           c.receiver,
-          { useFactory: () => KafkaOtlpIntake.fromConfig(c.kafka, c.kafkaIntake) },
+          {
+            useFactory: () =>
+              KafkaOtlpIntake.fromConfig(c.kafka, {
+                ...c.kafkaIntake,
+                tenantHeader: c.tenants.header,
+              }),
+          },
           c.grpcReceiver,
+          c.tenants,
         ),
       ],
     };

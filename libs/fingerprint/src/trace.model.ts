@@ -68,6 +68,8 @@ export interface TraceFingerprint {
 
 /** One closed trace as the window aggregation sees it. */
 export interface TraceSummary {
+  /** The trace's tenant, when the caller names tenants: windows group per tenant. */
+  tenant?: string;
   traceId: string;
   endpoint: string;
   fingerprint: string;

@@ -7,12 +7,18 @@ import {
   type KafkaConfig,
   type MessageProducer,
   type MessagingClient,
+  type RecordHeaders,
   TOPICS,
 } from '@t2t/messaging';
 import type { Span } from '@t2t/domain';
 import type { DecodedRequests } from '@t2t/otlp';
 import { WorkerThread, workerFile } from '@t2t/platform';
-import type { IntakeRequest, IntakeResult, OtlpIntake } from './otlp-intake.port';
+import {
+  DEFAULT_TENANT_HEADER,
+  type IntakeRequest,
+  type IntakeResult,
+  type OtlpIntake,
+} from './otlp-intake.port';
 import { validateOtlpPayload } from './otlp-payload.validator';
 import type { KafkaIntakeConfig } from './receiver.env';
 
@@ -48,6 +54,11 @@ export interface KafkaOtlpIntakeOptions {
    * again. Bodies validated on the worker thread are not left: their spans stay on that thread.
    */
   decoded?: DecodedRequests;
+  /**
+   * Record header that carries a request's tenant (`TENANT_HEADER`, default `x-t2t-tenant`): the
+   * one ingest reads, whoever wrote the record.
+   */
+  tenantHeader?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -68,7 +79,8 @@ function protocolErrorType(e: unknown, depth = 0): string | undefined {
 
 /**
  * Produces each received request to Kafka as one record, byte for byte, with a `content-type`
- * header, so ingest consumes it exactly as it consumes what other producers write.
+ * header (and the tenant the request named, under `TENANT_HEADER`), so ingest consumes it exactly
+ * as it consumes what other producers write.
  *
  * Validation decodes the whole body with the decoder ingest uses, not a cheaper structural check:
  * "accepted" then means ingest will decode the record too. A different check would sooner or later
@@ -102,6 +114,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   private readonly offloadBytes: number;
   private validation: WorkerThread | undefined;
   private readonly decoded: DecodedRequests | undefined;
+  private readonly tenantHeader: string;
 
   /**
    * From the service's options: a client of its own, named `<client id>-otlp-http`; `decoded` as
@@ -109,7 +122,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
    */
   static fromConfig(
     kafka: KafkaConfig,
-    options: KafkaIntakeConfig,
+    options: KafkaIntakeConfig & { tenantHeader?: string },
     decoded?: DecodedRequests,
   ): KafkaOtlpIntake {
     return new KafkaOtlpIntake({
@@ -132,6 +145,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     this.acks = options.acks ?? -1;
     this.offloadBytes = options.offloadBytes ?? Infinity;
     this.decoded = options.decoded;
+    this.tenantHeader = options.tenantHeader ?? DEFAULT_TENANT_HEADER;
     this.ownsProducer = !options.producer;
     this.producer =
       options.producer ??
@@ -232,6 +246,11 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
 
   private async send(request: IntakeRequest): Promise<void> {
     if (this.ownsProducer) await this.connect();
+    const headers: RecordHeaders = {
+      [HEADERS.contentType]:
+        request.encoding === 'otlp_json' ? CONTENT_TYPES.otlpJson : CONTENT_TYPES.otlpProto,
+    };
+    if (request.tenant !== undefined) headers[this.tenantHeader] = request.tenant;
     await this.producer.send({
       topic: this.topic,
       acks: this.acks,
@@ -240,10 +259,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
         {
           value: request.body,
           timestamp: String(request.receivedAt),
-          headers: {
-            [HEADERS.contentType]:
-              request.encoding === 'otlp_json' ? CONTENT_TYPES.otlpJson : CONTENT_TYPES.otlpProto,
-          },
+          headers,
         },
       ],
     });

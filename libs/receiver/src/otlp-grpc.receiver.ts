@@ -9,9 +9,10 @@ import {
   status as GrpcStatus,
 } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
+import { InvalidTenantError, parseTenant } from '@t2t/wire';
 import { ByteBudget } from './body.reader';
 import { IntakeSubmitter, readAccepted, retryAfterSeconds } from './intake.submitter';
-import type { IntakeResult, OtlpIntake } from './otlp-intake.port';
+import { DEFAULT_TENANT_HEADER, type IntakeResult, type OtlpIntake } from './otlp-intake.port';
 import type { BackpressureReason } from './otlp-http.receiver';
 import { clipMessage, encodeExportResponse, encodeRetryStatus } from './otlp-response.encoder';
 import { type GrpcReceiverConfig, grpcReceiverEnvProblems } from './receiver.env';
@@ -42,7 +43,14 @@ export const TRACE_SERVICE: ServiceDefinition<{ Export: unknown }> = {
   } satisfies MethodDefinition<Buffer, Buffer>,
 };
 
-export type GrpcReceiverOptions = Omit<GrpcReceiverConfig, 'enabled'>;
+export type GrpcReceiverOptions = Omit<GrpcReceiverConfig, 'enabled'> & {
+  /**
+   * Metadata key naming the tenant of the spans (`TENANT_HEADER`, default `x-t2t-tenant`); it
+   * travels to the intake as `IntakeRequest.tenant`. A malformed name is answered with
+   * INVALID_ARGUMENT.
+   */
+  tenantHeader?: string;
+};
 
 /** What happened to one call, reported once it is answered (or the client gave up on it). */
 export interface GrpcCallOutcome {
@@ -107,6 +115,7 @@ export class OtlpGrpcReceiver {
   private bound: { host: string; port: number } | undefined;
   private closing: Promise<void> | undefined;
   private draining = false;
+  private readonly tenantHeader: string;
 
   constructor(
     intake: OtlpIntake,
@@ -120,6 +129,7 @@ export class OtlpGrpcReceiver {
       );
     this.budget = new ByteBudget(options.maxInFlightBytes);
     this.submitter = new IntakeSubmitter(intake, options.intakeTimeoutMs, this.log, 'UNAVAILABLE');
+    this.tenantHeader = (options.tenantHeader ?? DEFAULT_TENANT_HEADER).toLowerCase();
     // grpc-js applies this to the message as framed and again while decompressing it, so a gzip
     // bomb costs at most this much memory.
     this.server = new Server({ 'grpc.max_receive_message_length': options.maxReceiveBytes });
@@ -228,6 +238,9 @@ export class OtlpGrpcReceiver {
   private async run(call: ServerUnaryCall<Buffer, Buffer>, x: Call): Promise<Reply> {
     // The deadline may have passed while the message arrived: nobody waits for the answer.
     if (call.cancelled) return { code: GrpcStatus.CANCELLED, message: 'cancelled by the client' };
+    const tenant = this.tenantOf(call);
+    if (tenant instanceof InvalidTenantError)
+      return { code: GrpcStatus.INVALID_ARGUMENT, message: tenant.message };
     if (this.draining)
       return this.refuse(
         x,
@@ -251,6 +264,7 @@ export class OtlpGrpcReceiver {
         body,
         encoding: 'otlp_proto',
         receivedAt: x.started,
+        ...(tenant === undefined ? {} : { tenant }),
       });
       if (result === 'timeout')
         return this.refuse(
@@ -271,6 +285,22 @@ export class OtlpGrpcReceiver {
       return this.answerIntake(x, result);
     } finally {
       hold.release();
+    }
+  }
+
+  /** The tenant the call's metadata names (undefined: none), or why the name is refused. */
+  private tenantOf(call: ServerUnaryCall<Buffer, Buffer>): string | undefined | InvalidTenantError {
+    const values = call.metadata.get(this.tenantHeader);
+    if (values.length === 0) return undefined;
+    const from = `the ${this.tenantHeader} metadata`;
+    if (values.length > 1)
+      return new InvalidTenantError(`${values.length} tenants named by ${from}: name one`);
+    const value = values[0];
+    try {
+      return parseTenant(typeof value === 'string' ? value : value.toString('utf8'), from);
+    } catch (e) {
+      if (e instanceof InvalidTenantError) return e;
+      throw e;
     }
   }
 

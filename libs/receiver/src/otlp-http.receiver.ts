@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTENT_TYPES, encodingFromContentType, type OtlpEncoding } from '@t2t/messaging';
+import { InvalidTenantError, parseTenant } from '@t2t/wire';
 import {
   BodyReadError,
   type BodyReadFailure,
@@ -11,7 +12,7 @@ import {
   readBody,
 } from './body.reader';
 import { IntakeSubmitter, readAccepted, retryAfterSeconds } from './intake.submitter';
-import type { IntakeResult, OtlpIntake } from './otlp-intake.port';
+import { DEFAULT_TENANT_HEADER, type IntakeResult, type OtlpIntake } from './otlp-intake.port';
 import {
   clipMessage,
   encodeExportResponse,
@@ -22,7 +23,13 @@ import { type ReceiverConfig, receiverEnvProblems } from './receiver.env';
 
 export const TRACES_PATH = '/v1/traces';
 
-export type ReceiverOptions = Omit<ReceiverConfig, 'enabled'>;
+export type ReceiverOptions = Omit<ReceiverConfig, 'enabled'> & {
+  /**
+   * Request header naming the tenant of the spans (`TENANT_HEADER`, default `x-t2t-tenant`); it
+   * travels to the intake as `IntakeRequest.tenant`. A malformed name is answered with 400.
+   */
+  tenantHeader?: string;
+};
 
 /** Why a request got 503: the intake said so, was too slow or failed, or the receiver is full or stopping. */
 export type BackpressureReason =
@@ -73,6 +80,8 @@ interface Exchange {
   res: ServerResponse;
   started: number;
   encoding: OtlpEncoding | undefined;
+  /** The tenant the request names, once checked. */
+  tenant?: string;
   wireBytes: number;
   bodyBytes: number;
   acceptedSpans?: number;
@@ -95,6 +104,7 @@ export class OtlpHttpReceiver {
   private closing: Promise<void> | undefined;
   private draining = false;
   private readonly submitter: IntakeSubmitter;
+  private readonly tenantHeader: string;
 
   constructor(
     intake: OtlpIntake,
@@ -108,6 +118,7 @@ export class OtlpHttpReceiver {
       );
     this.budget = new ByteBudget(options.maxInFlightBytes);
     this.submitter = new IntakeSubmitter(intake, options.intakeTimeoutMs, this.log, '503');
+    this.tenantHeader = (options.tenantHeader ?? DEFAULT_TENANT_HEADER).toLowerCase();
     this.server = createServer(
       {
         // Headers must arrive within the read timeout; the body's deadline is enforced per request
@@ -283,6 +294,20 @@ export class OtlpHttpReceiver {
       );
       return;
     }
+    // Node joins repeated custom headers with ', ', which no tenant name holds: two names are refused.
+    const tenant = req.headers[this.tenantHeader];
+    if (tenant !== undefined) {
+      try {
+        x.tenant = parseTenant(
+          Array.isArray(tenant) ? tenant.join(', ') : tenant,
+          `the ${this.tenantHeader} header`,
+        );
+      } catch (e) {
+        if (!(e instanceof InvalidTenantError)) throw e;
+        this.sendStatus(x, 400, RPC_CODES.invalidArgument, e.message);
+        return;
+      }
+    }
     if (this.draining) {
       this.sendBackpressure(x, 'draining', OWN_RETRY_AFTER_MS, 'the receiver is shutting down');
       return;
@@ -342,7 +367,12 @@ export class OtlpHttpReceiver {
       } finally {
         clearTimeout(timer);
       }
-      const result = await this.submitter.submit({ body, encoding, receivedAt: x.started });
+      const result = await this.submitter.submit({
+        body,
+        encoding,
+        receivedAt: x.started,
+        ...(x.tenant === undefined ? {} : { tenant: x.tenant }),
+      });
       if (result === 'timeout') {
         this.sendBackpressure(
           x,

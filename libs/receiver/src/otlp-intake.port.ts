@@ -5,6 +5,11 @@
  * else about it.
  */
 
+import { tenantEnv } from '@t2t/wire';
+
+/** `TENANT_HEADER`'s default, for receivers and intakes built without the option. */
+export const DEFAULT_TENANT_HEADER = tenantEnv.parse({}).header;
+
 /** One decompressed OTLP `ExportTraceServiceRequest`, as the client sent it. */
 export interface IntakeRequest {
   /** The request body after decompression (HTTP or gRPC); not decoded. The intake must not modify it. */
@@ -15,6 +20,12 @@ export interface IntakeRequest {
    * in Unix milliseconds.
    */
   receivedAt: number;
+  /**
+   * The tenant the request names (OTLP/HTTP header or gRPC metadata `TENANT_HEADER`), already
+   * checked to be a well-formed tenant name; absent when it names none (ingest then looks at the
+   * resources' tenant attribute).
+   */
+  tenant?: string;
 }
 
 export type IntakeResult =

@@ -15,8 +15,14 @@ import {
 } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { MetricsRegistry } from '@t2t/platform';
-import { OtlpGrpcReceiver, TRACE_EXPORT_PATH } from './otlp-grpc.receiver';
-import { OtlpHttpReceiver, TRACES_PATH } from './otlp-http.receiver';
+import type { tenantEnv } from '@t2t/wire';
+import type { ConfigOf } from '@t2t/config';
+import {
+  type GrpcReceiverOptions,
+  OtlpGrpcReceiver,
+  TRACE_EXPORT_PATH,
+} from './otlp-grpc.receiver';
+import { OtlpHttpReceiver, type ReceiverOptions, TRACES_PATH } from './otlp-http.receiver';
 import type { OtlpIntake } from './otlp-intake.port';
 import type { GrpcReceiverConfig, ReceiverConfig } from './receiver.env';
 import { GrpcReceiverMetrics, ReceiverMetrics } from './receiver.metrics';
@@ -40,7 +46,7 @@ export class OtlpReceiverService implements OnApplicationBootstrap, OnModuleDest
   private readonly receiver: OtlpHttpReceiver;
 
   constructor(
-    @Inject(RECEIVER_CONFIG) private readonly config: ReceiverConfig,
+    @Inject(RECEIVER_CONFIG) config: ReceiverOptions,
     @Inject(OTLP_INTAKE) intake: OtlpIntake,
     metrics: MetricsRegistry,
   ) {
@@ -78,7 +84,7 @@ export class OtlpGrpcReceiverService implements OnApplicationBootstrap, OnModule
   private readonly receiver: OtlpGrpcReceiver;
 
   constructor(
-    @Inject(GRPC_RECEIVER_CONFIG) config: GrpcReceiverConfig,
+    @Inject(GRPC_RECEIVER_CONFIG) config: GrpcReceiverOptions,
     @Inject(OTLP_INTAKE) intake: OtlpIntake,
     metrics: MetricsRegistry,
   ) {
@@ -111,7 +117,8 @@ export class OtlpGrpcReceiverService implements OnApplicationBootstrap, OnModule
  * The OTLP trace receivers, each on its own port: OTLP/HTTP, and OTLP/gRPC when its options are
  * given, both handing requests to the one intake. Needs `MetricsRegistry` (PlatformModule). A
  * receiver whose `enabled` is false is left out; with neither, the module is empty and the intake
- * is never created.
+ * is never created. `tenants`: which header (gRPC metadata key) names a request's tenant; default
+ * tenantEnv's.
  */
 @Module({})
 export class OtlpReceiverModule {
@@ -119,18 +126,26 @@ export class OtlpReceiverModule {
     config: ReceiverConfig,
     intake: OtlpIntakeProvider,
     grpc?: GrpcReceiverConfig,
+    tenants?: Pick<ConfigOf<typeof tenantEnv>, 'header'>,
   ): DynamicModule {
+    const tenantHeader = tenants?.header;
     const serveGrpc = grpc?.enabled === true;
     if (!config.enabled && !serveGrpc) return { module: OtlpReceiverModule };
     const { imports, ...provider } = intake;
     const receivers: Provider[] = [];
     const exported: Provider[] = [];
     if (config.enabled) {
-      receivers.push({ provide: RECEIVER_CONFIG, useValue: config }, OtlpReceiverService);
+      receivers.push(
+        { provide: RECEIVER_CONFIG, useValue: { ...config, tenantHeader } },
+        OtlpReceiverService,
+      );
       exported.push(OtlpReceiverService);
     }
     if (serveGrpc) {
-      receivers.push({ provide: GRPC_RECEIVER_CONFIG, useValue: grpc }, OtlpGrpcReceiverService);
+      receivers.push(
+        { provide: GRPC_RECEIVER_CONFIG, useValue: { ...grpc, tenantHeader } },
+        OtlpGrpcReceiverService,
+      );
       exported.push(OtlpGrpcReceiverService);
     }
     return {

@@ -13,6 +13,7 @@ import {
   receiverEnv,
   validateOtlpPayload,
 } from '@t2t/receiver';
+import { tenantEnv } from '@t2t/wire';
 import type { SentSpan } from './otlp-exporter.process';
 
 type Answer = IntakeResult | ((r: IntakeRequest) => Promise<IntakeResult>);
@@ -60,7 +61,8 @@ export interface RunningReceiver {
 /**
  * The receiver module as a service wires it (with PlatformModule for metrics), on a free port.
  * `intake` is an instance or a provider (a factory gets its lifecycle hooks run, as in a service).
- * The OTLP/gRPC receiver runs too (on a free port) when `env` has `OTLP_GRPC_ENABLED=true`.
+ * The OTLP/gRPC receiver runs too (on a free port) when `env` has `OTLP_GRPC_ENABLED=true`;
+ * `TENANT_HEADER` in `env` names the tenant header.
  */
 export async function startReceiver(
   intake: OtlpIntake | OtlpIntakeProvider,
@@ -76,7 +78,12 @@ export async function startReceiver(
   const module = await Test.createTestingModule({
     imports: [
       PlatformModule.forRoot('receiver-test'),
-      OtlpReceiverModule.forRoot(config, 'submit' in intake ? { useValue: intake } : intake, grpc),
+      OtlpReceiverModule.forRoot(
+        config,
+        'submit' in intake ? { useValue: intake } : intake,
+        grpc,
+        tenantEnv.parse(env),
+      ),
     ],
   }).compile();
   await module.init();

@@ -1,12 +1,31 @@
 import type { ClusterEvent, ClusterMembersEvent, ClusterWindowEvent } from '@t2t/fingerprint';
+import type { RecordHeaders } from '@t2t/messaging';
+import { DEFAULT_TENANT, isTenant, TENANT_RECORD_HEADER } from '@t2t/wire';
 
 export class ClusterEventError extends Error {}
 
 /**
  * Reads a cluster event as the workers write it (JSON). Checks the fields the sink relies on, so a
- * foreign or corrupted record is refused with a reason instead of producing a broken row.
+ * foreign or corrupted record is refused with a reason instead of producing a broken row. The
+ * event comes back with its tenant always set: the one in the event, else the record's
+ * `t2t-tenant` header, else (events of workers that predate tenants) the implicit one.
  */
-export function parseClusterEvent(value: Buffer | null): ClusterEvent {
+export function parseClusterEvent(value: Buffer | null, headers?: RecordHeaders): ClusterEvent {
+  const event = parseEvent(value);
+  const header = headers?.[TENANT_RECORD_HEADER];
+  const fromHeader = (Array.isArray(header) ? header[0] : header)?.toString();
+  const tenant: unknown = event.tenant ?? fromHeader ?? DEFAULT_TENANT;
+  if (typeof tenant !== 'string' || !isTenant(tenant))
+    throw new ClusterEventError(`invalid tenant ${JSON.stringify(tenant)}`);
+  if (fromHeader !== undefined && fromHeader !== tenant)
+    throw new ClusterEventError(
+      `the event names tenant ${JSON.stringify(tenant)}, its header ${JSON.stringify(fromHeader)}`,
+    );
+  event.tenant = tenant;
+  return event;
+}
+
+function parseEvent(value: Buffer | null): ClusterEvent {
   if (!value || value.length === 0) throw new ClusterEventError('empty record');
   let e: Partial<ClusterWindowEvent>;
   try {

@@ -65,7 +65,7 @@ export class ClusterEventsSink implements OnApplicationBootstrap, OnModuleDestro
       groupId: c.sinkGroupId,
       groupIdFor: () => c.sinkGroupId,
       topicFor: (pattern) => (pattern === CLUSTER_EVENTS_PATTERN ? c.eventsTopic : undefined),
-      decode: (record) => parseClusterEvent(record.value),
+      decode: (record) => parseClusterEvent(record.value, record.headers),
       // A members event names up to membersPerEvent traces: bound batches by those rows.
       weight: (event, record) => ({
         rows: event.type === 'members' ? event.traceIds.length : 1,

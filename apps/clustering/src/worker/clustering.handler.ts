@@ -1,14 +1,14 @@
 import { Controller, type DynamicModule, Inject, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { KafkaBatchContext } from '@t2t/messaging';
-import type { TraceRecord } from '@t2t/wire';
+import type { TenantTraceRecord } from './tenant-trace.record';
 
 /** The logical pattern of spans_by_trace; the transport maps it to CLUSTERING_INPUT_TOPIC. */
 export const CLUSTERING_SPANS_PATTERN = 'clustering.spans-by-trace';
 
 /** What the worker does with one batch of a partition (see ClusteringWorker.handleBatch). */
 export interface ClusteringBatchHandler {
-  handleBatch(batch: TraceRecord[], ctx: KafkaBatchContext): Promise<void>;
+  handleBatch(batch: TenantTraceRecord[], ctx: KafkaBatchContext): Promise<void>;
 }
 
 export const CLUSTERING_BATCH_HANDLER = Symbol('CLUSTERING_BATCH_HANDLER');
@@ -22,7 +22,7 @@ export class ClusteringController {
    * closed; commits (ctx.commitAt) only the offset before the oldest record still held open.
    */
   @EventPattern(CLUSTERING_SPANS_PATTERN)
-  handle(@Payload() batch: TraceRecord[], @Ctx() ctx: KafkaBatchContext): Promise<void> {
+  handle(@Payload() batch: TenantTraceRecord[], @Ctx() ctx: KafkaBatchContext): Promise<void> {
     return this.handler.handleBatch(batch, ctx);
   }
 }

@@ -27,12 +27,13 @@ import {
   type RecordHeaders,
 } from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
-import { decodeTraceRecord, type TraceRecord, TraceRecordError } from '@t2t/wire';
+import { InvalidTenantError, TENANT_RECORD_HEADER, TraceRecordError } from '@t2t/wire';
 import type { ClusteringConfig } from '../clustering.env';
 import { CLUSTERING_CONFIG, CLUSTERING_CONSUME } from '../clustering.tokens';
 import { ClusteringMetrics } from './clustering.metrics';
 import { ClusteringHandlersModule, CLUSTERING_SPANS_PATTERN } from './clustering.handler';
 import { sourceOf } from './source-progress.header';
+import { decodeTenantTraceRecord, type TenantTraceRecord } from './tenant-trace.record';
 
 /**
  * How the worker consumes spans_by_trace: `transport` (the service) through the
@@ -71,7 +72,7 @@ interface BatchRecord {
   offset: string;
   headers: RecordHeaders;
   /** Undefined when the record could not be read (direct path; the transport dead-letters those). */
-  trace: TraceRecord | undefined;
+  trace: TenantTraceRecord | undefined;
 }
 
 const sendBytesLimit = 768 * 1024;
@@ -88,7 +89,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private readonly log = new Logger('clustering');
   private kafka?: MessagingClient;
   private consumer?: GroupConsumer;
-  private transport?: KafkaBatchTransport<TraceRecord>;
+  private transport?: KafkaBatchTransport<TenantTraceRecord>;
   private microservice?: INestMicroservice;
   /** Set by a consumer crash until a fetch completes again. */
   private crash: string | undefined;
@@ -142,12 +143,13 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
 
   private async startTransport(kafka: MessagingClient): Promise<void> {
     const c = this.config.clustering;
-    this.transport = new KafkaBatchTransport<TraceRecord>(kafka, {
+    this.transport = new KafkaBatchTransport<TenantTraceRecord>(kafka, {
       groupId: c.groupId,
       groupIdFor: () => c.groupId,
       topicFor: (pattern) => (pattern === CLUSTERING_SPANS_PATTERN ? c.inputTopic : undefined),
       commits: 'handler',
-      decode: (record) => decodeTraceRecord(record.value ?? Buffer.alloc(0)),
+      // A record with an unreadable value or tenant goes to the dead-letter topic with the reason.
+      decode: (record) => decodeTenantTraceRecord(record.value, record.headers),
       weight: (trace, record) => ({ rows: trace.spans.length, bytes: record.value?.length ?? 0 }),
       deadLetterTopic: clusteringDlqTopic,
       onAssignment: (_topic, partitions) => this.onAssignment(partitions),
@@ -286,7 +288,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** The transport's handler (see ClusteringController): one batch of one partition. */
-  async handleBatch(batch: TraceRecord[], ctx: KafkaBatchContext): Promise<void> {
+  async handleBatch(batch: TenantTraceRecord[], ctx: KafkaBatchContext): Promise<void> {
     if (ctx.deadLettered > 0) this.metrics.badRecord(ctx.deadLettered);
     const records = ctx.messages.map((m, i) => ({
       offset: m.offset,
@@ -308,11 +310,11 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private async onBatch(batch: MessageBatch): Promise<void> {
     if (batch.messages.length === 0) return;
     const records: BatchRecord[] = batch.messages.map((m) => {
-      let trace: TraceRecord | undefined;
+      let trace: TenantTraceRecord | undefined;
       try {
-        trace = decodeTraceRecord(m.value ?? Buffer.alloc(0));
+        trace = decodeTenantTraceRecord(m.value, m.headers);
       } catch (e) {
-        if (!(e instanceof TraceRecordError)) throw e;
+        if (!(e instanceof TraceRecordError) && !(e instanceof InvalidTenantError)) throw e;
         // Internal topic written by ingest: a bad record is a bug or a foreign producer. Skip, count, say so.
         this.metrics.badRecord();
         this.log.warn(
@@ -356,7 +358,16 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         const offset = Number(r.offset);
         if (next !== undefined && offset < next) continue;
         if (r.trace === undefined) continue;
-        st.pipeline.add(offset, r.trace.traceId, r.trace.spans, sourceOf(r.headers));
+        // Per (tenant, trace id): the same id from two tenants is two traces, and their
+        // behaviours are counted in separate groups. A replay reads the tenant from the record
+        // again, so traces rebuilt after a crash or a rebalance keep theirs.
+        st.pipeline.add(
+          offset,
+          r.trace.traceId,
+          r.trace.spans,
+          sourceOf(r.headers),
+          r.trace.tenant,
+        );
         spans += r.trace.spans.length;
       }
       this.metrics.consumed(spans, st.pipeline.stats().tracesClosed - closedBefore);
@@ -403,11 +414,19 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     if (events.length > 0) {
       const messages: OutgoingMessage[] = events.map((e) => {
         const { endpoint, fingerprint } = e.type === 'members' ? e : e.aggregate;
+        const headers: RecordHeaders = {
+          // Readers that only care about windows (modeling) skip the rest without parsing them.
+          [HEADERS.eventType]: e.type,
+        };
+        // Every record added names its tenant, so every event does (in the JSON and here, for
+        // readers that only look at headers).
+        if (e.tenant !== undefined) headers[TENANT_RECORD_HEADER] = e.tenant;
         return {
+          // The same key for a group of every tenant: rows are keyed by tenant anyway, and one
+          // group's events keep their order on one partition.
           key: `${endpoint}|${fingerprint}`,
           value: JSON.stringify(e),
-          // Readers that only care about windows (modeling) skip the rest without parsing them.
-          headers: { [HEADERS.eventType]: e.type },
+          headers,
         };
       });
       await this.send(messages);

@@ -6,6 +6,7 @@ import type { Span, SpanLink } from '@t2t/domain';
  * rejected (kept in the dead-letter topic, counted):
  * - trace id not 16 bytes or all zeros; span id not 8 bytes or all zeros
  * - start time before 2000-01-01, or later than `now + maxFutureSkew`
+ * - (set by the preparer) the resource names a malformed tenant
  *
  * repaired (stored, counted):
  * - parent span id not 8 bytes, or all zeros → the span becomes a root ('')
@@ -14,7 +15,7 @@ import type { Span, SpanLink } from '@t2t/domain';
  * - no `service.name` resource attribute → 'unknown_service' (the SDKs' default)
  */
 export type RejectReason =
-  'invalid_trace_id' | 'invalid_span_id' | 'start_too_old' | 'start_in_future';
+  'invalid_trace_id' | 'invalid_span_id' | 'start_too_old' | 'start_in_future' | 'invalid_tenant';
 export type RepairReason =
   'invalid_parent_span_id' | 'end_before_start' | 'invalid_link' | 'missing_service_name';
 

@@ -321,4 +321,39 @@ describe(PartitionPipeline.name, () => {
       biggest.forEach((n, i) => expect(Math.abs(n - whole[i])).toBeLessThanOrEqual(cut));
     });
   });
+
+  it('keeps tenants apart: the same trace id is two traces, the same behaviour two groups, each event says whose', () => {
+    const sut = new PartitionPipeline(0, { ...options, membersPerEvent: 100 });
+    // Tenant a: traces 0..9 plain; tenant b: the same ids, half of them potato. Interleaved.
+    let offset = 0;
+    for (let i = 0; i < 10; i++) {
+      const start = T0 + BigInt(i) * 100_000_000n;
+      const a = traceSpans(i, 'plain', start);
+      const b = traceSpans(i, i % 2 ? 'potato' : 'plain', start);
+      sut.add(offset++, a.traceId, a.spans, undefined, 'a');
+      sut.add(offset++, b.traceId, b.spans, undefined, 'b');
+    }
+    sut.advanceTo(T0 + 1000n * S);
+    const { events } = sut.drain();
+    const windows = events.filter((e): e is ClusterWindowEvent => e.type === 'window');
+    const counts = windows
+      .map((e) => `${e.tenant}|${e.aggregate.tenant}|${e.aggregate.count}`)
+      .sort();
+    // a: one group of 10 traces; b: plain 5 and potato 5 (same endpoint as a, own groups).
+    expect(counts).toEqual(['a|a|10', 'b|b|5', 'b|b|5']);
+    const plainOfA = windows.find((e) => e.tenant === 'a')!;
+    const plainOfB = windows.find(
+      (e) => e.tenant === 'b' && e.aggregate.fingerprint === plainOfA.aggregate.fingerprint,
+    )!;
+    expect(plainOfB.aggregate.endpoint).toBe(plainOfA.aggregate.endpoint);
+    expect(plainOfB.aggregate.count).toBe(5);
+    expect(sut.stats().tracesClosed).toBe(20);
+    expect(sut.stats().assembler.duplicateSpans).toBe(0);
+    const members = events.filter((e): e is ClusterMembersEvent => e.type === 'members');
+    expect(members.map((m) => `${m.tenant}:${m.traceIds.length}`).sort()).toEqual([
+      'a:10',
+      'b:5',
+      'b:5',
+    ]);
+  });
 });

@@ -14,6 +14,8 @@ import {
 export interface ClusterWindowEvent {
   v: 1;
   type: 'window' | 'late_trace';
+  /** The tenant of the group's traces, when records named one (see PartitionPipeline.add). */
+  tenant?: string;
   partition: number;
   aggregate: WindowAggregate;
   /** Structural description of the fingerprint, so consumers need not re-derive it. */
@@ -31,6 +33,8 @@ export interface ClusterWindowEvent {
 export interface ClusterMembersEvent {
   v: 1;
   type: 'members';
+  /** The tenant of these traces, when records named one. */
+  tenant?: string;
   partition: number;
   endpoint: string;
   fingerprint: string;
@@ -80,7 +84,7 @@ export class PartitionPipeline {
   private readonly aggregator: WindowAggregator;
   private readonly descriptors = new Map<string, ClusterWindowEvent['fingerprint']>();
   private pending: ClusterEvent[] = [];
-  /** Traces closed since the last drain, by endpoint, then fingerprint (insertion ordered). */
+  /** Traces closed since the last drain, by tenant and endpoint, then fingerprint (insertion ordered). */
   private members = new Map<string, Map<string, ClusterMembersEvent>>();
   private nextOffset: number | undefined;
   private counters: PipelineStats = {
@@ -102,13 +106,19 @@ export class PartitionPipeline {
     this.aggregator = new WindowAggregator({ ...options.window, initialWatermarkNs });
   }
 
+  /**
+   * Adds one record. `tenant`, when given, keeps the trace and its groups apart from every other
+   * tenant's: the same trace id is another trace, the same endpoint and fingerprint another group,
+   * and the events say whose they are.
+   */
   add(
     offset: number,
     traceId: string,
     spans: readonly ArrivingSpan[],
     source?: SourceProgress,
+    tenant?: string,
   ): void {
-    this.take(this.assembler.add(traceId, spans, offset, source));
+    this.take(this.assembler.add(traceId, spans, offset, source, tenant));
     this.nextOffset = offset + 1;
   }
 
@@ -195,6 +205,7 @@ export class PartitionPipeline {
       }
       const extent = traceExtentUs(trace);
       const summary: TraceSummary = {
+        ...(trace.tenant === undefined ? {} : { tenant: trace.tenant }),
         traceId: trace.traceId,
         endpoint: fp.endpoint,
         fingerprint: fp.hash,
@@ -221,10 +232,11 @@ export class PartitionPipeline {
   private addMember(s: TraceSummary): void {
     const limit = this.options.membersPerEvent ?? 0;
     if (limit <= 0) return;
-    let byFingerprint = this.members.get(s.endpoint);
+    const key = s.tenant === undefined ? s.endpoint : `${s.tenant}\u0000${s.endpoint}`;
+    let byFingerprint = this.members.get(key);
     if (byFingerprint === undefined) {
       byFingerprint = new Map<string, ClusterMembersEvent>();
-      this.members.set(s.endpoint, byFingerprint);
+      this.members.set(key, byFingerprint);
     }
     let m = byFingerprint.get(s.fingerprint);
     if (m !== undefined && m.traceIds.length >= limit) {
@@ -236,6 +248,7 @@ export class PartitionPipeline {
       m = {
         v: 1,
         type: 'members',
+        ...(s.tenant === undefined ? {} : { tenant: s.tenant }),
         partition: this.partition,
         endpoint: s.endpoint,
         fingerprint: s.fingerprint,
@@ -267,6 +280,7 @@ export class PartitionPipeline {
     const event: ClusterWindowEvent = {
       v: 1,
       type,
+      ...(aggregate.tenant === undefined ? {} : { tenant: aggregate.tenant }),
       partition: this.partition,
       aggregate,
       fingerprint: this.descriptors.get(aggregate.fingerprint),

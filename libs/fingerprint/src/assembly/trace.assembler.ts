@@ -74,6 +74,8 @@ export const DEFAULT_ASSEMBLER_OPTIONS: AssemblerOptions = {
 export type CloseReason = 'idle' | 'max_duration' | 'evicted' | 'flush';
 
 export interface ClosedTrace extends AssembledTrace {
+  /** The tenant the trace was added under, when the caller names tenants. */
+  tenant?: string;
   reason: CloseReason;
   /** Spans beyond maxSpansPerTrace were dropped. */
   truncated: boolean;
@@ -102,6 +104,9 @@ export interface AssemblerStats {
 }
 
 interface OpenTrace {
+  /** The trace id, prefixed with the tenant when there is one (see traceKey). */
+  key: string;
+  tenant: string | undefined;
   traceId: string;
   baseStartNs: bigint;
   firstStartNs: bigint;
@@ -123,6 +128,14 @@ interface HeapEntry {
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_US = 1000n;
+
+/**
+ * Open and recently closed traces are known by trace id within their tenant: two tenants sending
+ * the same trace id are two traces. (Tenant names hold no space; trace ids are hex.)
+ */
+function traceKey(tenant: string | undefined, traceId: string): string {
+  return tenant === undefined ? traceId : `${tenant} ${traceId}`;
+}
 
 /**
  * Gathers the spans of each trace of ONE partition until the trace is idle (in event time), then
@@ -176,21 +189,25 @@ export class TraceAssembler {
 
   /**
    * Adds the spans of one record (one trace). Returns traces closed because of it: the record may
-   * advance event time, or push the open-trace count over its bound.
+   * advance event time, or push the open-trace count over its bound. `tenant`, when given, scopes
+   * the trace id: the same id under two tenants is two traces. Event time is the partition's,
+   * shared by every tenant on it.
    */
   add(
     traceId: string,
     spans: readonly ArrivingSpan[],
     offset: number,
     source?: SourceProgress,
+    tenant?: string,
   ): ClosedTrace[] {
     if (source !== undefined && this.sourceIdleMs > 0) this.noteSource(source);
     if (spans.length === 0) return [];
-    if (this.recentlyClosed.has(traceId)) {
+    const key = traceKey(tenant, traceId);
+    if (this.recentlyClosed.has(key)) {
       this.counters.lateSpans += spans.length;
       return [];
     }
-    let trace = this.open.get(traceId);
+    let trace = this.open.get(key);
     const closed: ClosedTrace[] = [];
     if (!trace) {
       if (this.open.size >= this.options.maxOpenTraces) {
@@ -202,6 +219,8 @@ export class TraceAssembler {
       }
       const start = spans[0].startTimeUnixNano;
       trace = {
+        key,
+        tenant,
         traceId,
         baseStartNs: start,
         firstStartNs: start,
@@ -213,7 +232,7 @@ export class TraceAssembler {
         lastOffset: offset,
         deadlineNs: 0n,
       };
-      this.open.set(traceId, trace);
+      this.open.set(key, trace);
     }
     for (const s of spans) {
       const end = s.startTimeUnixNano + BigInt(s.durationNano);
@@ -394,7 +413,7 @@ export class TraceAssembler {
     while (this.heap.length > 0) {
       const top = this.heap[0];
       const live =
-        this.open.get(top.trace.traceId) === top.trace && top.trace.deadlineNs === top.deadlineNs;
+        this.open.get(top.trace.key) === top.trace && top.trace.deadlineNs === top.deadlineNs;
       if (!live) {
         this.pop();
         continue;
@@ -407,15 +426,16 @@ export class TraceAssembler {
   }
 
   private close(trace: OpenTrace, reason: CloseReason): ClosedTrace {
-    this.open.delete(trace.traceId);
+    this.open.delete(trace.key);
     this.openSpans -= trace.spans.length;
-    this.recentlyClosed.add(trace.traceId);
+    this.recentlyClosed.add(trace.key);
     if (this.recentlyClosed.size > this.options.recentlyClosedCapacity) {
       // Sets iterate in insertion order: the first entry is the oldest closed trace.
       const oldest = this.recentlyClosed.values().next().value as string;
       this.recentlyClosed.delete(oldest);
     }
     return {
+      ...(trace.tenant === undefined ? {} : { tenant: trace.tenant }),
       traceId: trace.traceId,
       baseStartNs: trace.baseStartNs,
       spans: trace.spans,

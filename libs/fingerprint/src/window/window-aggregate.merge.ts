@@ -5,6 +5,8 @@ import type { WindowAggregate } from './window-aggregate.model';
 
 /** The live state an aggregate is made from; the aggregator keeps one per open group. */
 export interface AggregateParts {
+  /** The tenant of every trace in the group, when the caller names tenants. */
+  tenant?: string;
   windowStartMs: number;
   windowEndMs: number;
   endpoint: string;
@@ -29,6 +31,7 @@ export function buildAggregate(p: AggregateParts): WindowAggregate {
     throw new RangeError(`empty group ${p.endpoint} ${p.fingerprint} @${p.windowStartMs}`);
   }
   return {
+    ...(p.tenant === undefined ? {} : { tenant: p.tenant }),
     windowStartMs: p.windowStartMs,
     windowEndMs: p.windowEndMs,
     endpoint: p.endpoint,
@@ -54,17 +57,17 @@ export function buildAggregate(p: AggregateParts): WindowAggregate {
  * the union of their traces would have written (same sketch buckets, same sample, same representative).
  *
  * `options.maxBuckets` bounds the merged sketch (default as QuantileSketch). Throws RangeError when
- * endpoint or fingerprint differ, or the sketches have a different γ.
+ * tenant, endpoint or fingerprint differ, or the sketches have a different γ.
  */
 export function mergeAggregates(
   a: WindowAggregate,
   b: WindowAggregate,
   options: Pick<QuantileSketchOptions, 'maxBuckets'> = {},
 ): WindowAggregate {
-  if (a.endpoint !== b.endpoint || a.fingerprint !== b.fingerprint) {
+  if (a.endpoint !== b.endpoint || a.fingerprint !== b.fingerprint || a.tenant !== b.tenant) {
     throw new RangeError(
-      `cannot merge aggregates of different groups: ${a.endpoint} ${a.fingerprint} and ` +
-        `${b.endpoint} ${b.fingerprint}`,
+      `cannot merge aggregates of different groups: ${a.tenant ?? ''} ${a.endpoint} ${a.fingerprint} and ` +
+        `${b.tenant ?? ''} ${b.endpoint} ${b.fingerprint}`,
     );
   }
   const duration = QuantileSketch.fromSerialized(a.duration, options);
@@ -76,6 +79,7 @@ export function mergeAggregates(
   const aLast = BigInt(a.lastSeenNs);
   const bLast = BigInt(b.lastSeenNs);
   return buildAggregate({
+    tenant: a.tenant,
     windowStartMs: Math.min(a.windowStartMs, b.windowStartMs),
     windowEndMs: Math.max(a.windowEndMs, b.windowEndMs),
     endpoint: a.endpoint,

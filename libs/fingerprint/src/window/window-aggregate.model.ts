@@ -10,6 +10,11 @@ import type { SerializedTraceSample } from './trace.sample';
  * sketch and the sample merge exactly, and the representative is recomputed from the merged ones.
  */
 export interface WindowAggregate {
+  /**
+   * The tenant the group's traces belong to, when the caller names tenants (groups never mix
+   * tenants). Absent otherwise, and then absent from the JSON.
+   */
+  tenant?: string;
   /** Window start, Unix ms, a multiple of the window length (epoch-aligned). Inclusive. */
   windowStartMs: number;
   /** Window end, Unix ms. Exclusive. After merging windows: the end of the latest one. */

@@ -25,7 +25,7 @@ export interface WindowAggregatorOptions {
    * a fingerprint explosion of tiny groups, more only if they are also busy. When a new group would
    * exceed it: close the open windows older than the trace's window early, oldest first, then, if
    * still full, count the trace in its window's overflow group. Overflow groups (at most one per
-   * open window) are not counted against the bound.
+   * open window and tenant) are not counted against the bound.
    */
   maxOpenGroups: number;
   /** Traces kept in each group's bottom-k sample. Default 20. */
@@ -114,12 +114,24 @@ export interface WindowAggregatorSnapshot {
 
 interface OpenWindow {
   startMs: number;
-  /** endpoint → fingerprint → group. Nested maps: no key string built per trace. */
+  /**
+   * endpoint (with its tenant, see groupKey) → fingerprint → group. Nested maps: no key string
+   * built per trace without a tenant.
+   */
   groups: Map<string, Map<string, AggregateParts>>;
   groupCount: number;
   traces: number;
-  overflow: AggregateParts | undefined;
+  /** Per tenant ('' for none): traces of different tenants never share a group, overflow included. */
+  overflow: Map<string, AggregateParts>;
   minSourceOffset: number | undefined;
+}
+
+/**
+ * The first-level group key: the endpoint, prefixed with the tenant when the trace has one, so two
+ * tenants' traces of the same endpoint and fingerprint are two groups.
+ */
+function groupKey(s: { tenant?: string; endpoint: string }): string {
+  return s.tenant === undefined ? s.endpoint : `${s.tenant}\u0000${s.endpoint}`;
 }
 
 const ADDED: AddResult = Object.freeze({ outcome: 'added', closedEarly: Object.freeze([]) });
@@ -191,12 +203,13 @@ export class WindowAggregator {
         groups: new Map(),
         groupCount: 0,
         traces: 0,
-        overflow: undefined,
+        overflow: new Map(),
         minSourceOffset: undefined,
       };
       this.windows.set(windowStartMs, window);
     }
-    let group = window.groups.get(summary.endpoint)?.get(summary.fingerprint);
+    const key = groupKey(summary);
+    let group = window.groups.get(key)?.get(summary.fingerprint);
     let result = ADDED;
     if (group === undefined) {
       // Early closing only ever takes windows older than this one, so `window` stays open.
@@ -209,27 +222,24 @@ export class WindowAggregator {
       }
       if (this.boundedGroups < this.options.maxOpenGroups) {
         group = this.newGroup(windowStartMs, summary.endpoint, summary.fingerprint, summary);
-        let byFingerprint = window.groups.get(summary.endpoint);
+        let byFingerprint = window.groups.get(key);
         if (byFingerprint === undefined) {
           byFingerprint = new Map();
-          window.groups.set(summary.endpoint, byFingerprint);
+          window.groups.set(key, byFingerprint);
         }
         byFingerprint.set(summary.fingerprint, group);
         window.groupCount++;
         this.boundedGroups++;
         if (closedEarly !== undefined) result = { outcome: 'added', closedEarly };
       } else {
-        if (window.overflow === undefined) {
-          window.overflow = this.newGroup(
-            windowStartMs,
-            OVERFLOW_GROUP_KEY,
-            OVERFLOW_GROUP_KEY,
-            summary,
-          );
+        const tenant = summary.tenant ?? '';
+        group = window.overflow.get(tenant);
+        if (group === undefined) {
+          group = this.newGroup(windowStartMs, OVERFLOW_GROUP_KEY, OVERFLOW_GROUP_KEY, summary);
+          window.overflow.set(tenant, group);
           window.groupCount++;
           this.overflowGroups++;
         }
-        group = window.overflow;
         this.counters.overflowTraces++;
         result = closedEarly === undefined ? OVERFLOW : { outcome: 'overflow', closedEarly };
       }
@@ -248,7 +258,7 @@ export class WindowAggregator {
 
   /**
    * Closes and returns every open window whose end + allowedLatenessMs ≤ watermarkNs, ordered by
-   * window start, then endpoint, then fingerprint (UTF-16 code unit order, locale-independent). The
+   * window start, then tenant, endpoint, fingerprint (UTF-16 code unit order, locale-independent). The
    * aggregator forgets them; a later trace for them is `late`. A watermark below the largest one
    * seen changes nothing (watermarks only move forward).
    */
@@ -279,7 +289,7 @@ export class WindowAggregator {
       for (const byFingerprint of window.groups.values()) {
         for (const g of byFingerprint.values()) groups.push(g);
       }
-      if (window.overflow !== undefined) groups.push(window.overflow);
+      for (const g of window.overflow.values()) groups.push(g);
       groups.sort(compareGroups);
       for (const g of groups) out.push(buildAggregate(g));
     }
@@ -376,8 +386,8 @@ export class WindowAggregator {
       for (const g of byFingerprint.values()) groups.push(g);
     }
     this.boundedGroups -= groups.length;
-    if (window.overflow !== undefined) {
-      groups.push(window.overflow);
+    for (const g of window.overflow.values()) {
+      groups.push(g);
       this.overflowGroups--;
     }
     groups.sort(compareGroups);
@@ -392,6 +402,7 @@ export class WindowAggregator {
     first: TraceSummary,
   ): AggregateParts {
     return {
+      ...(first.tenant === undefined ? {} : { tenant: first.tenant }),
       windowStartMs,
       windowEndMs: windowStartMs + this.options.windowMs,
       endpoint,
@@ -426,6 +437,9 @@ export class WindowAggregator {
 }
 
 function compareGroups(x: AggregateParts, y: AggregateParts): number {
+  const tx = x.tenant ?? '';
+  const ty = y.tenant ?? '';
+  if (tx !== ty) return tx < ty ? -1 : 1;
   if (x.endpoint !== y.endpoint) return x.endpoint < y.endpoint ? -1 : 1;
   if (x.fingerprint !== y.fingerprint) return x.fingerprint < y.fingerprint ? -1 : 1;
   return 0;
