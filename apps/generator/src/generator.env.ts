@@ -3,6 +3,7 @@ import { llmEnv, llmEnvProblems } from '@t2t/llm';
 import { kafkaEnv } from '@t2t/messaging';
 import { platformEnv } from '@t2t/platform';
 import { storageEnv } from '@t2t/storage';
+import { tenantEnv } from '@t2t/wire';
 import { generationEnv, generationEnvProblems } from './generation/generation.env';
 import { graphqlEnv, graphqlEnvProblems } from './graphql/graphql-api.env';
 import { webUiEnv } from './web/web-ui.env';
@@ -14,6 +15,7 @@ export const generatorEnv = composeEnv(
     platform: platformEnv(8084),
     storage: storageEnv,
     graphql: graphqlEnv,
+    tenants: tenantEnv,
     webUi: webUiEnv,
     kafka: kafkaEnv,
     generation: generationEnv,

@@ -17,7 +17,7 @@ export class GeneratorCoreModule {
       module: GeneratorCoreModule,
       imports: [
         GenerationModule.forRoot(config),
-        GraphqlApiModule.forRoot(config.graphql),
+        GraphqlApiModule.forRoot(config.graphql, config.tenants),
         ...WebUiModule.forRoot(config.webUi, config.graphql),
       ],
     };

@@ -10,6 +10,7 @@ import {
   receiverEnvProblems,
 } from '@t2t/receiver';
 import { storageEnv } from '@t2t/storage';
+import { tenantEnv } from '@t2t/wire';
 import { clusteringOptions } from '../../clustering/src/clustering.env';
 import {
   generationEnv,
@@ -30,6 +31,7 @@ export const allInOneEnv = composeEnv(
   {
     platform: platformEnv(4000),
     storage: storageEnv,
+    tenants: tenantEnv,
     kafka: kafkaEnv,
     queue: inProcessQueueEnv,
     receiver: receiverEnv,

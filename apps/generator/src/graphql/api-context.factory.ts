@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { Request } from 'express';
 import type { ApiContext } from './api.context';
-import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { principalOf } from './auth/tenant-scope.middleware';
 import { createBehaviourStatsLoader } from './loaders/behaviour-stats.loader';
 import { createEndpointTestsLoader } from './loaders/endpoint-tests.loader';
 import { createGenerationRunLoader } from './loaders/generation-run.loader';
@@ -13,9 +13,10 @@ import { createTestExecutionLoader } from './loaders/test-execution.loader';
 import { createTestLoader } from './loaders/test.loader';
 
 /**
- * Builds the context of each GraphQL request: authenticates it (before Apollo parses the
- * operation; a failure ends the request with HTTP 401) and gives it fresh DataLoaders, so no
- * cached rows outlive the request or leak between clients.
+ * Builds the context of each GraphQL request: takes the principal the tenant scope middleware
+ * authenticated (before Apollo parses the operation; a refusal ends the request with HTTP 401,
+ * 403 or 400) and gives the request fresh DataLoaders, so no cached rows outlive the request or
+ * leak between clients, let alone tenants.
  */
 @Injectable()
 export class ApiContextFactory {
@@ -23,13 +24,13 @@ export class ApiContextFactory {
     private readonly spans: SpanRepository,
     private readonly models: ModelRepository,
     private readonly tests: TestRepository,
-    private readonly authenticator: ApiKeyAuthenticator,
   ) {}
 
   create(req: Request): ApiContext {
-    this.authenticator.authenticate(req.headers);
+    const principal = principalOf(req);
     return {
       req,
+      principal,
       loaders: {
         spans: createSpanLoader(this.spans),
         modelDiffs: createModelDiffLoader(this.models),

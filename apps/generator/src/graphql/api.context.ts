@@ -7,6 +7,7 @@ import type {
   TestExecution,
 } from '@t2t/storage';
 import type { Request } from 'express';
+import type { ApiPrincipal } from './auth/api-key.authenticator';
 import type { CurrentBehaviourStats } from './loaders/behaviour-stats.loader';
 import type { EndpointTestsKey } from './loaders/endpoint-tests.loader';
 import type { ModelSnapshot } from './model/model.snapshot';
@@ -28,5 +29,7 @@ export interface ApiLoaders {
 /** The GraphQL context of one request (`@Context()` in resolvers). */
 export interface ApiContext {
   req: Request;
+  /** The tenant and role the request acts as; every read and write runs in its tenant's scope. */
+  principal: ApiPrincipal;
   loaders: ApiLoaders;
 }

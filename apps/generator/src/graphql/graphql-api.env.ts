@@ -8,9 +8,13 @@ import {
   optionalStr,
   str,
 } from '@t2t/config';
-
-/** Shortest API key accepted: anything shorter is guessable by brute force over HTTP. */
-export const MIN_API_KEY_LENGTH = 16;
+import {
+  type ApiKeyEntry,
+  apiKeyEntries,
+  API_ROLES,
+  MIN_API_KEY_LENGTH,
+  parseApiKeys,
+} from './auth/api-key';
 
 /** The GraphQL API's options (composed into the generator's environment). */
 export const graphqlEnv = defineEnv('graphql', {
@@ -30,7 +34,7 @@ export const graphqlEnv = defineEnv('graphql', {
   apiKeys: optionalStr({
     key: 'GRAPHQL_API_KEYS',
     secret: true,
-    doc: `Comma-separated API keys (each at least ${MIN_API_KEY_LENGTH} characters); clients send one as \`Authorization: Bearer <key>\` or \`x-api-key: <key>\`. Several keys allow rotation.`,
+    doc: `Comma-separated API keys, each \`<tenant>:<role>:<key>\` (role ${API_ROLES.join(', ')}) or a bare \`<key>\` (tenant \`default\`, role admin); keys at least ${MIN_API_KEY_LENGTH} characters. Clients send one as \`Authorization: Bearer <key>\` or \`x-api-key: <key>\`; a request acts as its key's tenant, with its key's role. Several keys allow rotation. In a file, entries may also be one a line, with \`#\` comment lines.`,
   }),
   maxDepth: int({
     key: 'GRAPHQL_MAX_DEPTH',
@@ -55,12 +59,20 @@ export const graphqlEnv = defineEnv('graphql', {
 
 export type GraphqlApiConfig = ConfigOf<typeof graphqlEnv>;
 
-/** The configured keys, trimmed, without empty entries. */
-export function apiKeysOf(config: Pick<GraphqlApiConfig, 'apiKeys'>): string[] {
-  return (config.apiKeys ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
+/**
+ * Every configured key with its tenant and role, and the problems found in them (messages name
+ * the entry or line, never the key). The value is comma-separated in the environment and may hold
+ * one entry a line, with `#` comment lines, when it comes from `GRAPHQL_API_KEYS_FILE`.
+ */
+export function configuredApiKeys(config: Pick<GraphqlApiConfig, 'apiKeys'>): {
+  keys: ApiKeyEntry[];
+  problems: EnvProblem[];
+} {
+  const { keys, problems } = parseApiKeys(apiKeyEntries(config.apiKeys));
+  return {
+    keys,
+    problems: problems.map(({ message }) => ({ key: 'GRAPHQL_API_KEYS', problem: message })),
+  };
 }
 
 /**
@@ -69,29 +81,22 @@ export function apiKeysOf(config: Pick<GraphqlApiConfig, 'apiKeys'>): string[] {
  * missing from a deployment, is worse than a service that refuses to start.
  */
 export function graphqlEnvProblems(config: GraphqlApiConfig): EnvProblem[] {
-  const keys = apiKeysOf(config);
   if (config.auth === 'off') {
     // Keys next to auth=off would look protected and be open: refuse the contradiction.
-    return keys.length > 0
+    return apiKeyEntries(config.apiKeys).length > 0
       ? [{ key: 'GRAPHQL_API_KEYS', problem: 'is set while GRAPHQL_AUTH=off would ignore it' }]
       : [];
   }
+  const { keys, problems } = configuredApiKeys(config);
+  if (problems.length > 0) return problems;
   if (keys.length === 0) {
     return [
       {
         key: 'GRAPHQL_API_KEYS',
         problem:
-          'is required: the GraphQL API serves recorded traces; set API keys, or GRAPHQL_AUTH=off to run it open on purpose',
+          'is required: the GraphQL API serves recorded traces; set API keys (or GRAPHQL_API_KEYS_FILE), or GRAPHQL_AUTH=off to run it open on purpose',
       },
     ];
   }
-  const short = keys.filter((k) => k.length < MIN_API_KEY_LENGTH).length;
-  return short > 0
-    ? [
-        {
-          key: 'GRAPHQL_API_KEYS',
-          problem: `${short} key(s) shorter than ${MIN_API_KEY_LENGTH} characters`,
-        },
-      ]
-    : [];
+  return [];
 }

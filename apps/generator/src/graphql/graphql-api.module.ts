@@ -1,11 +1,21 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Logger,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  RequestMethod,
+} from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Request } from 'express';
 import { ApiContextFactory } from './api-context.factory';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { createApiErrorFormatter } from './errors/api-error.formatter';
-import { apiKeysOf, type GraphqlApiConfig } from './graphql-api.env';
+import { roleCheckPlugin } from './auth/role-check.plugin';
+import { tenantScopeMiddleware } from './auth/tenant-scope.middleware';
+import { configuredApiKeys, type GraphqlApiConfig } from './graphql-api.env';
 import { GraphqlApiMetrics } from './graphql-api.metrics';
 import { queryLimitsPlugin } from './limits/query-limits.plugin';
 import { ModelReader } from './model/model.reader';
@@ -36,18 +46,10 @@ import { StoredVerificationService } from './verify/stored-verification.service'
  */
 @Module({})
 class GraphqlApiSupportModule {
-  static forRoot(config: GraphqlApiConfig): DynamicModule {
+  static forRoot(): DynamicModule {
     return {
       module: GraphqlApiSupportModule,
-      providers: [
-        {
-          provide: ApiKeyAuthenticator,
-          // auth=off is only accepted with no keys configured (graphqlEnvProblems).
-          useValue: new ApiKeyAuthenticator(config.auth === 'off' ? [] : apiKeysOf(config)),
-        },
-        ApiContextFactory,
-        GraphqlApiMetrics,
-      ],
+      providers: [ApiContextFactory, GraphqlApiMetrics],
       exports: [ApiContextFactory, GraphqlApiMetrics],
     };
   }
@@ -61,12 +63,40 @@ class GraphqlApiSupportModule {
  * `t2t test verify` / `test run` need while the server owns the embedded store: the
  * `verifyTests` and `recordTestExecutions` mutations, span counts and endpoint timings.
  */
+/** The options the module needs beside its own: the tenant header (`TENANT_HEADER`). */
+export interface GraphqlApiTenantOptions {
+  header: string;
+}
+
+const GRAPHQL_PATH = Symbol('GRAPHQL_PATH');
+
 @Module({})
-export class GraphqlApiModule {
-  static forRoot(config: GraphqlApiConfig): DynamicModule {
+export class GraphqlApiModule implements NestModule {
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    @Inject(GRAPHQL_PATH) private readonly path: string,
+  ) {}
+
+  static forRoot(config: GraphqlApiConfig, tenants: GraphqlApiTenantOptions): DynamicModule {
     const log = new Logger('graphql');
+    let authenticator: ApiKeyAuthenticator;
     if (config.auth === 'off') {
-      log.warn('GRAPHQL_AUTH=off: the GraphQL API answers without an API key');
+      log.warn(
+        `GRAPHQL_AUTH=off: the GraphQL API answers without an API key, for the tenant header ${tenants.header} names (default without it)`,
+      );
+      authenticator = new ApiKeyAuthenticator([], tenants.header);
+    } else {
+      // Validated with the rest of the configuration (graphqlEnvProblems); the file is read again
+      // here, so a problem now means it changed since.
+      const { keys, problems } = configuredApiKeys(config);
+      if (problems.length > 0 || keys.length === 0) {
+        throw new Error(
+          `GraphQL API keys: ${problems.map((p) => `${p.key}: ${p.problem}`).join('; ') || 'none configured'}`,
+        );
+      }
+      authenticator = new ApiKeyAuthenticator(keys, tenants.header);
+      const tenantCount = new Set(keys.map((k) => k.tenant)).size;
+      log.log(`${keys.length} API key(s) for ${tenantCount} tenant(s)`);
     }
     return {
       module: GraphqlApiModule,
@@ -74,7 +104,7 @@ export class GraphqlApiModule {
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           // The stock driver mounts Apollo Server on Express 5 through @as-integrations/express5.
           driver: ApolloDriver,
-          imports: [GraphqlApiSupportModule.forRoot(config)],
+          imports: [GraphqlApiSupportModule.forRoot()],
           inject: [ApiContextFactory, GraphqlApiMetrics],
           useFactory: (contexts: ApiContextFactory, metrics: GraphqlApiMetrics) => ({
             path: config.path,
@@ -90,6 +120,8 @@ export class GraphqlApiModule {
             formatError: createApiErrorFormatter(log, (code) => metrics.error(code)),
             context: ({ req }: { req: Request }) => contexts.create(req),
             plugins: [
+              // Roles first: a key that may not run an operation learns nothing of its cost.
+              roleCheckPlugin(),
               queryLimitsPlugin(
                 { maxDepth: config.maxDepth, maxComplexity: config.maxComplexity },
                 (limit) => metrics.refusal(limit),
@@ -99,6 +131,8 @@ export class GraphqlApiModule {
         }),
       ],
       providers: [
+        { provide: ApiKeyAuthenticator, useValue: authenticator },
+        { provide: GRAPHQL_PATH, useValue: config.path },
         ModelReader,
         ModelResolver,
         ModelVersionResolver,
@@ -122,5 +156,15 @@ export class GraphqlApiModule {
         NodeResolver,
       ],
     };
+  }
+
+  /**
+   * Authentication and the tenant scope, on the GraphQL path ahead of Apollo (Nest registers
+   * middleware before GraphQLModule mounts Apollo): see tenant-scope.middleware.ts.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(tenantScopeMiddleware(this.authenticator))
+      .forRoutes({ path: this.path, method: RequestMethod.ALL });
   }
 }

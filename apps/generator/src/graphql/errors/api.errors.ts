@@ -6,6 +6,7 @@ import { GraphQLError } from 'graphql';
  */
 export const API_ERROR_CODES = [
   'UNAUTHENTICATED',
+  'FORBIDDEN',
   'NOT_FOUND',
   'BAD_USER_INPUT',
   'QUERY_TOO_COMPLEX',
@@ -55,6 +56,16 @@ export class UnauthenticatedError extends ApiError {
       status: 401,
       headers: { 'www-authenticate': 'Bearer realm="trace2test"' },
     });
+  }
+}
+
+/**
+ * An authenticated request asking for what its key may not do: another tenant's data, or an
+ * operation above the key's role. HTTP 403 when it ends the request before execution.
+ */
+export class ForbiddenError extends ApiError {
+  constructor(message: string, details?: object) {
+    super('FORBIDDEN', message, { status: 403, ...(details ? { details } : {}) });
   }
 }
 
