@@ -297,6 +297,7 @@ class Pipeline {
       CLUSTERING_INPUT_TOPIC: this.t.output,
       CLUSTERING_EVENTS_TOPIC: this.t.events,
       CLUSTERING_GROUP_ID: this.t.clusterGroup,
+      CLUSTERING_UPSTREAM_GROUP: this.t.ingestGroup,
       CLUSTERING_SINK_GROUP_ID: `${this.t.clusterGroup}.sink`,
       CLUSTERING_SINK_DLQ_TOPIC: `${this.t.events}.dlq`,
       CLUSTERING_TOPIC_PARTITIONS: String(this.partitions),

@@ -512,6 +512,7 @@ export async function runScale(o: ScaleOptions, brokers: string): Promise<ScaleR
     CLUSTERING_INPUT_TOPIC: t.output,
     CLUSTERING_EVENTS_TOPIC: t.events,
     CLUSTERING_GROUP_ID: t.clusteringGroup,
+    CLUSTERING_UPSTREAM_GROUP: t.ingestGroup,
     CLUSTERING_SINK_GROUP_ID: uniqueTopic('scale.sink'),
     CLUSTERING_SINK_DLQ_TOPIC: `${t.events}.dlq`,
     CLUSTERING_TOPIC_PARTITIONS: String(o.partitions),

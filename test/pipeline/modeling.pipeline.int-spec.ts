@@ -112,6 +112,7 @@ describe('modeling through the pipeline (real broker, embedded ClickHouse)', () 
           CLUSTERING_EVENTS_TOPIC: topics.events,
           CLUSTERING_SINK_DLQ_TOPIC: `${topics.events}.dlq`,
           CLUSTERING_GROUP_ID: `${suffix}.clustering`,
+          CLUSTERING_UPSTREAM_GROUP: `${suffix}.ingest`,
           CLUSTERING_SINK_GROUP_ID: `${suffix}.sink`,
           CLUSTERING_TOPIC_PARTITIONS: '3',
           CLUSTERING_IDLE_GAP: '1s',

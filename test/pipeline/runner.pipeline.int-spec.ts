@@ -131,6 +131,7 @@ describe('trace-based tests of a live instrumented service (issue 7, Show)', () 
             CLUSTERING_EVENTS_TOPIC: topics.events,
             CLUSTERING_SINK_DLQ_TOPIC: `${topics.events}.dlq`,
             CLUSTERING_GROUP_ID: `${suffix}.clustering`,
+            CLUSTERING_UPSTREAM_GROUP: `${suffix}.ingest`,
             CLUSTERING_SINK_GROUP_ID: `${suffix}.sink`,
             CLUSTERING_TOPIC_PARTITIONS: '3',
             // Two processes export a trace's spans independently; on a busy machine one can lag

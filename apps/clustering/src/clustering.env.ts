@@ -135,6 +135,19 @@ export const clusteringOptions = defineEnv('clustering', {
     min: 100,
     doc: 'A partition with no records for this long closes its open traces and publishes its open windows as they stand. Event time does not move with the wall clock: data that continues the stream later still counts in those windows (written again), never late.',
   }),
+  upstreamGroup: str({
+    key: 'CLUSTERING_UPSTREAM_GROUP',
+    default: 'ingest',
+    pattern: /^(none|[A-Za-z0-9._-]{1,249})$/,
+    patternHint: 'must be a consumer group id (letters, digits, . _ -) or `none`',
+    doc: "Consumer group of the stage that writes the input topic (ingest's INGEST_GROUP_ID). A quiet partition is flushed only once that group has committed everything on its input topic (named by the records' source headers): a stopped or crashed ingest holds the rest of some traces, and flushing them half would count them under a behaviour they do not have. `none`: flush on quiet alone.",
+  }),
+  upstreamWaitMaxMs: duration({
+    key: 'CLUSTERING_UPSTREAM_WAIT_MAX',
+    default: 600_000,
+    min: 0,
+    doc: 'Longest a quiet partition waits for CLUSTERING_UPSTREAM_GROUP to catch up before it is flushed anyway (an upstream gone for good must not hold windows open forever).',
+  }),
   sessionTimeoutMs: duration({
     key: 'CLUSTERING_SESSION_TIMEOUT',
     default: 30_000,

@@ -17,6 +17,7 @@ export class ClusteringMetrics {
   private readonly lateTraces: Counter;
   private readonly emitLatency: Histogram;
   private readonly publishFailures: Counter;
+  private readonly flushesHeld: Counter;
   private readonly lagByPartition = new Map<number, number>();
 
   constructor(
@@ -52,6 +53,11 @@ export class ClusteringMetrics {
     this.publishFailures = registry.counter(
       't2t_clustering_publish_failures_total',
       'Failed attempts to publish cluster events (retried).',
+    );
+
+    this.flushesHeld = registry.counter(
+      't2t_clustering_idle_flushes_held_total',
+      'Checks of a quiet partition that did not flush it because the upstream group (CLUSTERING_UPSTREAM_GROUP) had records it had not committed.',
     );
 
     const sum = (pick: (p: PartitionPipeline) => number) =>
@@ -137,6 +143,10 @@ export class ClusteringMetrics {
 
   publishFailed(): void {
     this.publishFailures.inc();
+  }
+
+  idleFlushHeld(): void {
+    this.flushesHeld.inc();
   }
 
   lag(partition: number, value: number): void {

@@ -98,6 +98,11 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
   private readonly states = new Map<number, PartitionState>();
   private ticker?: NodeJS.Timeout;
   private running = false;
+  /** Input topics of the stage upstream (ingest), as the records' source headers name them. */
+  private readonly upstreamTopics = new Set<string>();
+  /** Whether the upstream group had records it had not committed, when last asked. */
+  private upstream: { askedAt: number; behind: boolean } | undefined;
+  private upstreamAsking = false;
   private metrics!: ClusteringMetrics;
 
   constructor(
@@ -361,13 +366,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         // Per (tenant, trace id): the same id from two tenants is two traces, and their
         // behaviours are counted in separate groups. A replay reads the tenant from the record
         // again, so traces rebuilt after a crash or a rebalance keep theirs.
-        st.pipeline.add(
-          offset,
-          r.trace.traceId,
-          r.trace.spans,
-          sourceOf(r.headers),
-          r.trace.tenant,
-        );
+        const source = sourceOf(r.headers);
+        if (source !== undefined) this.noteUpstream(source.source);
+        st.pipeline.add(offset, r.trace.traceId, r.trace.spans, source, r.trace.tenant);
         spans += r.trace.spans.length;
       }
       this.metrics.consumed(spans, st.pipeline.stats().tracesClosed - closedBefore);
@@ -387,9 +388,20 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
     if (!this.running) return;
     const now = Date.now();
     const c = this.config.clustering;
-    for (const st of this.states.values()) {
-      const idleMs = now - st.lastRecordWallMs;
-      if (idleMs < c.idleAdvanceMs || st.flushed) continue;
+    const quiet = [...this.states.values()].filter(
+      (st) => !st.flushed && now - st.lastRecordWallMs >= c.idleAdvanceMs,
+    );
+    if (quiet.length === 0) return;
+    const behind = this.upstreamBehind(now);
+    for (const st of quiet) {
+      // Ingest still holds records it has not committed (stopped, crashed, catching up): the rest
+      // of some open traces may be among them. Flushing now would close those traces half and
+      // count them under a behaviour they do not have, and a replay after this worker's own crash
+      // would count them again, complete. Wait for it, up to CLUSTERING_UPSTREAM_WAIT_MAX.
+      if (behind !== false && now - st.lastRecordWallMs < c.idleAdvanceMs + c.upstreamWaitMaxMs) {
+        this.metrics.idleFlushHeld();
+        continue;
+      }
       st.flushed = true;
       void this.locked(st, async () => {
         if (this.states.get(st.pipeline.partition) !== st) return;
@@ -405,6 +417,55 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
         ),
       );
     }
+  }
+
+  private noteUpstream(source: string): void {
+    const slash = source.lastIndexOf('/');
+    if (slash <= 0 || this.upstreamTopics.size >= 16) return;
+    const topic = source.slice(0, slash);
+    if (!this.upstreamTopics.has(topic)) this.upstreamTopics.add(topic);
+  }
+
+  /**
+   * Whether the upstream group has records on its input it has not committed: true/false as last
+   * asked (asked again at most once a second, in the background), false when there is nothing to
+   * ask (no group configured, no source headers seen, a group that never committed there: its
+   * name does not match this installation's ingest), undefined until the first answer.
+   */
+  private upstreamBehind(now: number): boolean | undefined {
+    const group = this.config.clustering.upstreamGroup;
+    if (group === 'none' || this.upstreamTopics.size === 0) return false;
+    if (
+      !this.upstreamAsking &&
+      (this.upstream === undefined || now - this.upstream.askedAt >= 1000)
+    ) {
+      this.upstreamAsking = true;
+      void this.askUpstream(group)
+        .then((behind) => (this.upstream = { askedAt: Date.now(), behind }))
+        .catch((e: unknown) => {
+          // Unknown is not "behind": a broker that cannot answer must not hold windows open.
+          this.log.warn(`could not read group ${group}'s progress: ${(e as Error).message}`);
+          this.upstream = { askedAt: Date.now(), behind: false };
+        })
+        .finally(() => (this.upstreamAsking = false));
+    }
+    return this.upstream?.behind;
+  }
+
+  private async askUpstream(group: string): Promise<boolean> {
+    const admin = this.admin!;
+    for (const topic of this.upstreamTopics) {
+      const [committed, marks] = await Promise.all([
+        admin.fetchOffsets(group, topic),
+        admin.fetchTopicOffsets(topic),
+      ]);
+      const at = new Map(committed.map((o) => [o.partition, Number(o.offset)]));
+      for (const m of marks) {
+        const offset = at.get(m.partition) ?? -1;
+        if (offset >= 0 && offset < Number(m.high)) return true;
+      }
+    }
+    return false;
   }
 
   /** Publishes closed windows; returns what no longer needs replaying, if that moved. */
