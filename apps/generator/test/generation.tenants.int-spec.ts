@@ -8,7 +8,7 @@ import {
   startTestService,
 } from '@t2t/test-support';
 import { withTenant } from '@t2t/wire';
-import { type StoredTraffic, storeTraffic } from '../../modeling/test/tenant-traffic.fixture';
+import { type StoredTraffic, storeTraffic } from '../../../test/support/tenant-traffic';
 import { TestGenerationService } from '../src/generation/test-generation.service';
 import { generatorEnv } from '../src/generator.env';
 import { GeneratorModule } from '../src/generator.module';

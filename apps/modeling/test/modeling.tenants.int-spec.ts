@@ -18,7 +18,7 @@ import type { ModelEvent } from '../src/model.builder';
 import { modelingEnv } from '../src/modeling.env';
 import { ModelingModule } from '../src/modeling.module';
 import { ModelingService } from '../src/modeling.service';
-import { type StoredTraffic, storeTraffic } from './tenant-traffic.fixture';
+import { type StoredTraffic, storeTraffic } from '../../../test/support/tenant-traffic';
 
 /**
  * Modeling with several tenants on the real broker and the embedded engine: each tenant's traffic

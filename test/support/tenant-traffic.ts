@@ -9,8 +9,8 @@ import {
   type SpanRow,
 } from '@t2t/storage';
 // The clustering steps production runs, as libs/model's and the generator's tests use them.
-import { clusterTraces, toModelSpan } from '../../../libs/model/test/behaviour-evidence.fixture';
-import { toSpanRow } from '../../../libs/runner/test/fake-shop.target';
+import { clusterTraces, toModelSpan } from '../../libs/model/test/behaviour-evidence.fixture';
+import { toSpanRow } from '../../libs/runner/test/fake-shop.target';
 
 /**
  * One system's traffic as clustering stores it (cluster windows with their samples and
