@@ -496,12 +496,20 @@ class Pipeline {
     return undefined;
   }
 
-  /** Dead letters on the DLQ topic. */
-  async dlqCount(): Promise<number> {
-    const marks = await retryBroker('reading DLQ offsets', () =>
-      this.admin.fetchTopicOffsets(this.t.dlq),
-    );
-    return marks.reduce((n, m) => n + Number(m.high) - Number(m.low), 0);
+  /**
+   * Dead letters the ingest workers wrote (their `t2t_ingest_dead_letters_total`, summed). The DLQ
+   * topic's offsets cannot tell: ingest writes dead letters in Kafka transactions, and each one's
+   * commit marker takes an offset of its own.
+   */
+  async deadLettersWritten(): Promise<number> {
+    const ingest = this.workers.filter((w) => w.name.startsWith('ingest'));
+    await Promise.all(ingest.map(scrape));
+    let n = 0;
+    for (const w of ingest) {
+      for (const m of w.metrics.matchAll(/^t2t_ingest_dead_letters_total(?:\{[^}]*\})? (\d+)$/gm))
+        n += Number(m[1]);
+    }
+    return n;
   }
 
   /** Lets late events land, reads the events topic to its end, stops everything and counts. */
@@ -628,8 +636,13 @@ function scenarios(o: FaultOptions): Record<RowName, Scenario> {
       p.expect(rest.traceIds);
       await p.send(rest.messages, o.rate);
       const dead = await consumeUntil(p.kafka, p.t.dlq, (rs) => rs.length >= 1, 30_000);
-      const reasons = dead.map((r) => r.headers[HEADERS.dlqReason]).join(', ');
-      const count = await p.dlqCount();
+      const count = await p.deadLettersWritten();
+      // Every dead letter written is on the topic, with its reason.
+      const all =
+        count > dead.length
+          ? await consumeUntil(p.kafka, p.t.dlq, (rs) => rs.length >= count, 30_000)
+          : dead;
+      const reasons = all.map((r) => r.headers[HEADERS.dlqReason]).join(', ');
       return {
         faultEndedAt: at,
         checks: [
