@@ -198,8 +198,9 @@ describe('t2t test run / test verify', () => {
   });
 
   it('a target that emits no spans fails as never arrived, a trace that keeps growing as still growing: no hang', async () => {
+    // No wall-clock bound here: the runner's own timeouts end both runs, and jest's test timeout
+    // would catch a hang; a bound of our own is a margin a loaded machine can eat.
     shop.faults.silent = true;
-    let started = Date.now();
     const silent = await cli(
       'run',
       join(dir, 'order.json'),
@@ -208,7 +209,6 @@ describe('t2t test run / test verify', () => {
       '--no-junit',
       ...fast,
     );
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(silent.code).toBe(1);
     expect(silent.stdout).toMatch(
       /^! POST \/orders — likes potatoes .*\n {4}TraceWaitError: trace [0-9a-f]{32} \(shop\|HTTP POST \/orders\) never arrived: no span of it was stored within 3\.\d s/m,
@@ -216,7 +216,6 @@ describe('t2t test run / test verify', () => {
     shop.faults.silent = false;
 
     shop.faults.endless = true;
-    started = Date.now();
     const endless = await cli(
       'run',
       join(dir, 'order.json'),
@@ -226,9 +225,12 @@ describe('t2t test run / test verify', () => {
       '--timeout',
       '3s',
       ...fast,
+      // The shop adds a span every 50 ms; settling takes 1.5 s without one, so only a stall far
+      // beyond any load seen here (30 missed spans in a row) could make the trace look complete.
+      '--settle',
+      '1500ms',
     );
     shop.faults.endless = false;
-    expect(Date.now() - started).toBeLessThan(15_000);
     expect(endless.code).toBe(1);
     expect(endless.stdout).toMatch(
       /TraceWaitError: trace [0-9a-f]{32} \(shop\|HTTP POST \/orders\) never completed: it was still growing after 3\.\d s/,
