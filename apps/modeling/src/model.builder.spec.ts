@@ -96,6 +96,91 @@ describe(ModelBuilder.name, () => {
   });
 });
 
+describe(`${ModelBuilder.name} rules measured on all traffic`, () => {
+  const RULE = {
+    endpoint: ENDPOINT,
+    at: ENDPOINT,
+    condition: 'user.vip = true',
+    atoms: [{ attribute: 'user.vip', op: '=', value: 'true' }],
+    effect: 'calls review POST /reviews',
+    edge: {
+      type: 'CALLS',
+      from: ENDPOINT,
+      to: 'review|HTTP POST /reviews',
+      protocol: 'http',
+      method: 'POST',
+      route: '/reviews',
+      seenIn: [ENDPOINT],
+    },
+    support: 20,
+    confidence: 1,
+    falseRate: 0,
+    measured: {
+      basis: 'samples',
+      behaviours: [
+        { fingerprint: 'fp-review', effect: true, traces: 20, holds: 20 },
+        { fingerprint: 'fp-plain', effect: false, traces: 20, holds: 0 },
+      ],
+    },
+  } as unknown as SystemModel['rules'][number];
+
+  it('measures a dropped rule again on the next rebuild, though the samples are the same: its traces may still be arriving', async () => {
+    const versions: StoredModelVersion[] = [];
+    const built = jest.fn(async () => ({ ...MODEL, rules: [RULE] }));
+    // What trace_behaviours holds: at first only memberships that contradict the rule (the sink
+    // has not written the rest yet); later all of them.
+    let complete = false;
+    const ruleStats = {
+      horizonStartNs: async () => 1n,
+      source: () => ({
+        numericRanges: async () => [],
+        conditionCounts: async () =>
+          complete
+            ? [
+                { fingerprint: 'fp-plain', traces: 40, holds: 0 },
+                { fingerprint: 'fp-review', traces: 40, holds: 40 },
+              ]
+            : [
+                { fingerprint: 'fp-plain', traces: 10, holds: 6 },
+                { fingerprint: 'fp-review', traces: 4, holds: 4 },
+              ],
+      }),
+    };
+    const builder = new ModelBuilder(
+      { representatives: async () => [] } as unknown as ClusterRepository,
+      {
+        behaviourStats: async () => [stats(10)],
+        sampleTraceIds: async () => new Map([[`${ENDPOINT}\u0000fp-1`, ['t1']]]),
+        latestVersion: async () => versions[versions.length - 1],
+        saveVersion: async (v: StoredModelVersion) => {
+          versions.push(v);
+        },
+      } as unknown as ModelRepository,
+      { findModelSpansByTraceIds: async () => [] } as unknown as SpanRepository,
+      { samplesPerBehaviour: 20, debounceMs: 0, horizonMs: 86_400_000 },
+      async () => undefined,
+      undefined,
+      ruleStats as unknown as ConstructorParameters<typeof ModelBuilder>[6],
+      built,
+    );
+    const rulesOf = (v: StoredModelVersion) => (JSON.parse(v.model) as SystemModel).rules;
+
+    await builder.requestRebuild();
+    expect(rulesOf(versions[0])).toEqual([]);
+    // The same samples, the rest of the memberships written: built and measured again, kept.
+    complete = true;
+    const again = await builder.requestRebuild();
+    expect(again.skipped).toBeUndefined();
+    expect(built).toHaveBeenCalledTimes(2);
+    expect(rulesOf(versions[versions.length - 1]).map((r) => r.condition)).toEqual([
+      'user.vip = true',
+    ]);
+    // Nothing dropped now: the same inputs are skipped again.
+    expect(await builder.requestRebuild()).toMatchObject({ skipped: true });
+    expect(built).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe(`${ModelBuilder.name} tenants`, () => {
   it("reads, builds, stores and announces in its own tenant's scope, whoever asks", async () => {
     const seen = new Set<string>();

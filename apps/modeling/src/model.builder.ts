@@ -149,10 +149,10 @@ export class ModelBuilder {
    * Rules are mined on the samples; their thresholds and figures are then taken from every stored
    * trace of the horizon (clustering's trace_behaviours), and a rule that does not hold there goes.
    */
-  private async measureRules(model: SystemModel): Promise<void> {
-    if (this.ruleStats === undefined || model.rules.length === 0) return;
+  private async measureRules(model: SystemModel): Promise<number> {
+    if (this.ruleStats === undefined || model.rules.length === 0) return 0;
     const fromNs = await this.ruleStats.horizonStartNs(this.options.horizonMs);
-    if (fromNs === undefined) return;
+    if (fromNs === undefined) return 0;
     const measured = await measureRules(
       model.rules,
       this.ruleStats.source(fromNs),
@@ -164,6 +164,7 @@ export class ModelBuilder {
       );
     }
     model.rules = measured.rules;
+    return measured.dropped.length;
   }
 
   private async rebuild(full: boolean): Promise<ModelBuildResult> {
@@ -192,7 +193,13 @@ export class ModelBuilder {
       }
       const evidence = await loadPlannedEvidence(plan, this.spans);
       const model = await this.build(evidence, this.tenant);
-      await this.measureRules(model);
+      // A rule dropped on all traffic is measured again by the next rebuild, even on the same
+      // samples: the traces that decide it may still be on their way to trace_behaviours (the
+      // sink writes memberships after the windows that trigger this build).
+      const dropped = await this.measureRules(model);
+      const remember = (signature: string) => {
+        this.lastInputs = dropped > 0 ? undefined : signature;
+      };
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();
       if (!latest && model.endpoints.length === 0) {
@@ -202,7 +209,7 @@ export class ModelBuilder {
         return result;
       }
       if (latest?.modelHash === hash) {
-        this.lastInputs = plan.signature;
+        remember(plan.signature);
         const result = { changed: false, version: latest.version, modelHash: hash, changes: [] };
         this.observe(result, Date.now() - t0);
         return result;
@@ -249,7 +256,7 @@ export class ModelBuilder {
       this.log.log(
         `model version ${version} of tenant ${this.tenant} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
-      this.lastInputs = plan.signature;
+      remember(plan.signature);
       const result = { changed: true, version, modelHash: hash, changes };
       this.observe(result, Date.now() - t0);
       return result;
