@@ -26,6 +26,8 @@ export interface ModelBuildResult {
   version: number;
   modelHash: string;
   changes: ModelChange[];
+  /** Rules mined on the samples and dropped when measured on all stored traffic. */
+  droppedRules?: number;
 }
 
 /** What modeling announces on `model_events` for each new version. */
@@ -210,7 +212,13 @@ export class ModelBuilder {
       }
       if (latest?.modelHash === hash) {
         remember(plan.signature);
-        const result = { changed: false, version: latest.version, modelHash: hash, changes: [] };
+        const result = {
+          changed: false,
+          version: latest.version,
+          modelHash: hash,
+          changes: [],
+          droppedRules: dropped,
+        };
         this.observe(result, Date.now() - t0);
         return result;
       }
@@ -257,7 +265,7 @@ export class ModelBuilder {
         `model version ${version} of tenant ${this.tenant} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
       remember(plan.signature);
-      const result = { changed: true, version, modelHash: hash, changes };
+      const result = { changed: true, version, modelHash: hash, changes, droppedRules: dropped };
       this.observe(result, Date.now() - t0);
       return result;
     } catch (e) {

@@ -60,6 +60,8 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly builders = new Map<string, ModelBuilder>();
   private readonly buildThread: WorkerThread | undefined;
   private readonly newBuilder: (tenant: string) => ModelBuilder;
+  /** Follow-up rebuilds of tenants whose last build dropped a rule, with their backoff. */
+  private readonly remeasures = new Map<string, { timer?: NodeJS.Timeout; delayMs: number }>();
 
   constructor(
     @Inject(MODELING_CONFIG) private readonly config: ModelingConfig,
@@ -144,6 +146,10 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     const results = await Promise.allSettled(
       list.map((t) => this.builderFor(t).requestRebuild(options)),
     );
+    list.forEach((t, i) => {
+      const r = results[i];
+      if (r.status === 'fulfilled' && !r.value.skipped) this.followUp(t, r.value.droppedRules ?? 0);
+    });
     const failed = list
       .map((t, i) => ({ t, r: results[i] }))
       .filter((x): x is { t: string; r: PromiseRejectedResult } => x.r.status === 'rejected');
@@ -281,9 +287,41 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
     );
   }
 
+  /**
+   * A build that dropped a rule measured it on trace_behaviours as they stood; the sink may still
+   * be writing the memberships that decide it, and no further window event need come to trigger
+   * another build. Such a tenant is built again after 2 s, then 4 s, 8 s… (up to the periodic
+   * rebuild's interval), until a build keeps every rule it mined.
+   */
+  private followUp(tenant: string, dropped: number): void {
+    const known = this.remeasures.get(tenant);
+    if (dropped === 0) {
+      if (known) clearTimeout(known.timer);
+      this.remeasures.delete(tenant);
+      return;
+    }
+    if (!this.timer || known?.timer) return;
+    const delayMs = known?.delayMs ?? 2000;
+    const entry: { timer?: NodeJS.Timeout; delayMs: number } = {
+      delayMs: Math.min(delayMs * 2, this.config.modeling.rebuildIntervalMs),
+    };
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      // Stood down meanwhile: the next leader builds.
+      if (!this.timer) return;
+      void this.rebuild([tenant]).catch((e: unknown) =>
+        this.log.warn(`re-measuring rules: ${(e as Error).message}`),
+      );
+    }, delayMs);
+    entry.timer.unref();
+    this.remeasures.set(tenant, entry);
+  }
+
   private async standDown(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    for (const r of this.remeasures.values()) clearTimeout(r.timer);
+    this.remeasures.clear();
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.stop();
