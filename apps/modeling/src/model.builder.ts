@@ -195,13 +195,9 @@ export class ModelBuilder {
       }
       const evidence = await loadPlannedEvidence(plan, this.spans);
       const model = await this.build(evidence, this.tenant);
-      // A rule dropped on all traffic is measured again by the next rebuild, even on the same
-      // samples: the traces that decide it may still be on their way to trace_behaviours (the
-      // sink writes memberships after the windows that trigger this build).
+      // Rules dropped on all traffic are reported: the service builds again later (a full
+      // build) while the memberships that decide them may still be on their way.
       const dropped = await this.measureRules(model);
-      const remember = (signature: string) => {
-        this.lastInputs = dropped > 0 ? undefined : signature;
-      };
       const hash = modelHash(model);
       const latest = await this.models.latestVersion();
       if (!latest && model.endpoints.length === 0) {
@@ -211,7 +207,7 @@ export class ModelBuilder {
         return result;
       }
       if (latest?.modelHash === hash) {
-        remember(plan.signature);
+        this.lastInputs = plan.signature;
         const result = {
           changed: false,
           version: latest.version,
@@ -264,7 +260,7 @@ export class ModelBuilder {
       this.log.log(
         `model version ${version} of tenant ${this.tenant} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
-      remember(plan.signature);
+      this.lastInputs = plan.signature;
       const result = { changed: true, version, modelHash: hash, changes, droppedRules: dropped };
       this.observe(result, Date.now() - t0);
       return result;

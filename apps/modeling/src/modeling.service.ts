@@ -290,8 +290,10 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   /**
    * A build that dropped a rule measured it on trace_behaviours as they stood; the sink may still
    * be writing the memberships that decide it, and no further window event need come to trigger
-   * another build. Such a tenant is built again after 2 s, then 4 s, 8 s… (up to the periodic
-   * rebuild's interval), until a build keeps every rule it mined.
+   * another build. Such a tenant is built again (in full: its samples may be unchanged) after 2 s,
+   * then 4 s, 8 s… (up to the periodic rebuild's interval), until a build keeps every rule it
+   * mined. Event-triggered builds keep skipping unchanged inputs, so a rule that really does not
+   * hold costs a few builds, not one per window event.
    */
   private followUp(tenant: string, dropped: number): void {
     const known = this.remeasures.get(tenant);
@@ -309,7 +311,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
       entry.timer = undefined;
       // Stood down meanwhile: the next leader builds.
       if (!this.timer) return;
-      void this.rebuild([tenant]).catch((e: unknown) =>
+      void this.rebuild([tenant], { full: true }).catch((e: unknown) =>
         this.log.warn(`re-measuring rules: ${(e as Error).message}`),
       );
     }, delayMs);
