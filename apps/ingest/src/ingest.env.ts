@@ -99,6 +99,12 @@ export const ingestOptions = defineEnv('ingest', {
     max: 64,
     doc: 'Partitions of one replica written in parallel.',
   }),
+  reorderWindowMs: duration({
+    key: 'INGEST_REORDER_WINDOW',
+    default: 10_000,
+    min: 0,
+    doc: 'How long a message may reach its partition after later ones (concurrent senders, a Collector\'s parallel exporters, SDKs of several services) and still continue its traces on time: the event time ingest reports to clustering waits for the earliest trace start read this long ago. 0: the largest start read (traces continued by an overtaken message count late).',
+  }),
   maxFutureSkewMs: duration({
     key: 'INGEST_MAX_FUTURE_SKEW',
     default: 3_600_000,

@@ -77,6 +77,7 @@ export class IngestService implements OnApplicationBootstrap, OnModuleDestroy {
       outputTopic: c.outputTopic,
       dlqTopic: c.dlqTopic,
       dlqMaxValueBytes: c.dlqMaxValueBytes,
+      reorderWindowMs: c.reorderWindowMs,
       crashAfterWrite: c.fault === 'crash-after-write',
     });
     this.health.register({

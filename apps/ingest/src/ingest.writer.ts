@@ -16,6 +16,7 @@ import { encodeTraceRequestJson } from '@t2t/otlp';
 import type { SpanRepository, SpanRow } from '@t2t/storage';
 import { encodeTraceRecord, TENANT_RECORD_HEADER } from '@t2t/wire';
 import type { IngestMetrics } from './ingest.metrics';
+import { SourceProgressTracker } from './pipeline/source-progress.tracker';
 import type {
   OtlpMessagePreparer,
   PreparedMessage,
@@ -27,6 +28,8 @@ export interface IngestWriterOptions {
   dlqTopic: string;
   /** Dead-letter values above this are cut (header x-t2t-dlq-truncated holds the original size). */
   dlqMaxValueBytes: number;
+  /** See INGEST_REORDER_WINDOW (default 0: none). */
+  reorderWindowMs?: number;
   /** Testing only: exit with SIGKILL right after a chunk is written, before its offset is committed. */
   crashAfterWrite: boolean;
 }
@@ -49,8 +52,8 @@ function truncateReason(reason: string): string {
 /** Makes one chunk of `otlp_spans` durable: spans in ClickHouse, traces re-keyed, bad input dead-lettered. */
 export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   private readonly log = new Logger('ingest');
-  /** Per source partition (`topic/partition`, bounded by the partitions this replica reads): largest span end written. */
-  private readonly sourceTimes = new Map<string, bigint>();
+  /** Per source partition (`topic/partition`, bounded by the partitions this replica reads): event time reached. */
+  private readonly progress: SourceProgressTracker;
 
   constructor(
     private readonly preparer: OtlpMessagePreparer,
@@ -58,7 +61,9 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     private readonly producer: MessageProducer,
     private readonly metrics: IngestMetrics,
     private readonly options: IngestWriterOptions,
-  ) {}
+  ) {
+    this.progress = new SourceProgressTracker(options.reorderWindowMs ?? 0);
+  }
 
   prepare(record: SourceRecord): PreparedMessage {
     return this.preparer.prepare(record);
@@ -111,8 +116,9 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
 
     // How far this source has got in event time, for clustering's alignment across sources:
     // records go out in order of their traces' first span start, each stamped with the largest
-    // start so far, so every record that follows from this source starts at or after its stamp
-    // (a stamp of the chunk's largest time would let event time run past the chunk's own rest).
+    // start so far (held for messages overtaken on their way, see SourceProgressTracker), so every
+    // record that follows from this source starts at or after its stamp (a stamp of the chunk's
+    // largest time would let event time run past the chunk's own rest).
     const source = `${chunk.topic}/${chunk.partition}`;
     const ordered: (TenantTrace & { startNs: bigint })[] = [];
     for (const trace of traces.values()) {
@@ -121,10 +127,13 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
       ordered.push({ ...trace, startNs });
     }
     ordered.sort((a, b) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0));
-    let reached = this.sourceTimes.get(source) ?? 0n;
+    const stamps = this.progress.stamp(
+      source,
+      ordered.map((t) => t.startNs),
+    );
     const rekeyed: OutgoingMessage[] = [];
-    for (const { tenant, traceId, spans, startNs } of ordered) {
-      if (startNs > reached) reached = startNs;
+    for (let i = 0; i < ordered.length; i++) {
+      const { tenant, traceId, spans } = ordered[i];
       rekeyed.push({
         // Keyed by trace id: every record of one tenant's trace lands on one partition (another
         // tenant's trace of the same id may share it; clustering keeps the two apart).
@@ -133,14 +142,13 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
         headers: {
           [TENANT_RECORD_HEADER]: tenant,
           [HEADERS.source]: source,
-          [HEADERS.sourceTime]: reached.toString(),
+          [HEADERS.sourceTime]: stamps[i].toString(),
           ...(chunk.topicPartitions === undefined
             ? {}
             : { [HEADERS.sourcePartitions]: String(chunk.topicPartitions) }),
         },
       });
     }
-    this.sourceTimes.set(source, reached);
 
     await this.insert(rows, chunk.token);
 
