@@ -82,3 +82,19 @@ export const allInOneEnv = composeEnv(
 );
 
 export type AllInOneConfig = ReturnType<typeof allInOneEnv.parse>;
+
+/**
+ * The configuration the embedded default runs with: the topics the stages create in process get
+ * `EMBEDDED_QUEUE_PARTITIONS` partitions. The services' `*_TOPIC_PARTITIONS` (12) size Kafka topics
+ * for replicas to share; one process reading them all on one event loop gains nothing from them and
+ * pays for each: smaller inserts (a chunk per partition) and more windows to close.
+ */
+export function embeddedConfig(c: AllInOneConfig): AllInOneConfig {
+  const partitions = c.queue.partitions;
+  return {
+    ...c,
+    ingest: { ...c.ingest, topicPartitions: partitions },
+    clustering: { ...c.clustering, topicPartitions: partitions },
+    modeling: { ...c.modeling, topicPartitions: partitions },
+  };
+}

@@ -10,7 +10,7 @@ import { ingestEnv } from '../../ingest/src/ingest.env';
 import { IngestModule } from '../../ingest/src/ingest.module';
 import { modelingEnv } from '../../modeling/src/modeling.env';
 import { ModelingModule } from '../../modeling/src/modeling.module';
-import { allInOneEnv } from './all-in-one.env';
+import { allInOneEnv, embeddedConfig } from './all-in-one.env';
 import { AllInOneModule } from './all-in-one.module';
 import { ReceiverRoleModule, receiverRoleEnv } from './receiver-role.module';
 import { parseRole, RoleError } from './roles';
@@ -55,9 +55,11 @@ function main(): void {
         platform: c.platform,
       }));
     case 'all':
-      return runMain('trace2test', allInOneEnv, (c) => {
+      return runMain('trace2test', allInOneEnv, (parsed) => {
+        let c = parsed;
         // Embedded default: no broker configured, the stages talk in-process (journalled to disk).
         if (!c.kafka.brokers) {
+          c = embeddedConfig(c);
           const { kafka, journal } = inProcessTransportFor(c.queue, c.storage.dataPath);
           useInProcessTransport(kafka);
           new Logger('trace2test').log(

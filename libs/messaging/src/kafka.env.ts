@@ -141,6 +141,13 @@ export const inProcessQueueEnv = defineEnv('in-process queue', {
     key: 'EMBEDDED_QUEUE_PATH',
     doc: 'Embedded mode: directory of the queue journal. Default: beside the engine data directory, `<CLICKHOUSE_DATA_PATH>-queue`.',
   }),
+  partitions: int({
+    key: 'EMBEDDED_QUEUE_PARTITIONS',
+    default: 2,
+    min: 1,
+    max: 64,
+    doc: 'Embedded mode: partitions of the topics the stages create in process, in place of `INGEST_TOPIC_PARTITIONS`, `CLUSTERING_TOPIC_PARTITIONS` and `MODELING_TOPIC_PARTITIONS` (those size Kafka topics, read by many replicas). One process reads every partition on one event loop, so more only make smaller inserts and more windows to close. Topics already in the journal keep their partitions.',
+  }),
 });
 
 export type InProcessQueueConfig = ConfigOf<typeof inProcessQueueEnv>;
