@@ -103,7 +103,7 @@ export const ingestOptions = defineEnv('ingest', {
     key: 'INGEST_REORDER_WINDOW',
     default: 10_000,
     min: 0,
-    doc: 'How long a message may reach its partition after later ones (concurrent senders, a Collector\'s parallel exporters, SDKs of several services) and still continue its traces on time: the event time ingest reports to clustering waits for the earliest trace start read this long ago. 0: the largest start read (traces continued by an overtaken message count late).',
+    doc: "How long a message may reach its partition after later ones (concurrent senders, a Collector's parallel exporters, SDKs of several services) and still continue its traces on time: the event time ingest reports to clustering waits for the earliest trace start read this long ago. 0: the largest start read (traces continued by an overtaken message count late).",
   }),
   maxFutureSkewMs: duration({
     key: 'INGEST_MAX_FUTURE_SKEW',
