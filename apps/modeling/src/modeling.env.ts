@@ -53,7 +53,7 @@ export const modelingOptions = defineEnv('modeling', {
   buildThread: bool({
     key: 'MODELING_BUILD_THREAD',
     default: true,
-    doc: 'Build the model on a worker thread of its own, so a rebuild never holds up the event loop that receives spans (false: on the main thread).',
+    doc: 'Build the model on a worker thread (one per process, shared with test generation when it runs in it), so a rebuild never holds up the event loop that receives spans (false: on the main thread).',
   }),
   samplesPerBehaviour: int({
     key: 'MODELING_SAMPLES_PER_BEHAVIOUR',

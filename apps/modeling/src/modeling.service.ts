@@ -16,7 +16,13 @@ import {
   type RecordHeaders,
 } from '@t2t/messaging';
 import type { SystemModel } from '@t2t/model';
-import { HealthRegistry, MetricsRegistry, WorkerThread, workerFile } from '@t2t/platform';
+import {
+  HealthRegistry,
+  MetricsRegistry,
+  sharedTaskThread,
+  type TaskRunner,
+  workerFile,
+} from '@t2t/platform';
 import {
   ClusterRepository,
   ModelRepository,
@@ -58,7 +64,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   private timer?: NodeJS.Timeout;
   private started = false;
   private readonly builders = new Map<string, ModelBuilder>();
-  private readonly buildThread: WorkerThread | undefined;
+  private readonly buildThread: TaskRunner | undefined;
   private readonly newBuilder: (tenant: string) => ModelBuilder;
   /** Follow-up rebuilds of tenants whose last build dropped a rule, with their backoff. */
   private readonly remeasures = new Map<string, { timer?: NodeJS.Timeout; delayMs: number }>();
@@ -74,7 +80,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
   ) {
     const m = this.metricsRegistry;
     const thread = config.modeling.buildThread
-      ? new WorkerThread(workerFile(__filename, 'model-build.worker'), 'model build')
+      ? sharedTaskThread(workerFile(__filename, 'model-build.worker'), 'model build')
       : undefined;
     this.buildThread = thread;
     const builds = m.counter(

@@ -44,7 +44,7 @@ export const generationEnv = defineEnv('generation', {
   synthesisThread: bool({
     key: 'GENERATOR_SYNTHESIS_THREAD',
     default: true,
-    doc: 'Synthesize and verify tests on a worker thread of their own, so a generation run never holds up the event loop that receives spans and answers health checks (false: on the main thread).',
+    doc: 'Synthesize and verify tests on a worker thread (one per process, shared with model builds when modeling runs in it), so a generation run never holds up the event loop that receives spans and answers health checks (false: on the main thread).',
   }),
   samplesPerBehaviour: int({
     key: 'GENERATOR_SAMPLES_PER_BEHAVIOUR',

@@ -1,6 +1,6 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
-import { MetricsRegistry, WorkerThread, workerFile } from '@t2t/platform';
+import { MetricsRegistry, sharedTaskThread, type TaskRunner, workerFile } from '@t2t/platform';
 import type { TestSpec } from '@t2t/testgen';
 import { ClusterRepository, ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
@@ -15,7 +15,7 @@ export const SYNTHESIS_THREAD = Symbol('SYNTHESIS_THREAD');
 /** Test generation (deterministic + optional LLM), its schedule and leader election. */
 @Module({})
 export class GenerationModule implements OnModuleDestroy {
-  constructor(@Inject(SYNTHESIS_THREAD) private readonly thread: WorkerThread | null) {}
+  constructor(@Inject(SYNTHESIS_THREAD) private readonly thread: TaskRunner | null) {}
 
   async onModuleDestroy(): Promise<void> {
     await this.thread?.close();
@@ -31,7 +31,7 @@ export class GenerationModule implements OnModuleDestroy {
           provide: SYNTHESIS_THREAD,
           useFactory: () =>
             config.generation.synthesisThread
-              ? new WorkerThread(workerFile(__filename, 'synthesis.worker'), 'synthesis')
+              ? sharedTaskThread(workerFile(__filename, 'synthesis.worker'), 'synthesis')
               : null,
         },
         {
@@ -52,7 +52,7 @@ export class GenerationModule implements OnModuleDestroy {
             tests: TestRepository,
             llm: LlmTestGenerator | null,
             metrics: MetricsRegistry,
-            thread: WorkerThread | null,
+            thread: TaskRunner | null,
           ) => {
             const runs = metrics.counter(
               't2t_generator_runs_total',

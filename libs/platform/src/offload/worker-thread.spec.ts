@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { WorkerThread, workerFile } from './worker-thread';
+import { sharedTaskThread, WorkerThread, workerFile } from './worker-thread';
 
 const FIXTURE = join(__dirname, '../../test/arithmetic.worker.ts');
+const ECHO = join(__dirname, '../../test/echo.worker.ts');
+const SILENT = join(__dirname, '../../test/silent.worker.ts');
 
 describe(WorkerThread.name, () => {
   const thread = new WorkerThread(FIXTURE, 'arithmetic');
@@ -55,5 +57,64 @@ describe(WorkerThread.name, () => {
     expect(workerFile('/repo/src/gen/generation.module.ts', 'synthesis.worker')).toBe(
       '/repo/src/gen/synthesis.worker.ts',
     );
+  });
+
+  describe(sharedTaskThread.name, () => {
+    it('runs the tasks of several modules on one thread, each failure named by its caller', async () => {
+      const arithmetic = sharedTaskThread(FIXTURE, 'arithmetic');
+      const echo = sharedTaskThread(ECHO, 'echo');
+      try {
+        const [sum, said] = await Promise.all([
+          arithmetic.run<{ total: bigint; threadId: number }>('sum', { values: [1n, 2n] }),
+          echo.run<{ text: string; threadId: number }>('echo', { text: 'hi' }),
+        ]);
+        expect(sum.total).toBe(3n);
+        expect(said.text).toBe('hi');
+        expect(said.threadId).toBe(sum.threadId);
+        expect(sum.threadId).not.toBe(threadId);
+        await expect(arithmetic.run('fail', {})).rejects.toThrow(
+          /^arithmetic failed: .*refused on purpose/,
+        );
+        // Task names belong to their module: echo's share does not reach arithmetic's tasks.
+        await expect(echo.run('sum', { values: [1n] })).rejects.toThrow(
+          /^echo failed: .*unknown task sum/,
+        );
+      } finally {
+        await arithmetic.close();
+        await echo.close();
+      }
+    });
+
+    it('keeps the thread while a share is open and starts a new one after the last closed', async () => {
+      const first = sharedTaskThread(ECHO, 'echo');
+      const second = sharedTaskThread(ECHO, 'echo');
+      const a = await first.run<{ threadId: number }>('echo', { text: 'a' });
+      await first.close();
+      await first.close(); // closing twice lets go once
+      const b = await second.run<{ threadId: number }>('echo', { text: 'b' });
+      expect(b.threadId).toBe(a.threadId);
+      await second.close();
+      const third = sharedTaskThread(ECHO, 'echo');
+      try {
+        const c = await third.run<{ threadId: number }>('echo', { text: 'c' });
+        expect(c.threadId).not.toBe(a.threadId);
+      } finally {
+        await third.close();
+      }
+    });
+
+    it('says which module serves no tasks, and which is missing', async () => {
+      const silent = sharedTaskThread(SILENT, 'silent');
+      try {
+        await expect(silent.run('any', {})).rejects.toThrow(
+          /^silent failed: .*silent\.worker\.ts serves no tasks \(it must call serveTasks\)/,
+        );
+      } finally {
+        await silent.close();
+      }
+      expect(() => sharedTaskThread('/nowhere/x.worker.js', 'lost')).toThrow(
+        'lost worker not found at /nowhere/x.worker.js',
+      );
+    });
   });
 });

@@ -6,12 +6,20 @@ interface TaskRequest {
   id: number;
   task: string;
   input: unknown;
+  /** The module serving `task` on a shared thread, loaded there on first use. */
+  file?: string;
 }
 
 type TaskResponse = { id: number; output: unknown } | { id: number; error: string };
 
 /** Task functions a worker file serves: input and output cross threads by structured clone. */
 export type TaskTable = Record<string, (input: never) => unknown>;
+
+/** Runs tasks off the event loop: a `WorkerThread` of its own, or a share of one (`sharedTaskThread`). */
+export interface TaskRunner {
+  run<O>(task: string, input: unknown): Promise<O>;
+  close(): Promise<void>;
+}
 
 /**
  * Runs CPU-heavy tasks (model building, test synthesis and verification) on a worker thread of its
@@ -24,13 +32,13 @@ export type TaskTable = Record<string, (input: never) => unknown>;
  * `serveTasks`; from TypeScript sources (npm start, tests) it is loaded through
  * @swc-node/register, from a build as compiled JavaScript.
  */
-export class WorkerThread {
+export class WorkerThread implements TaskRunner {
   private worker: Worker | undefined;
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<
     number,
-    { resolve: (output: unknown) => void; reject: (e: Error) => void }
+    { name: string; resolve: (output: unknown) => void; reject: (e: Error) => void }
   >();
 
   /** `file`: the worker module; see `workerFile` for finding it next to the caller. */
@@ -41,12 +49,20 @@ export class WorkerThread {
   ) {}
 
   run<O>(task: string, input: unknown): Promise<O> {
+    return this.dispatch<O>(undefined, this.name, task, input);
+  }
+
+  /**
+   * Runs `task` of the worker module `file` (loaded by the thread on first use; `undefined`: the
+   * thread's own module), its failures named `name`.
+   */
+  dispatch<O>(file: string | undefined, name: string, task: string, input: unknown): Promise<O> {
     const worker = this.started();
     clearTimeout(this.idleTimer);
     const id = this.nextId++;
     return new Promise<O>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (o: unknown) => void, reject });
-      const request: TaskRequest = { id, task, input };
+      this.pending.set(id, { name, resolve: resolve as (o: unknown) => void, reject });
+      const request: TaskRequest = { id, task, input, file };
       worker.postMessage(request);
     });
   }
@@ -62,7 +78,7 @@ export class WorkerThread {
     const worker = this.worker;
     this.worker = undefined;
     if (worker !== undefined) await worker.terminate();
-    this.failAll(new Error(`${this.name} thread closed`));
+    this.failAll('closed');
   }
 
   private started(): Worker {
@@ -78,18 +94,18 @@ export class WorkerThread {
       if (waiting === undefined) return;
       this.pending.delete(m.id);
       if (this.pending.size === 0) this.stopWhenIdle(worker);
-      if ('error' in m) waiting.reject(new Error(`${this.name} failed: ${m.error}`));
+      if ('error' in m) waiting.reject(new Error(`${waiting.name} failed: ${m.error}`));
       else waiting.resolve(m.output);
     });
     // Only the current worker's loss fails requests: one stopped on purpose (idle, close) has
     // been let go already, and what is pending then belongs to its successor.
-    const lost = (e: Error) => {
+    const lost = (reason: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.failAll(e);
+      this.failAll(reason);
     };
-    worker.on('error', (e: Error) => lost(e));
-    worker.on('exit', (code) => lost(new Error(`${this.name} thread exited with code ${code}`)));
+    worker.on('error', (e: Error) => lost(`failed: ${e.message}`));
+    worker.on('exit', (code) => lost(`exited with code ${code}`));
     this.worker = worker;
     return worker;
   }
@@ -104,10 +120,11 @@ export class WorkerThread {
     this.idleTimer.unref();
   }
 
-  private failAll(e: Error): void {
+  /** Fails every request in flight: its thread (named as its caller named it) `reason`. */
+  private failAll(reason: string): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const w of waiting) w.reject(e);
+    for (const w of waiting) w.reject(new Error(`${w.name} thread ${reason}`));
   }
 }
 
@@ -119,14 +136,27 @@ export function workerFile(callerFile: string, base: string): string {
   return join(callerFile, '..', `${base}${extname(callerFile)}`);
 }
 
-/** In a worker module: answers every request with its task's output (or the error). */
+/** Task tables of the modules loaded in this thread, by file (`undefined`: its own module). */
+const served = new Map<string | undefined, TaskTable>();
+/** The module being loaded for a shared thread's request, while it loads. */
+let loading: string | undefined;
+let listening = false;
+
+/**
+ * In a worker module: answers every request with its task's output (or the error). On a shared
+ * thread (`sharedTaskThread`) the module is loaded by the first request for it, and this call
+ * registers its tasks beside those of the modules loaded before.
+ */
 export function serveTasks(tasks: TaskTable): void {
   const port = parentPort;
   if (port === null) throw new Error('serveTasks must run in a worker thread');
+  served.set(loading, tasks);
+  if (listening) return;
+  listening = true;
   port.on('message', (request: TaskRequest) => {
     let response: TaskResponse;
     try {
-      const task = tasks[request.task];
+      const task = tasksOf(request.file)[request.task];
       if (task === undefined) throw new Error(`unknown task ${request.task}`);
       response = { id: request.id, output: task(request.input as never) };
     } catch (e) {
@@ -134,4 +164,50 @@ export function serveTasks(tasks: TaskTable): void {
     }
     port.postMessage(response);
   });
+}
+
+function tasksOf(file: string | undefined): TaskTable {
+  const known = served.get(file);
+  if (known !== undefined) return known;
+  if (file === undefined) return {};
+  loading = file;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a worker module chosen at run time
+    require(file);
+  } finally {
+    loading = undefined;
+  }
+  const loaded = served.get(file);
+  if (loaded === undefined) throw new Error(`${file} serves no tasks (it must call serveTasks)`);
+  return loaded;
+}
+
+/** The process's shared thread and how many runners hold it. */
+let sharedHost: { thread: WorkerThread; holders: number } | undefined;
+
+/**
+ * A share of the process's one task thread: the tasks of `file` run there, in order with those of
+ * every other share. Stages that take turns anyway (a model build, then the generation it
+ * triggers) then hold one heap between them instead of one each, and the thread's garbage from
+ * one task is the room for the next. `close` lets go of the share; the last one stops the thread.
+ */
+export function sharedTaskThread(file: string, name: string): TaskRunner {
+  if (!existsSync(file)) throw new Error(`${name} worker not found at ${file}`);
+  sharedHost ??= {
+    thread: new WorkerThread(workerFile(__filename, 'task-host.worker'), 'task host'),
+    holders: 0,
+  };
+  const host = sharedHost;
+  host.holders++;
+  let open = true;
+  return {
+    run: <O>(task: string, input: unknown) => host.thread.dispatch<O>(file, name, task, input),
+    close: async () => {
+      if (!open) return;
+      open = false;
+      if (--host.holders > 0) return;
+      if (sharedHost === host) sharedHost = undefined;
+      await host.thread.close();
+    },
+  };
 }
