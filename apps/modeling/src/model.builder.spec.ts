@@ -1,13 +1,14 @@
-import type { BehaviourEvidence, SystemModel } from '@t2t/model';
+import type { SystemModel } from '@t2t/model';
 import type {
   BehaviourStatsRow,
   ClusterRepository,
+  EvidenceText,
   ModelRepository,
   SpanRepository,
   StoredModelVersion,
 } from '@t2t/storage';
 import { currentTenant, withTenant } from '@t2t/wire';
-import { type ModelEvent, ModelBuilder } from './model.builder';
+import { type ModelEvent, ModelBuilder, QUIET_GAP_RATIO } from './model.builder';
 
 const ENDPOINT = 'orders|HTTP POST /orders';
 
@@ -35,8 +36,8 @@ const MODEL: SystemModel = {
 function setUp() {
   const state = { traces: 10, samples: ['t1', 't2'] };
   const versions: StoredModelVersion[] = [];
-  const spanReads = jest.fn(async () => []);
-  const built = jest.fn(async (_evidence: BehaviourEvidence[]) => MODEL);
+  const spanReads = jest.fn(async () => '');
+  const built = jest.fn(async (_evidence: EvidenceText) => MODEL);
   const models = {
     behaviourStats: async () => [stats(state.traces)],
     sampleTraceIds: async () => new Map([[`${ENDPOINT}\u0000fp-1`, state.samples]]),
@@ -46,7 +47,7 @@ function setUp() {
     },
   } as unknown as ModelRepository;
   const clusters = { representatives: async () => [] } as unknown as ClusterRepository;
-  const spans = { findModelSpansByTraceIds: spanReads } as unknown as SpanRepository;
+  const spans = { findModelSpansTextByTraceIds: spanReads } as unknown as SpanRepository;
   const builder = new ModelBuilder(
     clusters,
     models,
@@ -93,6 +94,53 @@ describe(ModelBuilder.name, () => {
     expect(built).toHaveBeenCalledTimes(2);
     await builder.rebuildNow();
     expect(built).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe(`${ModelBuilder.name} after builds that change nothing`, () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('waits twice as long as the last unchanged build took before the next event-triggered one', async () => {
+    jest.useFakeTimers();
+    const { builder, state, built } = setUp();
+    const BUILD_MS = 1000;
+    let model = MODEL;
+    built.mockImplementation(async () => {
+      await new Promise((r) => setTimeout(r, BUILD_MS));
+      return model;
+    });
+    const settle = async <T>(p: Promise<T>): Promise<T> => {
+      await jest.advanceTimersByTimeAsync(BUILD_MS);
+      return p;
+    };
+
+    expect(await settle(builder.requestRebuild())).toMatchObject({ changed: true, version: 1 });
+    // A new sample, the same model: read and built for nothing.
+    state.samples = ['t1', 't3'];
+    expect(await settle(builder.requestRebuild())).toMatchObject({ changed: false, version: 1 });
+    expect(built).toHaveBeenCalledTimes(2);
+
+    // The next one waits QUIET_GAP_RATIO × 1 s (the debounce is 0).
+    state.samples = ['t1', 't4'];
+    const next = builder.requestRebuild();
+    await jest.advanceTimersByTimeAsync(QUIET_GAP_RATIO * BUILD_MS - 1);
+    expect(built).toHaveBeenCalledTimes(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(built).toHaveBeenCalledTimes(3);
+    // This one changes the model: the gap goes, and the following build starts at once.
+    model = { ...MODEL, services: [...MODEL.services, { name: 'stock' } as never] };
+    expect(await settle(next)).toMatchObject({ changed: true, version: 2 });
+    state.samples = ['t1', 't5'];
+    const after = builder.requestRebuild();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(built).toHaveBeenCalledTimes(4);
+    expect(await settle(after)).toMatchObject({ changed: false, version: 2 });
+
+    // Unchanged again, so a gap; but a full request (periodic, re-measuring rules) never waits.
+    const full = builder.requestRebuild({ full: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(built).toHaveBeenCalledTimes(5);
+    expect(await settle(full)).toMatchObject({ changed: false, version: 2 });
   });
 });
 
@@ -156,7 +204,7 @@ describe(`${ModelBuilder.name} rules measured on all traffic`, () => {
           versions.push(v);
         },
       } as unknown as ModelRepository,
-      { findModelSpansByTraceIds: async () => [] } as unknown as SpanRepository,
+      { findModelSpansTextByTraceIds: async () => '' } as unknown as SpanRepository,
       { samplesPerBehaviour: 20, debounceMs: 0, horizonMs: 86_400_000 },
       async () => undefined,
       undefined,
@@ -198,7 +246,9 @@ describe(`${ModelBuilder.name} tenants`, () => {
       saveVersion: async () => void saved.push(currentTenant()),
     } as unknown as ModelRepository;
     const clusters = { representatives: async () => note([]) } as unknown as ClusterRepository;
-    const spans = { findModelSpansByTraceIds: async () => note([]) } as unknown as SpanRepository;
+    const spans = {
+      findModelSpansTextByTraceIds: async () => note(''),
+    } as unknown as SpanRepository;
     const builder = new ModelBuilder(
       clusters,
       models,

@@ -6,13 +6,14 @@ import {
   measureRules,
   type ModelChange,
   modelHash,
-  type BehaviourEvidence,
   type SystemModel,
 } from '@t2t/model';
 import {
   type ClusterRepository,
-  loadPlannedEvidence,
+  evidenceOf,
+  type EvidenceText,
   planEvidence,
+  readPlannedEvidence,
   type ModelRepository,
   type RuleStatsRepository,
   type SpanRepository,
@@ -43,6 +44,16 @@ export interface ModelEvent {
   changedEndpoints: string[];
   changes: ModelChange[];
 }
+
+/**
+ * After a build that read spans and changed nothing, the next event-triggered build waits this many
+ * times as long as that build took (at least the debounce). While traffic flows, samples keep
+ * changing and each build reads them all (about 15 s for 300k sampled spans); once the structure is
+ * learnt, most change nothing, and back to back they would hold a core that ingest needs. With the
+ * gap, modeling takes at most a third of the time; a build that changes the model clears it, and
+ * full builds (periodic, re-measuring rules) never wait for it.
+ */
+export const QUIET_GAP_RATIO = 2;
 
 export const EMPTY_MODEL: SystemModel = {
   services: [],
@@ -87,6 +98,11 @@ export class ModelBuilder {
   private lastInputs: string | undefined;
   /** The next scheduled rebuild must not be skipped. */
   private fullNext = false;
+  /**
+   * How long the last build that read spans took, when it changed nothing (else 0): the next
+   * event-triggered build waits QUIET_GAP_RATIO times as long.
+   */
+  private quietBuildMs = 0;
 
   constructor(
     private readonly clusters: ClusterRepository,
@@ -105,13 +121,15 @@ export class ModelBuilder {
     /** Measures mined rules over all stored traces; without it rules keep their sampled figures. */
     private readonly ruleStats?: RuleStatsRepository,
     /**
-     * Where the pure build runs; default: here, on the caller's event loop. A build elsewhere (a
-     * worker thread) gets the tenant it builds for: scopes do not cross threads.
+     * Where the evidence is parsed and the pure build runs; default: here, on the caller's event
+     * loop. Elsewhere (a worker thread) it gets the spans as read, so neither the parsing nor the
+     * span objects weigh on the loop that reads them, and the tenant it builds for: scopes do
+     * not cross threads.
      */
     private readonly build: (
-      evidence: BehaviourEvidence[],
+      evidence: EvidenceText,
       tenant: string,
-    ) => Promise<SystemModel> = async (evidence) => buildSystemModel(evidence),
+    ) => Promise<SystemModel> = async (evidence) => buildSystemModel(evidenceOf(evidence)),
   ) {}
 
   get tenant(): string {
@@ -125,14 +143,15 @@ export class ModelBuilder {
   requestRebuild(options: { full?: boolean } = {}): Promise<ModelBuildResult> {
     if (options.full === true) this.fullNext = true;
     if (!this.scheduled) {
-      const scheduled = new Promise<void>((r) => setTimeout(r, this.options.debounceMs)).then(
-        () => {
-          this.scheduled = undefined;
-          const full = this.fullNext;
-          this.fullNext = false;
-          return this.rebuildNow({ full });
-        },
-      );
+      const delayMs = this.fullNext
+        ? this.options.debounceMs
+        : Math.max(this.options.debounceMs, QUIET_GAP_RATIO * this.quietBuildMs);
+      const scheduled = new Promise<void>((r) => setTimeout(r, delayMs)).then(() => {
+        this.scheduled = undefined;
+        const full = this.fullNext;
+        this.fullNext = false;
+        return this.rebuildNow({ full });
+      });
       this.scheduled = scheduled;
     }
     return this.scheduled;
@@ -193,8 +212,7 @@ export class ModelBuilder {
           return result;
         }
       }
-      const evidence = await loadPlannedEvidence(plan, this.spans);
-      const model = await this.build(evidence, this.tenant);
+      const model = await this.build(await readPlannedEvidence(plan, this.spans), this.tenant);
       // Rules dropped on all traffic are reported: the service builds again later (a full
       // build) while the memberships that decide them may still be on their way.
       const dropped = await this.measureRules(model);
@@ -208,6 +226,7 @@ export class ModelBuilder {
       }
       if (latest?.modelHash === hash) {
         this.lastInputs = plan.signature;
+        this.quietBuildMs = Date.now() - t0;
         const result = {
           changed: false,
           version: latest.version,
@@ -261,6 +280,7 @@ export class ModelBuilder {
         `model version ${version} of tenant ${this.tenant} (${hash.slice(0, 12)}): ${changes.length} change(s); ${model.endpoints.length} endpoints, ${model.edges.length} edges, ${model.rules.length} rules`,
       );
       this.lastInputs = plan.signature;
+      this.quietBuildMs = 0;
       const result = { changed: true, version, modelHash: hash, changes, droppedRules: dropped };
       this.observe(result, Date.now() - t0);
       return result;
