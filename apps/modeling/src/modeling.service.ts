@@ -128,8 +128,7 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
         ruleStats,
         thread === undefined
           ? undefined
-          : (evidence, forTenant) =>
-              thread.run<SystemModel>('build', { evidence, tenant: forTenant }),
+          : (text, forTenant) => thread.run<SystemModel>('build', { text, tenant: forTenant }),
       );
   }
 

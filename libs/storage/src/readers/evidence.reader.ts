@@ -73,7 +73,8 @@ export async function planEvidence(
  * Reads what modeling builds from: per behaviour its totals and merged duration sketch, a uniform
  * sample of its traces with every span, and its representative. Two queries for stats and sample
  * ids, then the spans of the sampled traces a page (EVIDENCE_PAGE_TRACES traces) at a time,
- * whatever the number of behaviours.
+ * whatever the number of behaviours. Each page's text is parsed and let go before the next is
+ * parsed (the text of all pages is held until then).
  */
 export async function loadEvidence(
   models: ModelRepository,
@@ -84,30 +85,74 @@ export async function loadEvidence(
   return loadPlannedEvidence(await planEvidence(models, options, representatives), spans);
 }
 
-/** The spans of a plan's traces, as evidence. */
-export async function loadPlannedEvidence(
+/**
+ * A plan's evidence as read, before any span is parsed: what a worker thread gets, so the parsing
+ * and the span objects stay off the event loop that read it (and off its heap). Plain data: it
+ * crosses threads by structured clone.
+ */
+export interface EvidenceText {
+  stats: BehaviourStatsRow[];
+  samples: Map<string, string[]>;
+  representatives: Map<string, string>;
+  /** The traces' spans: JSONEachRow pages of ModelSpanRow, every trace within one page. */
+  pages: string[];
+}
+
+/** Trace ids of a plan, in pages of EVIDENCE_PAGE_TRACES: one span query each. */
+function pagesOf(plan: EvidencePlan): string[][] {
+  const wanted = new Set<string>();
+  for (const ids of plan.samples.values()) for (const id of ids) wanted.add(id);
+  for (const id of plan.representatives.values()) wanted.add(id);
+  const ids = [...wanted];
+  const pages: string[][] = [];
+  for (let i = 0; i < ids.length; i += EVIDENCE_PAGE_TRACES)
+    pages.push(ids.slice(i, i + EVIDENCE_PAGE_TRACES));
+  return pages;
+}
+
+/** Reads the spans of a plan's traces, a page a query, unparsed. */
+export async function readPlannedEvidence(
   plan: EvidencePlan,
   spans: SpanRepository,
-): Promise<BehaviourEvidence[]> {
-  const { stats, samples, representatives } = plan;
-  const wanted = new Set<string>();
-  for (const ids of samples.values()) for (const id of ids) wanted.add(id);
-  for (const id of representatives.values()) wanted.add(id);
-  // Read in pages: a page's rows (and the response text behind them) are garbage once turned into
-  // model spans, so memory holds the model traces plus one page instead of every row twice.
-  const ids = [...wanted];
-  const traces = new Map<string, ModelTrace>();
-  for (let i = 0; i < ids.length; i += EVIDENCE_PAGE_TRACES) {
-    const rows = await spans.findModelSpansByTraceIds(ids.slice(i, i + EVIDENCE_PAGE_TRACES));
-    for (const row of rows) {
-      let t = traces.get(row.TraceId);
-      if (!t) {
-        t = { traceId: row.TraceId, spans: [] };
-        traces.set(row.TraceId, t);
-      }
-      t.spans.push(toModelSpan(row));
-    }
+): Promise<EvidenceText> {
+  const pages: string[] = [];
+  for (const ids of pagesOf(plan)) {
+    const page = await spans.findModelSpansTextByTraceIds(ids);
+    if (page !== '') pages.push(page);
   }
+  return {
+    stats: plan.stats,
+    samples: plan.samples,
+    representatives: plan.representatives,
+    pages,
+  };
+}
+
+/** Adds a JSONEachRow page of ModelSpanRow to the traces it belongs to. */
+function addPage(traces: Map<string, ModelTrace>, page: string): void {
+  for (let from = 0; from < page.length;) {
+    let to = page.indexOf('\n', from);
+    if (to < 0) to = page.length;
+    if (to > from) addRow(traces, JSON.parse(page.slice(from, to)) as ModelSpanRow);
+    from = to + 1;
+  }
+}
+
+function addRow(traces: Map<string, ModelTrace>, row: ModelSpanRow): void {
+  let t = traces.get(row.TraceId);
+  if (!t) {
+    t = { traceId: row.TraceId, spans: [] };
+    traces.set(row.TraceId, t);
+  }
+  t.spans.push(toModelSpan(row));
+}
+
+/** Per behaviour of the plan: its totals, merged duration sketch, samples and representative. */
+function shape(
+  plan: Pick<EvidencePlan, 'stats' | 'samples' | 'representatives'>,
+  traces: Map<string, ModelTrace>,
+): BehaviourEvidence[] {
+  const { stats, samples, representatives } = plan;
   return stats.map((s) => {
     const key = `${s.endpoint}\u0000${s.fingerprint}`;
     const sketch =
@@ -128,4 +173,28 @@ export async function loadPlannedEvidence(
         .filter((t): t is ModelTrace => t !== undefined),
     };
   });
+}
+
+/**
+ * The evidence in read text (see loadPlannedEvidence). Takes the pages out of `text` as it
+ * parses them, so each page's text is garbage once its spans are built.
+ */
+export function evidenceOf(text: EvidenceText): BehaviourEvidence[] {
+  const traces = new Map<string, ModelTrace>();
+  for (let page = text.pages.pop(); page !== undefined; page = text.pages.pop())
+    addPage(traces, page);
+  return shape(text, traces);
+}
+
+/** The spans of a plan's traces, as evidence, read and parsed here a page at a time. */
+export async function loadPlannedEvidence(
+  plan: EvidencePlan,
+  spans: SpanRepository,
+): Promise<BehaviourEvidence[]> {
+  // A page's rows (and the response text behind them) are garbage once turned into model spans,
+  // so memory holds the model traces plus one page instead of every row twice.
+  const traces = new Map<string, ModelTrace>();
+  for (const ids of pagesOf(plan))
+    for (const row of await spans.findModelSpansByTraceIds(ids)) addRow(traces, row);
+  return shape(plan, traces);
 }

@@ -233,7 +233,20 @@ export class SpanRepository {
    */
   async findModelSpansByTraceIds(traceIds: readonly string[]): Promise<ModelSpanRow[]> {
     if (traceIds.length === 0) return [];
-    const rs = await this.client.query({
+    return (await this.queryModelSpans(traceIds)).json<ModelSpanRow>();
+  }
+
+  /**
+   * The rows of findModelSpansByTraceIds as ClickHouse answered them (JSONEachRow text, one row a
+   * line), for a caller that parses them elsewhere (`evidenceOf` on a worker thread).
+   */
+  async findModelSpansTextByTraceIds(traceIds: readonly string[]): Promise<string> {
+    if (traceIds.length === 0) return '';
+    return (await this.queryModelSpans(traceIds)).text();
+  }
+
+  private queryModelSpans(traceIds: readonly string[]) {
+    return this.client.query({
       query: `
         SELECT ${MODEL_SELECT_COLUMNS}
         FROM {db:Identifier}.spans AS s
@@ -242,7 +255,6 @@ export class SpanRepository {
       query_params: { db: this.db, traceIds, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
-    return rs.json<ModelSpanRow>();
   }
 
   async countByTraceId(traceId: string): Promise<number> {

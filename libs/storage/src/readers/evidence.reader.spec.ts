@@ -1,0 +1,98 @@
+import type { BehaviourStatsRow } from '../repositories/model.repository';
+import type { ModelSpanRow, SpanRepository } from '../repositories/span.repository';
+import {
+  evidenceOf,
+  type EvidencePlan,
+  loadPlannedEvidence,
+  readPlannedEvidence,
+} from './evidence.reader';
+
+const KEY = 'shop|GET /cart\u0000fp-1';
+
+function row(traceId: string, spanId: string, parent: string, ts: string): ModelSpanRow {
+  return {
+    Timestamp: ts,
+    TraceId: traceId,
+    SpanId: spanId,
+    ParentSpanId: parent,
+    SpanName: parent === '' ? 'GET /cart' : 'SELECT shop.carts',
+    SpanKind: parent === '' ? 'Server' : 'Client',
+    ServiceName: 'shop',
+    SpanAttributes: { 'http.route': '/cart' },
+    Duration: '1500000',
+    StatusCode: 'Unset',
+    'Links.TraceId': [],
+    'Links.SpanId': [],
+  };
+}
+
+const ROWS: Record<string, ModelSpanRow[]> = {
+  t1: [row('t1', 'a', '', '1000'), row('t1', 'b', 'a', '1100')],
+  t2: [row('t2', 'c', '', '2000')],
+};
+
+const STATS: BehaviourStatsRow = {
+  endpoint: 'shop|GET /cart',
+  fingerprint: 'fp-1',
+  traces: 40,
+  errors: 1,
+  sketch: { gamma: 0, zeroCount: 0, indexes: [], counts: [] },
+  lateDurationsUs: [1500],
+};
+
+function plan(): EvidencePlan {
+  return {
+    stats: [STATS],
+    // t9 was sampled but its spans are gone (retention): it is left out, not an empty trace.
+    samples: new Map([[KEY, ['t1', 't9']]]),
+    representatives: new Map([[KEY, 't2']]),
+    signature: 'sig',
+  };
+}
+
+/** A span repository answering from ROWS, as rows or as the JSONEachRow text ClickHouse sends. */
+const spans = {
+  findModelSpansByTraceIds: async (ids: readonly string[]) => ids.flatMap((id) => ROWS[id] ?? []),
+  findModelSpansTextByTraceIds: async (ids: readonly string[]) =>
+    ids
+      .flatMap((id) => ROWS[id] ?? [])
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join(''),
+} as unknown as SpanRepository;
+
+describe('evidence read as text (parsed on a worker thread)', () => {
+  it('parses into exactly the evidence read and parsed at once', async () => {
+    const text = await readPlannedEvidence(plan(), spans);
+    expect(text.pages).toHaveLength(1);
+    // What crosses to a worker thread is plain data.
+    const copy = structuredClone(text);
+    const evidence = evidenceOf(copy);
+    expect(evidence).toEqual(await loadPlannedEvidence(plan(), spans));
+    expect(copy.pages).toEqual([]); // taken as parsed
+
+    const [cart] = evidence;
+    expect(cart).toMatchObject({ endpoint: 'shop|GET /cart', traces: 40, errors: 1 });
+    expect(cart.samples.map((t) => t.traceId)).toEqual(['t1']);
+    expect(cart.samples[0].spans.map((s) => [s.spanId, s.parentSpanId, s.kind, s.startNs])).toEqual(
+      [
+        ['a', '', 2, 1000n],
+        ['b', 'a', 3, 1100n],
+      ],
+    );
+    expect(cart.representative?.spans.map((s) => s.spanId)).toEqual(['c']);
+    expect(cart.p50Us).toBeGreaterThan(0);
+  });
+
+  it('reads nothing for a plan without traces, and a page without a final newline parses whole', async () => {
+    const empty = await readPlannedEvidence(
+      { ...plan(), samples: new Map(), representatives: new Map() },
+      spans,
+    );
+    expect(empty.pages).toEqual([]);
+    const [cart] = evidenceOf({
+      ...plan(),
+      pages: [ROWS.t1.map((r) => JSON.stringify(r)).join('\n')],
+    });
+    expect(cart.samples[0].spans).toHaveLength(2);
+  });
+});
