@@ -134,6 +134,16 @@ describe(SpanRepository.name, () => {
     const pick = (r: SpanRow) => Object.fromEntries(columns.map((c) => [c, r[c]]));
     expect(read).toEqual([pick(root), pick(child)]);
     expect(await sut.findModelSpansByTraceIds([])).toEqual([]);
+    // The same rows as the text a worker thread parses: one JSON object a line.
+    const text = await sut.findModelSpansTextByTraceIds([traceId, 'not-stored']);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual(read);
+    expect(await sut.findModelSpansTextByTraceIds([])).toBe('');
   });
 
   it('keeps the trace-id lookup table up to date', async () => {

@@ -2,7 +2,13 @@ import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestj
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import { MetricsRegistry, sharedTaskThread, type TaskRunner, workerFile } from '@t2t/platform';
 import type { TestSpec } from '@t2t/testgen';
-import { ClusterRepository, ModelRepository, SpanRepository, TestRepository } from '@t2t/storage';
+import {
+  ClusterRepository,
+  type EvidenceText,
+  ModelRepository,
+  SpanRepository,
+  TestRepository,
+} from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
 import { GenerationScheduler } from './generation.scheduler';
 import { GENERATOR_CONFIG } from './generation.tokens';
@@ -85,8 +91,11 @@ export class GenerationModule implements OnModuleDestroy {
               },
               thread === null
                 ? undefined
-                : (model: SystemModel, evidence: BehaviourEvidence[], tenant: string) =>
-                    thread.run<TestSpec[]>('synthesize', { model, evidence, tenant }),
+                : (
+                    model: SystemModel,
+                    evidence: BehaviourEvidence[] | EvidenceText,
+                    tenant: string,
+                  ) => thread.run<TestSpec[]>('synthesize', { model, evidence, tenant }),
             );
           },
         },

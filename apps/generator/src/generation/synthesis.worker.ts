@@ -1,5 +1,6 @@
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import { serveTasks } from '@t2t/platform';
+import { evidenceOf, type EvidenceText } from '@t2t/storage';
 import { synthesizeVerifiedTests } from '@t2t/testgen';
 import { withTenant } from '@t2t/wire';
 
@@ -9,6 +10,16 @@ import { withTenant } from '@t2t/wire';
  * reads no storage, and anything it ever reads stays within the run's tenant.
  */
 serveTasks({
-  synthesize: (input: { model: SystemModel; evidence: BehaviourEvidence[]; tenant: string }) =>
-    withTenant(input.tenant, () => synthesizeVerifiedTests(input.model, input.evidence)),
+  synthesize: (input: {
+    model: SystemModel;
+    /** Parsed, or as read (parsed here, off the event loop that read it). */
+    evidence: BehaviourEvidence[] | EvidenceText;
+    tenant: string;
+  }) =>
+    withTenant(input.tenant, () =>
+      synthesizeVerifiedTests(
+        input.model,
+        Array.isArray(input.evidence) ? input.evidence : evidenceOf(input.evidence),
+      ),
+    ),
 });

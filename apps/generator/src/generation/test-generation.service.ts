@@ -4,9 +4,13 @@ import { Logger } from '@nestjs/common';
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import {
   type ClusterRepository,
+  evidenceOf,
+  type EvidenceText,
   type GenerationRun,
-  loadEvidence,
   type ModelRepository,
+  planEvidence,
+  readPlannedEvidence,
+  restrictPlan,
   type SpanRepository,
   type StoredTest,
   type TestRepository,
@@ -74,13 +78,16 @@ export class TestGenerationService {
     private readonly onFinished: (run: GenerationRun, tenant: string) => void = () => undefined,
     /**
      * Where synthesis and verification run; default: here, on the caller's event loop. Elsewhere
-     * (a worker thread) it gets the run's tenant: scopes do not cross threads.
+     * (a worker thread) it gets the run's tenant (scopes do not cross threads), and the evidence
+     * as read when nothing here needs it parsed (no LLM): parsing it there keeps seconds of
+     * JSON off the loop that receives spans.
      */
     private readonly synthesize: (
       model: SystemModel,
-      evidence: BehaviourEvidence[],
+      evidence: BehaviourEvidence[] | EvidenceText,
       tenant: string,
-    ) => Promise<TestSpec[]> = async (model, evidence) => synthesizeVerifiedTests(model, evidence),
+    ) => Promise<TestSpec[]> = async (model, evidence) =>
+      synthesizeVerifiedTests(model, Array.isArray(evidence) ? evidence : evidenceOf(evidence)),
   ) {}
 
   /**
@@ -146,10 +153,11 @@ export class TestGenerationService {
         ]),
       );
       const wanted = new Set(endpoints);
-      const evidence = (await loadEvidence(this.models, this.spans, this.options, reps)).filter(
-        (e) => wanted.has(e.endpoint),
-      );
-      const specs = (await this.synthesize(model, evidence, tenant)).filter((s) =>
+      // Only the endpoints this run generates for: the others' spans are not read at all.
+      const plan = restrictPlan(await planEvidence(this.models, this.options, reps), wanted);
+      const text = await readPlannedEvidence(plan, this.spans);
+      const evidence = this.llm ? evidenceOf(text) : undefined;
+      const specs = (await this.synthesize(model, evidence ?? text, tenant)).filter((s) =>
         wanted.has(s.endpoint),
       );
       let rejected = specs.filter((s) => s.verification?.status !== 'verified').length;
@@ -160,7 +168,7 @@ export class TestGenerationService {
         )) {
           const result = await this.llm.generate({
             systemModel: model,
-            evidence,
+            evidence: evidence ?? [],
             endpoint,
             modelHash: latest.modelHash,
           });

@@ -5,6 +5,7 @@ import {
   type EvidencePlan,
   loadPlannedEvidence,
   readPlannedEvidence,
+  restrictPlan,
 } from './evidence.reader';
 
 const KEY = 'shop|GET /cart\u0000fp-1';
@@ -94,5 +95,32 @@ describe('evidence read as text (parsed on a worker thread)', () => {
       pages: [ROWS.t1.map((r) => JSON.stringify(r)).join('\n')],
     });
     expect(cart.samples[0].spans).toHaveLength(2);
+  });
+
+  it('reads only the behaviours of the endpoints asked for', async () => {
+    const other: BehaviourStatsRow = { ...STATS, endpoint: 'shop|POST /pay', fingerprint: 'fp-2' };
+    const both: EvidencePlan = {
+      ...plan(),
+      stats: [STATS, other],
+      samples: new Map([
+        [KEY, ['t1']],
+        ['shop|POST /pay\u0000fp-2', ['t2']],
+      ]),
+      representatives: new Map([['shop|POST /pay\u0000fp-2', 't2']]),
+    };
+    const read: string[][] = [];
+    const recording = {
+      findModelSpansTextByTraceIds: async (ids: readonly string[]) => {
+        read.push([...ids]);
+        return spans.findModelSpansTextByTraceIds(ids);
+      },
+    } as unknown as SpanRepository;
+    const cart = restrictPlan(both, new Set(['shop|GET /cart']));
+    expect(cart.stats).toEqual([STATS]);
+    expect([...cart.samples.keys()]).toEqual([KEY]);
+    expect(cart.representatives.size).toBe(0);
+    const evidence = evidenceOf(await readPlannedEvidence(cart, recording));
+    expect(read).toEqual([['t1']]);
+    expect(evidence.map((e) => e.endpoint)).toEqual(['shop|GET /cart']);
   });
 });

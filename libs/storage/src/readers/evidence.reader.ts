@@ -70,22 +70,6 @@ export async function planEvidence(
 }
 
 /**
- * Reads what modeling builds from: per behaviour its totals and merged duration sketch, a uniform
- * sample of its traces with every span, and its representative. Two queries for stats and sample
- * ids, then the spans of the sampled traces a page (EVIDENCE_PAGE_TRACES traces) at a time,
- * whatever the number of behaviours. Each page's text is parsed and let go before the next is
- * parsed (the text of all pages is held until then).
- */
-export async function loadEvidence(
-  models: ModelRepository,
-  spans: SpanRepository,
-  options: { samplesPerBehaviour: number; horizonMs: number },
-  representatives: Map<string, string>,
-): Promise<BehaviourEvidence[]> {
-  return loadPlannedEvidence(await planEvidence(models, options, representatives), spans);
-}
-
-/**
  * A plan's evidence as read, before any span is parsed: what a worker thread gets, so the parsing
  * and the span objects stay off the event loop that read it (and off its heap). Plain data: it
  * crosses threads by structured clone.
@@ -96,6 +80,19 @@ export interface EvidenceText {
   representatives: Map<string, string>;
   /** The traces' spans: JSONEachRow pages of ModelSpanRow, every trace within one page. */
   pages: string[];
+}
+
+/** The part of a plan about the behaviours of `endpoints` (its signature no longer applies). */
+export function restrictPlan(plan: EvidencePlan, endpoints: ReadonlySet<string>): EvidencePlan {
+  const stats = plan.stats.filter((s) => endpoints.has(s.endpoint));
+  const keys = new Set(stats.map((s) => `${s.endpoint}\u0000${s.fingerprint}`));
+  const keep = <V>(m: Map<string, V>) => new Map([...m].filter(([k]) => keys.has(k)));
+  return {
+    stats,
+    samples: keep(plan.samples),
+    representatives: keep(plan.representatives),
+    signature: '',
+  };
 }
 
 /** Trace ids of a plan, in pages of EVIDENCE_PAGE_TRACES: one span query each. */
@@ -186,7 +183,11 @@ export function evidenceOf(text: EvidenceText): BehaviourEvidence[] {
   return shape(text, traces);
 }
 
-/** The spans of a plan's traces, as evidence, read and parsed here a page at a time. */
+/**
+ * A plan's evidence, read and parsed here: per behaviour its totals and merged duration sketch, a
+ * uniform sample of its traces with every span, and its representative; the spans a page
+ * (EVIDENCE_PAGE_TRACES traces) a query, whatever the number of behaviours.
+ */
 export async function loadPlannedEvidence(
   plan: EvidencePlan,
   spans: SpanRepository,
