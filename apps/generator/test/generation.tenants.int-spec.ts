@@ -91,10 +91,11 @@ describe('test generation per tenant (embedded ClickHouse)', () => {
 
   it('the schedule generates for every tenant from its own model; a failing tenant does not stop the others', async () => {
     const g = await start({ GENERATOR_SCHEDULE: '* * * * * *', GENERATOR_RUN_ON_START: 'false' });
+    // Its model cannot be read, so its runs fail; its name sorts before the others'. Stored first:
+    // a tick between the others' traffic and this would let them succeed before it ever ran.
+    await g.corrupt('a-broken');
     const acme: StoredTraffic = await g.store('acme', potatoSystem, 31);
     const beta: StoredTraffic = await g.store('beta', checkoutSystem, 32);
-    // Its model cannot be read, so its runs fail; its name sorts before the others'.
-    await g.corrupt('a-broken');
 
     const succeeded = async (tenant: string) =>
       (await g.runs(tenant)).some((r) => r.trigger === 'schedule' && r.status === 'succeeded');
