@@ -107,14 +107,27 @@ describe('the published runner and CLI in a project of its own (issue 14, point 
   }
 
   /**
-   * What the user's shell has: PATH and HOME (npm's cache), nothing that points into this
-   * repository but the Node.js running this test (first, so npm and npx run on it too).
+   * What the user's shell has: PATH and HOME (npm's cache), how it reaches the registry (proxies,
+   * extra CA certificates, npm settings: behind a TLS-inspecting proxy npm fails with
+   * SELF_SIGNED_CERT_IN_CHAIN without them), nothing that points into this repository but the
+   * Node.js running this test (first, so npm and npx run on it too).
    */
+  const network = Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined &&
+        /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY|npm_config_(registry|cafile|strict_ssl|proxy|https_proxy|noproxy))$/i.test(
+          e[0],
+        ) &&
+        !e[1].includes(repoRoot),
+    ),
+  );
   const userPath = [
     dirname(process.execPath),
     ...(env.PATH ?? '').split(delimiter).filter((p) => p !== '' && !p.startsWith(repoRoot)),
   ].join(delimiter);
   const userEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+    ...network,
     PATH: userPath,
     HOME: env.HOME ?? tmpdir(),
     NODE_PATH: '',

@@ -428,8 +428,15 @@ describeWithBrowser('the web UI, in Chromium, on the demo', () => {
     expect(listed).toHaveLength(modelDiff.changes.length);
     expect(listed.join('\n')).toContain(modelDiff.changes[0].summary);
     await page.waitForSelector('[data-testid=system-map] svg');
+    // What the first version already held depends on how far the demo's traffic had got when it
+    // was built (a busy machine builds it later, from more): the map marks exactly the diff's
+    // structural additions, whichever they are.
+    const structural = modelDiff.changes.filter((c: { kind: string }) =>
+      ['service_added', 'endpoint_added', 'entity_added', 'edge_added'].includes(c.kind),
+    );
     const added = await page.$$('[data-testid=system-map] .status-added');
-    expect(added.length).toBeGreaterThan(0);
+    if (structural.length > 0) expect(added.length).toBeGreaterThan(0);
+    else expect(added).toHaveLength(0);
     expect(await drawn((await page.$('[data-testid=system-map]'))!, 'drift')).toBeGreaterThan(0.03);
     await axe('drift');
   });
