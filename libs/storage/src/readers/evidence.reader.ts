@@ -130,23 +130,22 @@ function addPage(traces: Map<string, ModelTrace>, page: string): void {
   for (let from = 0; from < page.length;) {
     let to = page.indexOf('\n', from);
     if (to < 0) to = page.length;
-    if (to > from) addRow(traces, JSON.parse(page.slice(from, to)) as ModelSpanRow);
+    if (to > from) {
+      const row = JSON.parse(page.slice(from, to)) as ModelSpanRow;
+      let t = traces.get(row.TraceId);
+      if (!t) {
+        t = { traceId: row.TraceId, spans: [] };
+        traces.set(row.TraceId, t);
+      }
+      t.spans.push(toModelSpan(row));
+    }
     from = to + 1;
   }
 }
 
-function addRow(traces: Map<string, ModelTrace>, row: ModelSpanRow): void {
-  let t = traces.get(row.TraceId);
-  if (!t) {
-    t = { traceId: row.TraceId, spans: [] };
-    traces.set(row.TraceId, t);
-  }
-  t.spans.push(toModelSpan(row));
-}
-
 /** Per behaviour of the plan: its totals, merged duration sketch, samples and representative. */
 function shape(
-  plan: Pick<EvidencePlan, 'stats' | 'samples' | 'representatives'>,
+  plan: Pick<EvidenceText, 'stats' | 'samples' | 'representatives'>,
   traces: Map<string, ModelTrace>,
 ): BehaviourEvidence[] {
   const { stats, samples, representatives } = plan;
@@ -173,29 +172,13 @@ function shape(
 }
 
 /**
- * The evidence in read text (see loadPlannedEvidence). Takes the pages out of `text` as it
- * parses them, so each page's text is garbage once its spans are built.
+ * The evidence in read text: per behaviour its totals and merged duration sketch, its sampled
+ * traces with every span, and its representative. Takes the pages out of `text` as it parses
+ * them, so each page's text is garbage once its spans are built.
  */
 export function evidenceOf(text: EvidenceText): BehaviourEvidence[] {
   const traces = new Map<string, ModelTrace>();
   for (let page = text.pages.pop(); page !== undefined; page = text.pages.pop())
     addPage(traces, page);
   return shape(text, traces);
-}
-
-/**
- * A plan's evidence, read and parsed here: per behaviour its totals and merged duration sketch, a
- * uniform sample of its traces with every span, and its representative; the spans a page
- * (EVIDENCE_PAGE_TRACES traces) a query, whatever the number of behaviours.
- */
-export async function loadPlannedEvidence(
-  plan: EvidencePlan,
-  spans: SpanRepository,
-): Promise<BehaviourEvidence[]> {
-  // A page's rows (and the response text behind them) are garbage once turned into model spans,
-  // so memory holds the model traces plus one page instead of every row twice.
-  const traces = new Map<string, ModelTrace>();
-  for (const ids of pagesOf(plan))
-    for (const row of await spans.findModelSpansByTraceIds(ids)) addRow(traces, row);
-  return shape(plan, traces);
 }
