@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { sharedTaskThreadHeap } from './offload/worker-thread';
 
 /**
  * The process's Prometheus registry. One per application instance rather than prom-client's
@@ -37,6 +38,19 @@ export class MetricsRegistry {
       [],
       (g) => g.set(seconds(this.loopDelay.max)),
     );
+    // The task thread's heap is part of the process's memory but not of nodejs_heap_* (those
+    // are the main thread's).
+    new Gauge({
+      name: 't2t_task_thread_heap_bytes',
+      help: 'JavaScript heap of the task thread (model builds, synthesis, verification) while it runs: committed (state="total") and in use (state="used").',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const heap = await sharedTaskThreadHeap();
+        this.set({ state: 'total' }, heap?.totalBytes ?? 0);
+        this.set({ state: 'used' }, heap?.usedBytes ?? 0);
+      },
+    });
   }
 
   counter(name: string, help: string, labelNames: string[] = []): Counter {
@@ -54,7 +68,7 @@ export class MetricsRegistry {
     name: string,
     help: string,
     labelNames: string[] = [],
-    collect?: (gauge: Gauge) => void,
+    collect?: (gauge: Gauge) => void | Promise<void>,
   ): Gauge {
     return (
       this.existing<Gauge>(name) ??
@@ -65,7 +79,7 @@ export class MetricsRegistry {
         registers: [this.registry],
         collect: collect
           ? function (this: Gauge) {
-              collect(this);
+              return collect(this);
             }
           : undefined,
       })

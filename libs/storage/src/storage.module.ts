@@ -7,7 +7,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HealthRegistry } from '@t2t/platform';
+import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import {
   createClickHouse,
   EmbeddedStorageError,
@@ -76,6 +76,19 @@ export async function openStorage(
   }
 }
 
+async function engineMemoryBytes(handle: ClickHouseHandle): Promise<number> {
+  try {
+    const rs = await handle.client.query({
+      query: "SELECT value FROM system.metrics WHERE metric = 'MemoryTracking'",
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ value: string }>();
+    return Number(row?.value ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 @Injectable()
 class StorageLifecycle implements OnApplicationShutdown {
   constructor(@Inject(CLICKHOUSE) private readonly handle: ClickHouseHandle) {}
@@ -95,9 +108,19 @@ export class StorageModule {
       providers: [
         {
           provide: CLICKHOUSE,
-          inject: [HealthRegistry],
-          useFactory: async (health: HealthRegistry) => {
+          inject: [HealthRegistry, MetricsRegistry],
+          useFactory: async (health: HealthRegistry, metrics: MetricsRegistry) => {
             const handle = await openStorage(config);
+            if (handle.mode === 'embedded') {
+              // The engine's own allocations (caches, inserts, merges, queries) share the
+              // process's memory with JavaScript; the engine tracks them itself.
+              metrics.gauge(
+                't2t_storage_engine_memory_bytes',
+                'Memory the embedded ClickHouse engine tracks as allocated (its MemoryTracking metric).',
+                [],
+                async (g) => g.set(await engineMemoryBytes(handle)),
+              );
+            }
             health.register({
               name: 'clickhouse',
               check: async () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { sharedTaskThread, WorkerThread, workerFile } from './worker-thread';
+import { MetricsRegistry } from '../metrics.registry';
+import { sharedTaskThread, sharedTaskThreadHeap, WorkerThread, workerFile } from './worker-thread';
 
 const FIXTURE = join(__dirname, '../../test/arithmetic.worker.ts');
 const ECHO = join(__dirname, '../../test/echo.worker.ts');
@@ -101,6 +102,42 @@ describe(WorkerThread.name, () => {
       } finally {
         await third.close();
       }
+    });
+
+    it('moves transferred buffers to the thread instead of copying them', async () => {
+      const echo = sharedTaskThread(ECHO, 'echo');
+      try {
+        const bytes = new Uint8Array(1024 * 1024).fill(7);
+        const out = await echo.run<{ length: number }>('length', { bytes }, [bytes.buffer]);
+        expect(out.length).toBe(1024 * 1024);
+        // Moved: nothing is left of it here.
+        expect(bytes.byteLength).toBe(0);
+      } finally {
+        await echo.close();
+      }
+    });
+
+    it("reports the thread's heap while it runs, as the process's metrics do", async () => {
+      const metrics = new MetricsRegistry('test');
+      const heapMetric = async () => {
+        const text = await metrics.registry.metrics();
+        return Number(
+          /^t2t_task_thread_heap_bytes\{[^}]*state="total"[^}]*\} (\S+)$/m.exec(text)?.[1],
+        );
+      };
+      expect(await sharedTaskThreadHeap()).toBeUndefined();
+      expect(await heapMetric()).toBe(0);
+      const echo = sharedTaskThread(ECHO, 'echo');
+      try {
+        await echo.run('echo', { text: 'start' });
+        const heap = await sharedTaskThreadHeap();
+        expect(heap?.usedBytes).toBeGreaterThan(0);
+        expect(heap!.totalBytes).toBeGreaterThanOrEqual(heap!.usedBytes);
+        expect(await heapMetric()).toBeGreaterThan(0);
+      } finally {
+        await echo.close();
+      }
+      expect(await sharedTaskThreadHeap()).toBeUndefined();
     });
 
     it('says which module serves no tasks, and which is missing', async () => {

@@ -17,7 +17,8 @@ export type TaskTable = Record<string, (input: never) => unknown>;
 
 /** Runs tasks off the event loop: a `WorkerThread` of its own, or a share of one (`sharedTaskThread`). */
 export interface TaskRunner {
-  run<O>(task: string, input: unknown): Promise<O>;
+  /** `transfer`: buffers of `input` moved to the thread rather than copied (unusable here after). */
+  run<O>(task: string, input: unknown, transfer?: readonly ArrayBufferLike[]): Promise<O>;
   close(): Promise<void>;
 }
 
@@ -48,28 +49,47 @@ export class WorkerThread implements TaskRunner {
     private readonly idleMs = 30_000,
   ) {}
 
-  run<O>(task: string, input: unknown): Promise<O> {
-    return this.dispatch<O>(undefined, this.name, task, input);
+  run<O>(task: string, input: unknown, transfer?: readonly ArrayBufferLike[]): Promise<O> {
+    return this.dispatch<O>(undefined, this.name, task, input, transfer);
   }
 
   /**
    * Runs `task` of the worker module `file` (loaded by the thread on first use; `undefined`: the
    * thread's own module), its failures named `name`.
    */
-  dispatch<O>(file: string | undefined, name: string, task: string, input: unknown): Promise<O> {
+  dispatch<O>(
+    file: string | undefined,
+    name: string,
+    task: string,
+    input: unknown,
+    transfer: readonly ArrayBufferLike[] = [],
+  ): Promise<O> {
     const worker = this.started();
     clearTimeout(this.idleTimer);
     const id = this.nextId++;
     return new Promise<O>((resolve, reject) => {
       this.pending.set(id, { name, resolve: resolve as (o: unknown) => void, reject });
       const request: TaskRequest = { id, task, input, file };
-      worker.postMessage(request);
+      worker.postMessage(request, transfer as ArrayBuffer[]);
     });
   }
 
   /** The worker's thread id while one runs (diagnostics). */
   get threadId(): number | undefined {
     return this.worker?.threadId;
+  }
+
+  /** Bytes of the worker's JavaScript heap (committed, used) while one runs; `undefined`: none. */
+  async heap(): Promise<{ totalBytes: number; usedBytes: number } | undefined> {
+    const worker = this.worker;
+    if (worker === undefined) return undefined;
+    try {
+      const s = await worker.getHeapStatistics();
+      return { totalBytes: s.total_heap_size, usedBytes: s.used_heap_size };
+    } catch {
+      // The worker stopped between the check and the answer.
+      return undefined;
+    }
   }
 
   /** Stops the worker; requests in flight fail. */
@@ -185,6 +205,13 @@ function tasksOf(file: string | undefined): TaskTable {
 /** The process's shared thread and how many runners hold it. */
 let sharedHost: { thread: WorkerThread; holders: number } | undefined;
 
+/** The process's shared task thread's heap while it runs (`undefined`: none running). */
+export function sharedTaskThreadHeap(): Promise<
+  { totalBytes: number; usedBytes: number } | undefined
+> {
+  return sharedHost?.thread.heap() ?? Promise.resolve(undefined);
+}
+
 /**
  * A share of the process's one task thread: the tasks of `file` run there, in order with those of
  * every other share. Stages that take turns anyway (a model build, then the generation it
@@ -201,7 +228,8 @@ export function sharedTaskThread(file: string, name: string): TaskRunner {
   host.holders++;
   let open = true;
   return {
-    run: <O>(task: string, input: unknown) => host.thread.dispatch<O>(file, name, task, input),
+    run: <O>(task: string, input: unknown, transfer?: readonly ArrayBufferLike[]) =>
+      host.thread.dispatch<O>(file, name, task, input, transfer),
     close: async () => {
       if (!open) return;
       open = false;
