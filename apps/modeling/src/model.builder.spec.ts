@@ -1,11 +1,12 @@
 import type { SystemModel } from '@t2t/model';
-import type {
-  BehaviourStatsRow,
-  ClusterRepository,
-  EvidenceText,
-  ModelRepository,
-  SpanRepository,
-  StoredModelVersion,
+import {
+  type BehaviourStatsRow,
+  type ClusterRepository,
+  type EvidenceShape,
+  type ModelRepository,
+  readEvidence,
+  type SpanRepository,
+  type StoredModelVersion,
 } from '@t2t/storage';
 import { currentTenant, withTenant } from '@t2t/wire';
 import { type ModelEvent, ModelBuilder, QUIET_GAP_RATIO } from './model.builder';
@@ -36,8 +37,12 @@ const MODEL: SystemModel = {
 function setUp() {
   const state = { traces: 10, samples: ['t1', 't2'] };
   const versions: StoredModelVersion[] = [];
-  const spanReads = jest.fn(async () => '');
-  const built = jest.fn(async (_evidence: EvidenceText) => MODEL);
+  const spanReads = jest.fn(async () => new Uint8Array(0));
+  // Reads the evidence as the service's builds do (inline or for a thread), then builds MODEL.
+  const built = jest.fn(async (plan: EvidenceShape, from: SpanRepository) => {
+    await readEvidence(plan, from);
+    return MODEL;
+  });
   const models = {
     behaviourStats: async () => [stats(state.traces)],
     sampleTraceIds: async () => new Map([[`${ENDPOINT}\u0000fp-1`, state.samples]]),
@@ -47,7 +52,7 @@ function setUp() {
     },
   } as unknown as ModelRepository;
   const clusters = { representatives: async () => [] } as unknown as ClusterRepository;
-  const spans = { findModelSpansTextByTraceIds: spanReads } as unknown as SpanRepository;
+  const spans = { findModelSpansBytesByTraceIds: spanReads } as unknown as SpanRepository;
   const builder = new ModelBuilder(
     clusters,
     models,
@@ -204,7 +209,7 @@ describe(`${ModelBuilder.name} rules measured on all traffic`, () => {
           versions.push(v);
         },
       } as unknown as ModelRepository,
-      { findModelSpansTextByTraceIds: async () => '' } as unknown as SpanRepository,
+      { findModelSpansBytesByTraceIds: async () => new Uint8Array(0) } as unknown as SpanRepository,
       { samplesPerBehaviour: 20, debounceMs: 0, horizonMs: 86_400_000 },
       async () => undefined,
       undefined,
@@ -247,7 +252,7 @@ describe(`${ModelBuilder.name} tenants`, () => {
     } as unknown as ModelRepository;
     const clusters = { representatives: async () => note([]) } as unknown as ClusterRepository;
     const spans = {
-      findModelSpansTextByTraceIds: async () => note(''),
+      findModelSpansBytesByTraceIds: async () => note(new Uint8Array(0)),
     } as unknown as SpanRepository;
     const builder = new ModelBuilder(
       clusters,
@@ -257,7 +262,8 @@ describe(`${ModelBuilder.name} tenants`, () => {
       async (event) => void events.push(event),
       undefined,
       undefined,
-      async (_evidence, tenant) => {
+      async (plan, from, tenant) => {
+        await readEvidence(plan, from);
         builtFor.push(tenant);
         return MODEL;
       },

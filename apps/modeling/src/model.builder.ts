@@ -10,10 +10,9 @@ import {
 } from '@t2t/model';
 import {
   type ClusterRepository,
-  evidenceOf,
-  type EvidenceText,
+  type EvidenceShape,
   planEvidence,
-  readPlannedEvidence,
+  readEvidence,
   type ModelRepository,
   type RuleStatsRepository,
   type SpanRepository,
@@ -121,15 +120,17 @@ export class ModelBuilder {
     /** Measures mined rules over all stored traces; without it rules keep their sampled figures. */
     private readonly ruleStats?: RuleStatsRepository,
     /**
-     * Where the evidence is parsed and the pure build runs; default: here, on the caller's event
-     * loop. Elsewhere (a worker thread) it gets the spans as read, so neither the parsing nor the
-     * span objects weigh on the loop that reads them, and the tenant it builds for: scopes do
-     * not cross threads.
+     * Reads the plan's evidence from `spans` and builds; default: here, on the caller's event
+     * loop. Elsewhere (a worker thread) the pages read go there as they are read
+     * (withEvidenceOnThread), so neither the parsing nor the span objects weigh on the loop that
+     * reads them, with the tenant it builds for: scopes do not cross threads.
      */
     private readonly build: (
-      evidence: EvidenceText,
+      plan: EvidenceShape,
+      spans: SpanRepository,
       tenant: string,
-    ) => Promise<SystemModel> = async (evidence) => buildSystemModel(evidenceOf(evidence)),
+    ) => Promise<SystemModel> = async (plan, from) =>
+      buildSystemModel(await readEvidence(plan, from)),
   ) {}
 
   get tenant(): string {
@@ -212,7 +213,7 @@ export class ModelBuilder {
           return result;
         }
       }
-      const model = await this.build(await readPlannedEvidence(plan, this.spans), this.tenant);
+      const model = await this.build(plan, this.spans, this.tenant);
       // Rules dropped on all traffic are reported: the service builds again later (a full
       // build) while the memberships that decide them may still be on their way.
       const dropped = await this.measureRules(model);

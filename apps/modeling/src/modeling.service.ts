@@ -28,6 +28,7 @@ import {
   ModelRepository,
   RuleStatsRepository,
   SpanRepository,
+  withEvidenceOnThread,
 } from '@t2t/storage';
 import { DEFAULT_TENANT, isTenant, parseTenant, TENANT_RECORD_HEADER } from '@t2t/wire';
 import type { ModelingConfig } from './modeling.env';
@@ -128,7 +129,10 @@ export class ModelingService implements OnApplicationBootstrap, OnModuleDestroy 
         ruleStats,
         thread === undefined
           ? undefined
-          : (text, forTenant) => thread.run<SystemModel>('build', { text, tenant: forTenant }),
+          : (plan, spans, forTenant) =>
+              withEvidenceOnThread(thread, plan, spans, (pages) =>
+                thread.run<SystemModel>('build', { pages, tenant: forTenant }),
+              ),
       );
   }
 

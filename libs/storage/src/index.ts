@@ -11,3 +11,4 @@ export * from './repositories/rule-stats.repository';
 export * from './storage.env';
 export * from './storage.module';
 export * from './readers/evidence.reader';
+export * from './readers/evidence.remote';

@@ -1,5 +1,6 @@
 import type { BehaviourEvidence, ModelTrace } from '@t2t/model';
-import type { EvidenceText } from '../src/readers/evidence.reader';
+import type { EvidenceShape } from '../src/readers/evidence.reader';
+import type { SpanRepository } from '../src/repositories/span.repository';
 
 const KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUSES = ['Unset', 'Ok', 'Error'];
@@ -26,18 +27,21 @@ function lines(t: ModelTrace): string {
     .join('\n');
 }
 
-/**
- * Evidence as readPlannedEvidence would have read it from storage: its traces as text (each once,
- * as the reader reads them: a representative is often a sample too), its totals, and durations
- * standing in for the sketches.
- */
-export function evidenceTextOf(evidence: readonly BehaviourEvidence[]): EvidenceText {
-  const key = (e: BehaviourEvidence) => `${e.endpoint}\u0000${e.fingerprint}`;
-  const traces = new Map(
+/** The traces of evidence (each once: a representative is often a sample too), by id. */
+function tracesOf(evidence: readonly BehaviourEvidence[]): Map<string, ModelTrace> {
+  return new Map(
     evidence
       .flatMap((e) => [...e.samples, ...(e.representative ? [e.representative] : [])])
       .map((t) => [t.traceId, t]),
   );
+}
+
+/**
+ * The plan evidence would have been read by: its totals (durations standing in for the
+ * sketches), sampled trace ids and representatives.
+ */
+export function evidencePlanOf(evidence: readonly BehaviourEvidence[]): EvidenceShape {
+  const key = (e: BehaviourEvidence) => `${e.endpoint}\u0000${e.fingerprint}`;
   return {
     stats: evidence.map((e) => ({
       endpoint: e.endpoint,
@@ -51,6 +55,28 @@ export function evidenceTextOf(evidence: readonly BehaviourEvidence[]): Evidence
     representatives: new Map(
       evidence.flatMap((e) => (e.representative ? [[key(e), e.representative.traceId]] : [])),
     ),
-    pages: [[...traces.values()].map(lines).join('\n')],
   };
+}
+
+/**
+ * A span repository holding the traces of evidence, answering the evidence reader's queries as
+ * ClickHouse would (JSONEachRow bytes, a trace's spans together); `reads` records each query's ids.
+ */
+export function spansOf(
+  evidence: readonly BehaviourEvidence[],
+  reads: string[][] = [],
+): SpanRepository {
+  const traces = tracesOf(evidence);
+  return {
+    findModelSpansBytesByTraceIds: async (ids: readonly string[]) => {
+      reads.push([...ids]);
+      const text = ids
+        .flatMap((id) => {
+          const t = traces.get(id);
+          return t ? [`${lines(t)}\n`] : [];
+        })
+        .join('');
+      return new TextEncoder().encode(text);
+    },
+  } as unknown as SpanRepository;
 }

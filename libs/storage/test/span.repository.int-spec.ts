@@ -134,8 +134,12 @@ describe(SpanRepository.name, () => {
     const pick = (r: SpanRow) => Object.fromEntries(columns.map((c) => [c, r[c]]));
     expect(read).toEqual([pick(root), pick(child)]);
     expect(await sut.findModelSpansByTraceIds([])).toEqual([]);
-    // The same rows as the text a worker thread parses: one JSON object a line.
-    const text = await sut.findModelSpansTextByTraceIds([traceId, 'not-stored']);
+    // The same rows as the bytes a worker thread parses: one JSON object a line, in a buffer of
+    // its own (transferable: not a view of a larger one).
+    const bytes = await sut.findModelSpansBytesByTraceIds([traceId, 'not-stored']);
+    expect(bytes.byteOffset).toBe(0);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
+    const text = new TextDecoder().decode(bytes);
     expect(text.endsWith('\n')).toBe(true);
     expect(
       text
@@ -143,7 +147,7 @@ describe(SpanRepository.name, () => {
         .split('\n')
         .map((line) => JSON.parse(line) as unknown),
     ).toEqual(read);
-    expect(await sut.findModelSpansTextByTraceIds([])).toBe('');
+    expect((await sut.findModelSpansBytesByTraceIds([])).length).toBe(0);
   });
 
   it('keeps the trace-id lookup table up to date', async () => {

@@ -1,19 +1,23 @@
 import { type DynamicModule, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
-import type { BehaviourEvidence, SystemModel } from '@t2t/model';
+import type { SystemModel } from '@t2t/model';
 import { MetricsRegistry, sharedTaskThread, type TaskRunner, workerFile } from '@t2t/platform';
 import type { TestSpec } from '@t2t/testgen';
 import {
   ClusterRepository,
-  type EvidenceText,
   ModelRepository,
   SpanRepository,
   TestRepository,
+  withEvidenceOnThread,
 } from '@t2t/storage';
 import type { GeneratorConfig } from '../generator.env';
 import { GenerationScheduler } from './generation.scheduler';
 import { GENERATOR_CONFIG } from './generation.tokens';
 import { LLM_TEST_GENERATOR, llmTestGenerator } from './llm.provider';
-import { type LlmTestGenerator, TestGenerationService } from './test-generation.service';
+import {
+  type LlmTestGenerator,
+  type SynthesisEvidence,
+  TestGenerationService,
+} from './test-generation.service';
 
 /** The thread synthesis and verification run on (GENERATOR_SYNTHESIS_THREAD); null: inline. */
 export const SYNTHESIS_THREAD = Symbol('SYNTHESIS_THREAD');
@@ -91,11 +95,16 @@ export class GenerationModule implements OnModuleDestroy {
               },
               thread === null
                 ? undefined
-                : (
-                    model: SystemModel,
-                    evidence: BehaviourEvidence[] | EvidenceText,
-                    tenant: string,
-                  ) => thread.run<TestSpec[]>('synthesize', { model, evidence, tenant }),
+                : (model: SystemModel, source: SynthesisEvidence, tenant: string) =>
+                    'evidence' in source
+                      ? thread.run<TestSpec[]>('synthesize', {
+                          model,
+                          evidence: source.evidence,
+                          tenant,
+                        })
+                      : withEvidenceOnThread(thread, source.plan, source.spans, (pages) =>
+                          thread.run<TestSpec[]>('synthesize', { model, pages, tenant }),
+                        ),
             );
           },
         },

@@ -1,7 +1,7 @@
 import { WorkerThread, workerFile } from '@t2t/platform';
-import { evidenceOf } from '@t2t/storage';
+import { readEvidence, withEvidenceOnThread } from '@t2t/storage';
 import { synthesizeVerifiedTests, type TestSpec } from '@t2t/testgen';
-import { evidenceTextOf } from '../../../../libs/storage/test/evidence-text.fixture';
+import { evidencePlanOf, spansOf } from '../../../../libs/storage/test/evidence-pages.fixture';
 import { exampleEvidence } from '../../../../libs/testgen/test/example-evidence.fixture';
 
 describe('synthesis worker', () => {
@@ -18,14 +18,15 @@ describe('synthesis worker', () => {
     expect(specs).toEqual(synthesizeVerifiedTests(model, evidence));
   });
 
-  it('parses evidence sent as read (span rows as text) on its thread, then synthesizes the same', async () => {
+  it('synthesizes from evidence sent ahead a page at a time what it would from that evidence inline', async () => {
     const { model, evidence } = exampleEvidence('checkout');
-    const specs = await thread.run<TestSpec[]>('synthesize', {
-      model,
-      evidence: evidenceTextOf(evidence),
-      tenant: 'acme',
-    });
+    const plan = evidencePlanOf(evidence);
+    const specs = await withEvidenceOnThread(thread, plan, spansOf(evidence), (pages) =>
+      thread.run<TestSpec[]>('synthesize', { model, pages, tenant: 'acme' }),
+    );
     expect(specs.length).toBeGreaterThan(0);
-    expect(specs).toEqual(synthesizeVerifiedTests(model, evidenceOf(evidenceTextOf(evidence))));
+    expect(specs).toEqual(
+      synthesizeVerifiedTests(model, await readEvidence(plan, spansOf(evidence))),
+    );
   });
 });

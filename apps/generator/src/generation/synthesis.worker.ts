@@ -1,6 +1,6 @@
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import { serveTasks } from '@t2t/platform';
-import { evidenceOf, type EvidenceText } from '@t2t/storage';
+import { type EvidenceOnThread, evidencePageTasks, takeEvidence } from '@t2t/storage';
 import { synthesizeVerifiedTests } from '@t2t/testgen';
 import { withTenant } from '@t2t/wire';
 
@@ -10,16 +10,18 @@ import { withTenant } from '@t2t/wire';
  * reads no storage, and anything it ever reads stays within the run's tenant.
  */
 serveTasks({
+  ...evidencePageTasks,
   synthesize: (input: {
     model: SystemModel;
-    /** Parsed, or as read (parsed here, off the event loop that read it). */
-    evidence: BehaviourEvidence[] | EvidenceText;
+    /** Parsed already, or sent ahead a page at a time (parsed here as each arrived). */
+    evidence?: BehaviourEvidence[];
+    pages?: EvidenceOnThread;
     tenant: string;
   }) =>
     withTenant(input.tenant, () =>
       synthesizeVerifiedTests(
         input.model,
-        Array.isArray(input.evidence) ? input.evidence : evidenceOf(input.evidence),
+        input.pages ? takeEvidence(input.pages) : (input.evidence ?? []),
       ),
     ),
 });

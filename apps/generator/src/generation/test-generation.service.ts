@@ -4,12 +4,11 @@ import { Logger } from '@nestjs/common';
 import type { BehaviourEvidence, SystemModel } from '@t2t/model';
 import {
   type ClusterRepository,
-  evidenceOf,
-  type EvidenceText,
+  type EvidenceShape,
   type GenerationRun,
   type ModelRepository,
   planEvidence,
-  readPlannedEvidence,
+  readEvidence,
   restrictPlan,
   type SpanRepository,
   type StoredTest,
@@ -23,6 +22,13 @@ import {
 } from '@t2t/testgen';
 import { currentTenant, withTenant } from '@t2t/wire';
 import { changedEndpoints } from './endpoint-fragment.hash';
+
+/**
+ * What synthesis verifies against: the evidence parsed here already, or the plan of what to read
+ * (whoever synthesizes reads and parses it where it runs).
+ */
+export type SynthesisEvidence =
+  { evidence: BehaviourEvidence[] } | { plan: EvidenceShape; spans: SpanRepository };
 
 /** The LLM path, when configured (libs/llm); absent means deterministic only. */
 export interface LlmTestGenerator {
@@ -78,16 +84,20 @@ export class TestGenerationService {
     private readonly onFinished: (run: GenerationRun, tenant: string) => void = () => undefined,
     /**
      * Where synthesis and verification run; default: here, on the caller's event loop. Elsewhere
-     * (a worker thread) it gets the run's tenant (scopes do not cross threads), and the evidence
-     * as read when nothing here needs it parsed (no LLM): parsing it there keeps seconds of
-     * JSON off the loop that receives spans.
+     * (a worker thread) it gets the run's tenant (scopes do not cross threads), and the plan of
+     * the evidence when nothing here needs it parsed (no LLM): its pages then go to the thread as
+     * they are read and are parsed there, which keeps seconds of JSON off the loop that
+     * receives spans.
      */
     private readonly synthesize: (
       model: SystemModel,
-      evidence: BehaviourEvidence[] | EvidenceText,
+      source: SynthesisEvidence,
       tenant: string,
-    ) => Promise<TestSpec[]> = async (model, evidence) =>
-      synthesizeVerifiedTests(model, Array.isArray(evidence) ? evidence : evidenceOf(evidence)),
+    ) => Promise<TestSpec[]> = async (model, source) =>
+      synthesizeVerifiedTests(
+        model,
+        'evidence' in source ? source.evidence : await readEvidence(source.plan, source.spans),
+      ),
   ) {}
 
   /**
@@ -155,11 +165,10 @@ export class TestGenerationService {
       const wanted = new Set(endpoints);
       // Only the endpoints this run generates for: the others' spans are not read at all.
       const plan = restrictPlan(await planEvidence(this.models, this.options, reps), wanted);
-      const text = await readPlannedEvidence(plan, this.spans);
-      const evidence = this.llm ? evidenceOf(text) : undefined;
-      const specs = (await this.synthesize(model, evidence ?? text, tenant)).filter((s) =>
-        wanted.has(s.endpoint),
-      );
+      const evidence = this.llm ? await readEvidence(plan, this.spans) : undefined;
+      const specs = (
+        await this.synthesize(model, evidence ? { evidence } : { plan, spans: this.spans }, tenant)
+      ).filter((s) => wanted.has(s.endpoint));
       let rejected = specs.filter((s) => s.verification?.status !== 'verified').length;
       const kept = specs.filter((s) => s.verification?.status === 'verified');
       if (this.llm) {

@@ -1,9 +1,10 @@
 import type { BehaviourStatsRow } from '../repositories/model.repository';
 import type { ModelSpanRow, SpanRepository } from '../repositories/span.repository';
 import {
-  evidenceOf,
+  EvidenceAssembler,
   type EvidencePlan,
-  readPlannedEvidence,
+  readEvidence,
+  readEvidencePages,
   restrictPlan,
 } from './evidence.reader';
 
@@ -50,23 +51,26 @@ function plan(): EvidencePlan {
   };
 }
 
-/** A span repository answering from ROWS as the JSONEachRow text ClickHouse sends. */
+/** A span repository answering from ROWS as the JSONEachRow bytes ClickHouse sends. */
 const spans = {
-  findModelSpansTextByTraceIds: async (ids: readonly string[]) =>
-    ids
-      .flatMap((id) => ROWS[id] ?? [])
-      .map((r) => `${JSON.stringify(r)}\n`)
-      .join(''),
+  findModelSpansBytesByTraceIds: async (ids: readonly string[]) =>
+    new TextEncoder().encode(
+      ids
+        .flatMap((id) => ROWS[id] ?? [])
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join(''),
+    ),
 } as unknown as SpanRepository;
 
-describe('evidence read as text (parsed on a worker thread)', () => {
+describe('evidence read a page at a time', () => {
   it('parses into the evidence: totals, sampled traces with every span, representative', async () => {
-    const text = await readPlannedEvidence(plan(), spans);
-    expect(text.pages).toHaveLength(1);
+    const pages: Uint8Array[] = [];
+    await readEvidencePages(plan(), spans, (page) => void pages.push(page));
+    expect(pages).toHaveLength(1);
     // What crosses to a worker thread is plain data.
-    const copy = structuredClone(text);
-    const evidence = evidenceOf(copy);
-    expect(copy.pages).toEqual([]); // taken as parsed
+    const assembler = new EvidenceAssembler();
+    for (const page of structuredClone(pages)) assembler.add(page);
+    const evidence = assembler.evidence(structuredClone(plan()));
 
     expect(evidence).toHaveLength(1);
     const [cart] = evidence;
@@ -106,16 +110,43 @@ describe('evidence read as text (parsed on a worker thread)', () => {
   });
 
   it('reads nothing for a plan without traces, and a page without a final newline parses whole', async () => {
-    const empty = await readPlannedEvidence(
+    const pages: Uint8Array[] = [];
+    await readEvidencePages(
       { ...plan(), samples: new Map(), representatives: new Map() },
       spans,
+      (page) => void pages.push(page),
     );
-    expect(empty.pages).toEqual([]);
-    const [cart] = evidenceOf({
-      ...plan(),
-      pages: [ROWS.t1.map((r) => JSON.stringify(r)).join('\n')],
-    });
+    expect(pages).toEqual([]);
+    const assembler = new EvidenceAssembler();
+    assembler.add(ROWS.t1.map((r) => JSON.stringify(r)).join('\n'));
+    const [cart] = assembler.evidence(plan());
     expect(cart.samples[0].spans).toHaveLength(2);
+  });
+
+  it('reads a large plan a page of traces at a time, and every trace whole within its page', async () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `t${i}`);
+    const reads: string[][] = [];
+    const many = {
+      findModelSpansBytesByTraceIds: async (asked: readonly string[]) => {
+        reads.push([...asked]);
+        return new TextEncoder().encode(
+          asked
+            .flatMap((id) => [
+              row(id, `${id}-a`, '', '1000'),
+              row(id, `${id}-b`, `${id}-a`, '1100'),
+            ])
+            .map((r) => `${JSON.stringify(r)}\n`)
+            .join(''),
+        );
+      },
+    } as unknown as SpanRepository;
+    const [cart] = await readEvidence(
+      { ...plan(), samples: new Map([[KEY, ids]]), representatives: new Map() },
+      many,
+    );
+    expect(reads.map((r) => r.length)).toEqual([1000, 1000, 500]);
+    expect(cart.samples).toHaveLength(2500);
+    expect(cart.samples.every((t) => t.spans.length === 2)).toBe(true);
   });
 
   it('reads only the behaviours of the endpoints asked for', async () => {
@@ -131,16 +162,16 @@ describe('evidence read as text (parsed on a worker thread)', () => {
     };
     const read: string[][] = [];
     const recording = {
-      findModelSpansTextByTraceIds: async (ids: readonly string[]) => {
+      findModelSpansBytesByTraceIds: async (ids: readonly string[]) => {
         read.push([...ids]);
-        return spans.findModelSpansTextByTraceIds(ids);
+        return spans.findModelSpansBytesByTraceIds(ids);
       },
     } as unknown as SpanRepository;
     const cart = restrictPlan(both, new Set(['shop|GET /cart']));
     expect(cart.stats).toEqual([STATS]);
     expect([...cart.samples.keys()]).toEqual([KEY]);
     expect(cart.representatives.size).toBe(0);
-    const evidence = evidenceOf(await readPlannedEvidence(cart, recording));
+    const evidence = await readEvidence(cart, recording);
     expect(read).toEqual([['t1']]);
     expect(evidence.map((e) => e.endpoint)).toEqual(['shop|GET /cart']);
   });

@@ -69,18 +69,8 @@ export async function planEvidence(
   return { stats, samples, representatives, signature: hash.digest('hex') };
 }
 
-/**
- * A plan's evidence as read, before any span is parsed: what a worker thread gets, so the parsing
- * and the span objects stay off the event loop that read it (and off its heap). Plain data: it
- * crosses threads by structured clone.
- */
-export interface EvidenceText {
-  stats: BehaviourStatsRow[];
-  samples: Map<string, string[]>;
-  representatives: Map<string, string>;
-  /** The traces' spans: JSONEachRow pages of ModelSpanRow, every trace within one page. */
-  pages: string[];
-}
+/** What of a plan the evidence is shaped by once its traces are parsed: plain data (it crosses threads). */
+export type EvidenceShape = Pick<EvidencePlan, 'stats' | 'samples' | 'representatives'>;
 
 /** The part of a plan about the behaviours of `endpoints` (its signature no longer applies). */
 export function restrictPlan(plan: EvidencePlan, endpoints: ReadonlySet<string>): EvidencePlan {
@@ -96,7 +86,7 @@ export function restrictPlan(plan: EvidencePlan, endpoints: ReadonlySet<string>)
 }
 
 /** Trace ids of a plan, in pages of EVIDENCE_PAGE_TRACES: one span query each. */
-function pagesOf(plan: EvidencePlan): string[][] {
+function pagesOf(plan: EvidenceShape): string[][] {
   const wanted = new Set<string>();
   for (const ids of plan.samples.values()) for (const id of ids) wanted.add(id);
   for (const id of plan.representatives.values()) wanted.add(id);
@@ -107,47 +97,92 @@ function pagesOf(plan: EvidencePlan): string[][] {
   return pages;
 }
 
-/** Reads the spans of a plan's traces, a page a query, unparsed. */
-export async function readPlannedEvidence(
-  plan: EvidencePlan,
+/**
+ * Reads the spans of a plan's traces a page (EVIDENCE_PAGE_TRACES traces) a query, as bytes, and
+ * hands each page to `onPage` before reading the next: whoever parses them (here, or a worker
+ * thread the page is transferred to) holds one page of text at a time, never all of it.
+ */
+export async function readEvidencePages(
+  plan: EvidenceShape,
   spans: SpanRepository,
-): Promise<EvidenceText> {
-  const pages: string[] = [];
+  onPage: (page: Uint8Array) => void | Promise<void>,
+): Promise<void> {
   for (const ids of pagesOf(plan)) {
-    const page = await spans.findModelSpansTextByTraceIds(ids);
-    if (page !== '') pages.push(page);
+    const page = await spans.findModelSpansBytesByTraceIds(ids);
+    if (page.length > 0) await onPage(page);
   }
-  return {
-    stats: plan.stats,
-    samples: plan.samples,
-    representatives: plan.representatives,
-    pages,
-  };
 }
 
-/** Adds a JSONEachRow page of ModelSpanRow to the traces it belongs to. */
-function addPage(traces: Map<string, ModelTrace>, page: string): void {
-  for (let from = 0; from < page.length;) {
-    let to = page.indexOf('\n', from);
-    if (to < 0) to = page.length;
-    if (to > from) {
-      const row = JSON.parse(page.slice(from, to)) as ModelSpanRow;
-      let t = traces.get(row.TraceId);
-      if (!t) {
-        t = { traceId: row.TraceId, spans: [] };
-        traces.set(row.TraceId, t);
-      }
-      t.spans.push(toModelSpan(row));
+/**
+ * Builds a plan's traces from its pages as they come: each page's rows are parsed when it is
+ * added and its text is garbage afterwards. Strings every span of a trace repeats (the trace
+ * id, services, span names, short attribute values) are kept once: sampled evidence is hundreds
+ * of thousands of spans, and most of their text repeats.
+ */
+export class EvidenceAssembler {
+  private readonly traces = new Map<string, ModelTrace>();
+  private readonly strings = new Map<string, string>();
+  private readonly decoder = new TextDecoder();
+
+  /** Adds a JSONEachRow page of ModelSpanRow (text or UTF-8 bytes). */
+  add(page: string | Uint8Array): void {
+    const text = typeof page === 'string' ? page : this.decoder.decode(page);
+    for (let from = 0; from < text.length;) {
+      let to = text.indexOf('\n', from);
+      if (to < 0) to = text.length;
+      if (to > from) this.addRow(JSON.parse(text.slice(from, to)) as ModelSpanRow);
+      from = to + 1;
     }
-    from = to + 1;
+  }
+
+  /** Per behaviour of the plan: its totals, merged duration sketch, samples and representative. */
+  evidence(shape: EvidenceShape): BehaviourEvidence[] {
+    return shapeEvidence(shape, this.traces);
+  }
+
+  private addRow(row: ModelSpanRow): void {
+    let t = this.traces.get(row.TraceId);
+    if (!t) {
+      t = { traceId: row.TraceId, spans: [] };
+      this.traces.set(row.TraceId, t);
+    }
+    const span = toModelSpan(row);
+    span.traceId = t.traceId;
+    span.service = this.once(span.service);
+    span.name = this.once(span.name);
+    const attributes = span.attributes;
+    for (const k in attributes) {
+      const v = attributes[k];
+      if (v.length <= SHARED_VALUE_CHARS) attributes[k] = this.once(v);
+    }
+    t.spans.push(span);
+  }
+
+  private once(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    this.strings.set(s, s);
+    return s;
   }
 }
 
-/** Per behaviour of the plan: its totals, merged duration sketch, samples and representative. */
-function shape(
-  plan: Pick<EvidenceText, 'stats' | 'samples' | 'representatives'>,
-  traces: Map<string, ModelTrace>,
-): BehaviourEvidence[] {
+/**
+ * Attribute values up to this length are kept once per build: methods, statuses, systems,
+ * routes and table names repeat across spans; longer values (statements, URLs with ids) rarely do.
+ */
+const SHARED_VALUE_CHARS = 64;
+
+/** A plan's evidence read and parsed here, a page at a time. */
+export async function readEvidence(
+  plan: EvidenceShape,
+  spans: SpanRepository,
+): Promise<BehaviourEvidence[]> {
+  const assembler = new EvidenceAssembler();
+  await readEvidencePages(plan, spans, (page) => assembler.add(page));
+  return assembler.evidence(plan);
+}
+
+function shapeEvidence(plan: EvidenceShape, traces: Map<string, ModelTrace>): BehaviourEvidence[] {
   const { stats, samples, representatives } = plan;
   return stats.map((s) => {
     const key = `${s.endpoint}\u0000${s.fingerprint}`;
@@ -169,16 +204,4 @@ function shape(
         .filter((t): t is ModelTrace => t !== undefined),
     };
   });
-}
-
-/**
- * The evidence in read text: per behaviour its totals and merged duration sketch, its sampled
- * traces with every span, and its representative. Takes the pages out of `text` as it parses
- * them, so each page's text is garbage once its spans are built.
- */
-export function evidenceOf(text: EvidenceText): BehaviourEvidence[] {
-  const traces = new Map<string, ModelTrace>();
-  for (let page = text.pages.pop(); page !== undefined; page = text.pages.pop())
-    addPage(traces, page);
-  return shape(text, traces);
 }

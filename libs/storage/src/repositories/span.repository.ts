@@ -141,6 +141,13 @@ const MODEL_SELECT_COLUMNS = `
   s.ServiceName AS ServiceName, s.SpanAttributes AS SpanAttributes, toString(s.Duration) AS Duration,
   s.StatusCode AS StatusCode, s.Links.TraceId AS \`Links.TraceId\`, s.Links.SpanId AS \`Links.SpanId\``;
 
+/** Spans of the traces `{traceIds}` (with `{db}` and `{tenant}`), a trace's spans together. */
+const modelSpansQuery = () => `
+  SELECT ${MODEL_SELECT_COLUMNS}
+  FROM {db:Identifier}.spans AS s
+  WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
+  ORDER BY s.TraceId, s.Timestamp, s.SpanId`;
+
 const INSERT_COLUMNS: readonly string[] = [...SPAN_COLUMNS, 'Tenant'];
 
 /** All SQL on the `spans` table and its trace-id lookup; reads see the current tenant's spans only. */
@@ -237,21 +244,35 @@ export class SpanRepository {
   }
 
   /**
-   * The rows of findModelSpansByTraceIds as ClickHouse answered them (JSONEachRow text, one row a
-   * line), for a caller that parses them elsewhere (`evidenceOf` on a worker thread).
+   * The rows of findModelSpansByTraceIds as ClickHouse answered them (JSONEachRow, one row a
+   * line), as bytes never decoded here: for a caller that parses them elsewhere (a worker thread,
+   * which takes the bytes without a copy).
    */
-  async findModelSpansTextByTraceIds(traceIds: readonly string[]): Promise<string> {
-    if (traceIds.length === 0) return '';
-    return (await this.queryModelSpans(traceIds)).text();
+  async findModelSpansBytesByTraceIds(traceIds: readonly string[]): Promise<Uint8Array> {
+    if (traceIds.length === 0) return new Uint8Array(0);
+    const { stream } = await this.client.exec({
+      query: `${modelSpansQuery()} FORMAT JSONEachRow`,
+      query_params: { db: this.db, traceIds, tenant: currentTenant() },
+    });
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    // A buffer of its own (never a slice of a shared pool), so it can be transferred to a thread.
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return bytes;
   }
 
   private queryModelSpans(traceIds: readonly string[]) {
     return this.client.query({
-      query: `
-        SELECT ${MODEL_SELECT_COLUMNS}
-        FROM {db:Identifier}.spans AS s
-        WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
-        ORDER BY s.TraceId, s.Timestamp, s.SpanId`,
+      query: modelSpansQuery(),
       query_params: { db: this.db, traceIds, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
