@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { MessageProducer, SendRequest } from '@t2t/messaging';
 import { makeResource, makeScope, makeTrace } from '@t2t/test-support';
-import { DecodedRequests, encodeTraceRequestJson, encodeTraceRequestProto } from '@t2t/otlp';
+import {
+  DecodedRequests,
+  decodeTraceRequestProto,
+  encodeTraceRequestJson,
+  encodeTraceRequestProto,
+} from '@t2t/otlp';
 import { KafkaOtlpIntake } from './kafka-otlp.intake';
 import type { IntakeRequest } from './otlp-intake.port';
 
@@ -108,6 +113,41 @@ describe(KafkaOtlpIntake.name, () => {
       expect(sends).toHaveLength(1);
     } finally {
       await sut.onApplicationShutdown();
+    }
+  });
+
+  it('produces large JSON bodies as protobuf, encoded on its thread, for a reader in this process', async () => {
+    const json: IntakeRequest = {
+      ...proto,
+      body: Buffer.from(encodeTraceRequestJson(spans)),
+      encoding: 'otlp_json',
+    };
+    const { producer, sends } = stubProducer();
+    const sut = new KafkaOtlpIntake({ producer, offloadBytes: 0, transcodeLargeJson: true });
+    const asIs = stubProducer();
+    const plain = new KafkaOtlpIntake({ producer: asIs.producer, offloadBytes: 0 });
+    try {
+      const accepted = sut.submit(json);
+      while (sends.length === 0) await new Promise((r) => setTimeout(r, 5));
+      sends[0].settle();
+      expect(await accepted).toEqual({ kind: 'accepted', rejectedSpans: 0, acceptedSpans: 3 });
+      const record = sends[0].record.messages[0];
+      expect(record.headers?.['content-type']).toBe('application/x-protobuf');
+      expect(decodeTraceRequestProto(record.value as Buffer)).toEqual(spans);
+      // Protobuf bodies stay as received; without the option JSON does too.
+      const same = sut.submit(proto);
+      while (sends.length === 1) await new Promise((r) => setTimeout(r, 5));
+      sends[1].settle();
+      await same;
+      expect(sends[1].record.messages[0].value).toBe(proto.body);
+      const kept = plain.submit(json);
+      while (asIs.sends.length === 0) await new Promise((r) => setTimeout(r, 5));
+      asIs.sends[0].settle();
+      await kept;
+      expect(asIs.sends[0].record.messages[0].value).toBe(json.body);
+    } finally {
+      await sut.onApplicationShutdown();
+      await plain.onApplicationShutdown();
     }
   });
 

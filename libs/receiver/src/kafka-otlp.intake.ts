@@ -55,6 +55,13 @@ export interface KafkaOtlpIntakeOptions {
    */
   decoded?: DecodedRequests;
   /**
+   * Large JSON bodies (those validated on the worker thread) are produced as the same spans in
+   * OTLP protobuf, encoded on that thread, instead of byte for byte: for a reader in this process
+   * (the embedded default, where no one else reads the topic), which then decodes protobuf on its
+   * event loop instead of JSON, three times faster. Default: off (records are the bodies received).
+   */
+  transcodeLargeJson?: boolean;
+  /**
    * Record header that carries a request's tenant (`TENANT_HEADER`, default `x-t2t-tenant`): the
    * one ingest reads, whoever wrote the record.
    */
@@ -78,8 +85,8 @@ function protocolErrorType(e: unknown, depth = 0): string | undefined {
 }
 
 /**
- * Produces each received request to Kafka as one record, byte for byte, with a `content-type`
- * header (and the tenant the request named, under `TENANT_HEADER`), so ingest consumes it exactly
+ * Produces each received request to Kafka as one record, byte for byte (large JSON bodies as
+ * protobuf with `transcodeLargeJson`), with a `content-type` header (and the tenant the request named, under `TENANT_HEADER`), so ingest consumes it exactly
  * as it consumes what other producers write.
  *
  * Validation decodes the whole body with the decoder ingest uses, not a cheaper structural check:
@@ -114,6 +121,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   private readonly offloadBytes: number;
   private validation: WorkerThread | undefined;
   private readonly decoded: DecodedRequests | undefined;
+  private readonly transcodeLargeJson: boolean;
   private readonly tenantHeader: string;
 
   /**
@@ -130,6 +138,8 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
       offloadBytes: OFFLOAD_BYTES,
       ...options,
       decoded,
+      // The spans' only reader is ingest in this process exactly when it takes decoded bodies.
+      transcodeLargeJson: decoded !== undefined,
     });
   }
 
@@ -145,6 +155,7 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     this.acks = options.acks ?? -1;
     this.offloadBytes = options.offloadBytes ?? Infinity;
     this.decoded = options.decoded;
+    this.transcodeLargeJson = options.transcodeLargeJson ?? false;
     this.tenantHeader = options.tenantHeader ?? DEFAULT_TENANT_HEADER;
     this.ownsProducer = !options.producer;
     this.producer =
@@ -194,7 +205,15 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
 
     this.queuedBytes += body.length;
     if (check.decoded) this.decoded?.put(body, check.decoded);
-    const send = this.send(request);
+    const send = this.send(
+      check.proto
+        ? {
+            ...request,
+            body: Buffer.from(check.proto.buffer, check.proto.byteOffset, check.proto.length),
+            encoding: 'otlp_proto',
+          }
+        : request,
+    );
     this.pending.add(send);
     try {
       await send;
@@ -232,13 +251,20 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   /** Decodes the body (see validateOtlpPayload); large ones on the validation thread. */
   private async validate(
     request: IntakeRequest,
-  ): Promise<{ ok: true; spans: number; decoded?: Span[] } | { ok: false; message: string }> {
+  ): Promise<
+    | { ok: true; spans: number; decoded?: Span[]; proto?: Uint8Array }
+    | { ok: false; message: string }
+  > {
     if (request.body.length >= this.offloadBytes) {
       this.validation ??= new WorkerThread(
         workerFile(__filename, 'validation.worker'),
         'otlp validation',
       );
-      return this.validation.run('validate', { body: request.body, encoding: request.encoding });
+      return this.validation.run('validate', {
+        body: request.body,
+        encoding: request.encoding,
+        transcode: this.transcodeLargeJson,
+      });
     }
     const check = validateOtlpPayload(request);
     return check.ok ? { ok: true, spans: check.spans.length, decoded: check.spans } : check;
