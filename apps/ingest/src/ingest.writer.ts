@@ -11,6 +11,7 @@ import {
   type RecordHeaders,
   type SendRequest,
   type SourceRecord,
+  TimeSlicer,
 } from '@t2t/messaging';
 import { encodeTraceRequestJson } from '@t2t/otlp';
 import type { SpanRepository, SpanRow } from '@t2t/storage';
@@ -54,6 +55,8 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   private readonly log = new Logger('ingest');
   /** Per source partition (`topic/partition`, bounded by the partitions this replica reads): event time reached. */
   private readonly progress: SourceProgressTracker;
+  /** A chunk is up to 50,000 spans: its work is done in slices, the event loop let go between. */
+  private readonly slicer = new TimeSlicer();
 
   constructor(
     private readonly preparer: OtlpMessagePreparer,
@@ -79,6 +82,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     const traces = new Map<string, TenantTrace>();
     const deadLetters: OutgoingMessage[] = [];
     for (const { record, prepared } of chunk.items) {
+      await this.slicer.breathe();
       if (prepared.kind === 'dead') {
         deadLetters.push(
           this.toDeadLetter(
@@ -133,6 +137,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     );
     const rekeyed: OutgoingMessage[] = [];
     for (let i = 0; i < ordered.length; i++) {
+      await this.slicer.breathe();
       const { tenant, traceId, spans } = ordered[i];
       rekeyed.push({
         // Keyed by trace id: every record of one tenant's trace lands on one partition (another
@@ -210,7 +215,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
   private async insert(rows: SpanRow[], token: string): Promise<void> {
     if (rows.length === 0) return;
     try {
-      await this.spans.insert(rows, { dedupToken: token });
+      await this.spans.insert(rows, { dedupToken: token, pause: () => this.slicer.breathe() });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code !== undefined && REFUSED_DATA_CODES.has(code)) {

@@ -10,6 +10,7 @@ export * from './kafka.factory';
 export * from './leader.election';
 export * from './partition-batch.consumer';
 export * from './port/messaging.port';
+export * from './time-slicer';
 export * from './topics';
 export * from './transport/kafka-batch.context';
 export * from './transport/kafka-batch.transport';

@@ -10,6 +10,7 @@ import {
   type RecordHeaders,
   type SendRequest,
 } from './port/messaging.port';
+import { TimeSlicer } from './time-slicer';
 
 /** One record as read from a source topic. */
 export interface SourceRecord {
@@ -191,6 +192,7 @@ export class PartitionBatchConsumer<P> {
   private stopped = false;
   /** While `stop()` drains: a chunk whose write has begun finishes and is committed. */
   private draining = false;
+  private readonly slicer = new TimeSlicer();
 
   constructor(
     private readonly client: MessagingClient,
@@ -355,11 +357,13 @@ export class PartitionBatchConsumer<P> {
       this.plans.set(partition, undefined);
     }
 
-    // Records are prepared (decoded) one chunk at a time, so memory holds one chunk, not a fetch.
+    // Records are prepared (decoded) one chunk at a time, so memory holds one chunk, not a fetch;
+    // a record at a time, with the event loop let go between them once a slice has run.
     const messages = batch.messages;
     let carried: { record: SourceRecord; prepared: P } | undefined;
-    const item = (index: number) => {
+    const item = async (index: number) => {
       if (carried && carried.record.offset === messages[index].offset) return carried;
+      if (this.slicer.due()) await this.slicer.pause();
       const record = toSourceRecord(topic, partition, messages[index]);
       return { record, prepared: this.writer.prepare(record) };
     };
@@ -372,14 +376,15 @@ export class PartitionBatchConsumer<P> {
         const end = messages.findIndex((m) => m.offset === plan!.last);
         // The planned chunk is not all in this fetch: leave it unresolved, it is fetched again.
         if (end < 0) return;
-        for (let j = i; j <= end; j++) slice.push(item(j));
+        for (let j = i; j <= end; j++) slice.push(await item(j));
         plan = undefined;
         this.plans.set(partition, undefined);
       } else {
         let rows = 0;
         let bytes = 0;
         for (let j = i; j < messages.length; j++) {
-          const it = item(j);
+          const it = await item(j);
+          if (!alive()) return;
           const w = this.writer.weight(it.prepared);
           if (
             slice.length > 0 &&

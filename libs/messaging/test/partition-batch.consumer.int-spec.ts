@@ -111,6 +111,37 @@ describe(PartitionBatchConsumer.name, () => {
     expect(await committed(kafka, groupId, topic)).toEqual({ offset: '25', metadata: null });
   });
 
+  it('lets the event loop go between records whose preparation is long, within one chunk', async () => {
+    const topic = uniqueTopic('pbc.slices');
+    const groupId = uniqueTopic('g');
+    await createTopics(kafka, { [topic]: 1 });
+    await produce(kafka, topic, 4);
+    /** What ran, in order: each record's preparation, and callbacks that waited for the loop. */
+    const ran: string[] = [];
+    const writer = new RecordingWriter();
+    writer.prepare = (record: SourceRecord) => {
+      // Longer than a slice (20 ms) by the clock, however busy the machine: every record ends one.
+      const until = performance.now() + 30;
+      while (performance.now() < until);
+      ran.push(`prepare ${record.offset}`);
+      // Runs only once the event loop is let go.
+      setImmediate(() => ran.push(`waited after ${record.offset}`));
+      return Number(record.value!.toString());
+    };
+    const sut = new PartitionBatchConsumer(kafka, writer, options(topic, groupId, { maxRows: 10 }));
+    await sut.start();
+    await until(() => writer.offsets().length === 4, '4 records');
+    await sut.stop();
+    // One chunk, and between two preparations what waited for the loop ran.
+    expect(writer.written.size).toBe(1);
+    for (const offset of ['0', '1', '2']) {
+      expect(ran.indexOf(`waited after ${offset}`)).toBeGreaterThan(-1);
+      expect(ran.indexOf(`waited after ${offset}`)).toBeLessThan(
+        ran.indexOf(`prepare ${Number(offset) + 1}`),
+      );
+    }
+  });
+
   it('holds back while writes fail and commits nothing past unwritten data, then resumes by itself', async () => {
     const topic = uniqueTopic('pbc.outage');
     const groupId = uniqueTopic('g');

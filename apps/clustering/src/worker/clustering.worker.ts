@@ -25,6 +25,7 @@ import {
   type MessagingClient,
   type OutgoingMessage,
   type RecordHeaders,
+  TimeSlicer,
 } from '@t2t/messaging';
 import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
 import { InvalidTenantError, TENANT_RECORD_HEADER, TraceRecordError } from '@t2t/wire';
@@ -87,6 +88,7 @@ const sendBytesLimit = 768 * 1024;
 @Injectable()
 export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('clustering');
+  private readonly slicer = new TimeSlicer();
   private kafka?: MessagingClient;
   private consumer?: GroupConsumer;
   private transport?: KafkaBatchTransport<TenantTraceRecord>;
@@ -359,6 +361,9 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       const closedBefore = st.pipeline.stats().tracesClosed;
       const next = st.pipeline.nextRecordOffset;
       for (const r of records) {
+        // Adding a trace may close others and fingerprint them: a batch of thousands is added
+        // in slices, the event loop let go between.
+        await this.slicer.breathe();
         if (!alive()) return;
         const offset = Number(r.offset);
         if (next !== undefined && offset < next) continue;

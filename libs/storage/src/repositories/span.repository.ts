@@ -61,6 +61,11 @@ export interface InsertOptions {
    * are added to it, so a source batch written as one insert per tenant stays several inserts.
    */
   dedupToken?: string;
+  /**
+   * Awaited every few hundred rows while the insert's body is built: a caller sharing its event
+   * loop with other work lets it run there (see TimeSlicer).
+   */
+  pause?: () => Promise<void>;
 }
 
 /** Every column a SpanRow carries, in the order inserts send them (`Tenant` follows them). */
@@ -148,6 +153,9 @@ const modelSpansQuery = () => `
   WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
   ORDER BY s.TraceId, s.Timestamp, s.SpanId`;
 
+/** Rows between two `pause` calls of an insert (about a millisecond's work each). */
+const PAUSE_EVERY_ROWS = 256;
+
 const INSERT_COLUMNS: readonly string[] = [...SPAN_COLUMNS, 'Tenant'];
 
 /** All SQL on the `spans` table and its trace-id lookup; reads see the current tenant's spans only. */
@@ -168,7 +176,10 @@ export class SpanRepository {
     const n = SPAN_COLUMNS.length;
     // Rows as arrays in column order (JSONCompactEachRow): no keys to write or parse per row.
     let body = '';
-    for (const row of rows) {
+    const pause = options.pause;
+    for (let r = 0; r < rows.length; r++) {
+      if (pause !== undefined && r % PAUSE_EVERY_ROWS === PAUSE_EVERY_ROWS - 1) await pause();
+      const row = rows[r];
       const values = new Array<unknown>(n + 1);
       for (let i = 0; i < n; i++) values[i] = row[SPAN_COLUMNS[i]];
       const tenant = row.Tenant ?? current;
