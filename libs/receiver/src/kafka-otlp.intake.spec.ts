@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { MessageProducer, SendRequest } from '@t2t/messaging';
+import type { MessageProducer, MessagingClient, SendRequest } from '@t2t/messaging';
 import { makeResource, makeScope, makeTrace } from '@t2t/test-support';
 import {
   DecodedRequests,
@@ -192,6 +192,40 @@ describe(KafkaOtlpIntake.name, () => {
     await tick();
     sends[2].settle();
     expect((await third).kind).toBe('accepted');
+  });
+
+  it('answers backpressure while the records it produced in this process are unread past the bound', async () => {
+    const { producer, sends } = stubProducer();
+    let backlog = 0;
+    const asked: string[] = [];
+    const kafka = {
+      producer: () =>
+        Object.assign(producer, { connect: async () => undefined, onDisconnect: () => undefined }),
+      backlogBytes: (topic: string) => {
+        asked.push(topic);
+        return backlog;
+      },
+    } as unknown as MessagingClient;
+    const sut = new KafkaOtlpIntake({ kafka, topic: 'spans.in', maxBacklogBytes: 1000 });
+    const first = sut.submit(proto);
+    await tick();
+    sends[0].settle();
+    expect((await first).kind).toBe('accepted');
+    // Ingest fell behind: 1001 bytes unread.
+    backlog = 1001;
+    expect(await sut.submit(proto)).toEqual({
+      kind: 'backpressure',
+      retryAfterMs: 1000,
+      cause: 'overloaded',
+    });
+    expect(sends).toHaveLength(1);
+    // Caught up: taken again.
+    backlog = 1000;
+    const again = sut.submit(proto);
+    await tick();
+    sends[1].settle();
+    expect((await again).kind).toBe('accepted');
+    expect(new Set(asked)).toEqual(new Set(['spans.in']));
   });
 
   it('takes a request larger than the queue bound when the queue is empty', async () => {

@@ -62,6 +62,13 @@ export interface KafkaOtlpIntakeOptions {
    */
   transcodeLargeJson?: boolean;
   /**
+   * Where the transport holds the topic's unread records in this process (the in-process
+   * transport): above this many bytes of them, requests get backpressure until the readers catch
+   * up, so a sender faster than the process can store waits instead of filling memory. Default
+   * 16 MiB. Kafka keeps its backlog on the brokers' disks; there it does not apply.
+   */
+  maxBacklogBytes?: number;
+  /**
    * Record header that carries a request's tenant (`TENANT_HEADER`, default `x-t2t-tenant`): the
    * one ingest reads, whoever wrote the record.
    */
@@ -69,6 +76,9 @@ export interface KafkaOtlpIntakeOptions {
 }
 
 const MiB = 1024 * 1024;
+
+/** Retry-After while the topic's backlog in this process is over its bound. */
+const BACKLOG_RETRY_AFTER_MS = 1000;
 
 /** From this size on, the service's intake validates on its worker thread. */
 const OFFLOAD_BYTES = 256 * 1024;
@@ -122,6 +132,9 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
   private validation: WorkerThread | undefined;
   private readonly decoded: DecodedRequests | undefined;
   private readonly transcodeLargeJson: boolean;
+  private readonly maxBacklogBytes: number;
+  /** Unread bytes of the topic in this process (see maxBacklogBytes); undefined for Kafka. */
+  private readonly backlog: (() => number) | undefined;
   private readonly tenantHeader: string;
 
   /**
@@ -156,6 +169,9 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     this.offloadBytes = options.offloadBytes ?? Infinity;
     this.decoded = options.decoded;
     this.transcodeLargeJson = options.transcodeLargeJson ?? false;
+    this.maxBacklogBytes = options.maxBacklogBytes ?? 16 * MiB;
+    const client = options.kafka;
+    this.backlog = client?.backlogBytes ? () => client.backlogBytes!(this.topic) : undefined;
     this.tenantHeader = options.tenantHeader ?? DEFAULT_TENANT_HEADER;
     this.ownsProducer = !options.producer;
     this.producer =
@@ -202,6 +218,9 @@ export class KafkaOtlpIntake implements OtlpIntake, OnModuleInit, OnApplicationS
     // An empty queue takes any request, so a large one is never starved by the bound.
     if (this.queuedBytes > 0 && this.queuedBytes + body.length > this.maxQueuedBytes)
       return { kind: 'backpressure', retryAfterMs: this.retryAfterMs, cause: 'overloaded' };
+    // Unread records held in this process: the readers are behind; a second or so lets them catch up.
+    if (this.backlog !== undefined && this.backlog() > this.maxBacklogBytes)
+      return { kind: 'backpressure', retryAfterMs: BACKLOG_RETRY_AFTER_MS, cause: 'overloaded' };
 
     this.queuedBytes += body.length;
     if (check.decoded) this.decoded?.put(body, check.decoded);

@@ -181,6 +181,13 @@ export const kafkaIntakeEnv = defineEnv('otlp-http-kafka', {
     unit: 'bytes',
     doc: "Bytes of requests waiting for the broker's acknowledgement; beyond it requests get 503 with `Retry-After` (the producer queue is full).",
   }),
+  maxBacklogBytes: int({
+    key: 'OTLP_HTTP_EMBEDDED_MAX_BACKLOG_BYTES',
+    default: 16 * MiB,
+    min: 1024,
+    unit: 'bytes',
+    doc: 'Embedded default (no `KAFKA_BROKERS`): bytes of received requests ingest has not stored yet; beyond it requests get 503 with `Retry-After: 1`, so a sender faster than the process can store waits instead of filling its memory.',
+  }),
   compression: oneOf({
     key: 'OTLP_HTTP_KAFKA_COMPRESSION',
     default: 'gzip',

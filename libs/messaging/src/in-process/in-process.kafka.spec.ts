@@ -128,10 +128,16 @@ describe(InProcessKafka.name, () => {
       messages: Array.from({ length: 50 }, (_, i) => ({ value: String(i) })),
     });
     await until(() => fast.length === 50);
+    // Unread by the slow group: the topic's backlog is every record's value.
+    const values = Array.from({ length: 50 }, (_, i) => String(i).length).reduce((a, n) => a + n);
+    expect(kafka.backlogBytes('events')).toBe(values);
+    expect(kafka.backlogBytes('no-such-topic')).toBe(0);
     // The fast group committed everything; the slow one reads now and still gets every record.
     openSlow();
     await until(() => slow.length === 50, 3000);
     expect(slow).toEqual(fast);
+    // Read and committed by every group: nothing is held any more.
+    await until(() => kafka.backlogBytes('events') === 0, 3000);
     await a.disconnect();
     await b.disconnect();
   });

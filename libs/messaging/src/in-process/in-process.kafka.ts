@@ -137,6 +137,15 @@ export class InProcessBroker {
     return n;
   }
 
+  /** Bytes of one topic's records kept (0 for a topic not created). */
+  topicBytes(topicName: string): number {
+    const t = this.topics.get(topicName);
+    if (t === undefined) return 0;
+    let n = 0;
+    for (const p of t.partitions) n += p.pending(p.base)?.bytes ?? 0;
+    return n;
+  }
+
   /** Bytes of the journal file, 0 without one. */
   get journalBytes(): number {
     return this.journal?.size ?? 0;
@@ -689,6 +698,10 @@ class InProcessAdmin implements MessagingAdmin {
 /** The messaging port over one in-process broker. */
 export class InProcessKafka implements MessagingClient {
   constructor(readonly broker: InProcessBroker = new InProcessBroker()) {}
+
+  backlogBytes(topic: string): number {
+    return this.broker.topicBytes(topic);
+  }
 
   async sendAndCommit(request: AtomicSendRequest): Promise<void> {
     const c = request.commit;

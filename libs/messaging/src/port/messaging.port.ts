@@ -246,6 +246,12 @@ export interface MessagingClient {
   sendAndCommit?(request: AtomicSendRequest): Promise<void>;
   /** Releases what `sendAndCommit` holds for a group's partitions (its consumer stopped). */
   endTransactions?(groupId: string): Promise<void>;
+  /**
+   * Bytes of a topic's records its readers have not all committed past, where the transport
+   * holds them in this process (the in-process transport; absent for Kafka, whose brokers keep
+   * them on disk): what a producer adds to memory until they are read.
+   */
+  backlogBytes?(topic: string): number;
 }
 
 export interface AtomicSendRequest {
