@@ -22,7 +22,9 @@ function fakes() {
     sampleTraceIds: async () => new Map<string, string[]>(),
   } as unknown as ModelRepository;
   const clusters = { representatives: async () => [] } as unknown as ClusterRepository;
-  const spans = { findModelSpansTextByTraceIds: async () => '' } as unknown as SpanRepository;
+  const spans = {
+    findModelSpansBytesByTraceIds: async () => new Uint8Array(0),
+  } as unknown as SpanRepository;
   const tests = {
     saveRun: async (run: GenerationRun) => void runs.push({ ...run }),
     saveTests: async (stored: StoredTest[]) => void saved.push(stored),
