@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { HealthRegistry } from './health.registry';
 import { MetricsRegistry } from './metrics.registry';
+import { METRICS } from './metrics.token';
 import { PlatformController } from './platform.controller';
 
 /** Health, readiness and metrics endpoints plus the registries other modules report into. */
@@ -14,8 +15,9 @@ export class PlatformModule {
       providers: [
         HealthRegistry,
         { provide: MetricsRegistry, useValue: new MetricsRegistry(service) },
+        { provide: METRICS, useExisting: MetricsRegistry },
       ],
-      exports: [HealthRegistry, MetricsRegistry],
+      exports: [HealthRegistry, MetricsRegistry, METRICS],
     };
   }
 }

@@ -7,7 +7,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { HealthRegistry, MetricsRegistry } from '@t2t/platform';
+import { HealthRegistry, METRICS, type MetricsRegistry } from '@t2t/platform';
 import {
   createClickHouse,
   EmbeddedStorageError,
@@ -108,10 +108,10 @@ export class StorageModule {
       providers: [
         {
           provide: CLICKHOUSE,
-          inject: [HealthRegistry, MetricsRegistry],
-          useFactory: async (health: HealthRegistry, metrics: MetricsRegistry) => {
+          inject: [HealthRegistry, { token: METRICS, optional: true }],
+          useFactory: async (health: HealthRegistry, metrics: MetricsRegistry | undefined) => {
             const handle = await openStorage(config);
-            if (handle.mode === 'embedded') {
+            if (handle.mode === 'embedded' && metrics !== undefined) {
               // The engine's own allocations (caches, inserts, merges, queries) share the
               // process's memory with JavaScript; the engine tracks them itself.
               metrics.gauge(
