@@ -6,7 +6,10 @@
  *      Lines, the OpenTelemetry Collector file exporter's format: once with one trace per request
  *      (as SDKs with small batches send them), once in Collector-sized batches (8192 spans);
  *   2. for each: starts the product (`npm start`: every role in one process, embedded ClickHouse,
- *      in-process transport) on a fresh data directory and replays the file with `t2t send`;
+ *      in-process transport) on a fresh data directory and replays the file with `t2t send`, as
+ *      each sender's defaults have it: uncompressed one trace per request (the OpenTelemetry
+ *      SDKs' OTLP exporters compress nothing by default), gzip in Collector-sized batches (the
+ *      Collector's otlphttp exporter's default);
  *   3. prints spans/s until stored, seconds from the last span to a settled model and to generated
  *      tests, the product's peak RSS, event-loop delay p99 and max, requests the receiver took over
  *      1 s to answer, traces counted late, spans lost and duplicated; ends with one line of JSON.
@@ -252,6 +255,8 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
           `http://127.0.0.1:${otlpPort}/v1/traces`,
           '--concurrency',
           '8',
+          '--compression',
+          kind === 'sdk' ? 'none' : 'gzip',
         ],
         { cwd: ROOT, env: { PATH: env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
