@@ -10,8 +10,8 @@
  *      each sender's defaults have it: uncompressed one trace per request (the OpenTelemetry
  *      SDKs' OTLP exporters compress nothing by default), gzip in Collector-sized batches (the
  *      Collector's otlphttp exporter's default);
- *   3. prints spans/s until stored, seconds from the last span to a settled model and to generated
- *      tests, the product's peak RSS, event-loop delay p99 and max, requests the receiver took over
+ *   3. prints spans/s until stored, seconds from the last span to a settled model (its last
+ *      version) and to that version's generated tests, the product's peak RSS, event-loop delay p99 and max, requests the receiver took over
  *      1 s to answer, traces counted late, spans lost and duplicated; ends with one line of JSON.
  *
  * Options: --traces <n> (27700: about 1.05 million spans), --runs sdk,collector, --timeout <s> (900),
@@ -276,11 +276,25 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
       say(
         `${kind}: sent in ${((sentAt - t0) / 1000).toFixed(1)} s, stored in ${storeS.toFixed(1)} s: ${Math.round(day.spans / storeS).toLocaleString('en')} spans/s`,
       );
-      // Settled model: every trace clustered and no new version for a while.
+      // Settled model: every trace clustered and no new version for a while. Meanwhile, when
+      // each model version first had its tests (the generator's last succeeded run was for it).
       let modelAt = 0;
       let last = { version: -1, at: Date.now() };
+      const testedAt = new Map<number, number>();
+      // A run for a version that changed no endpoint's part of the model is skipped: the tests
+      // were current already. Times at which such runs were seen finishing.
+      const skippedAt: number[] = [];
+      let skipped = 0;
+      const noteTested = (m: Awaited<ReturnType<typeof metrics>>) => {
+        const tested = m('t2t_generator_model_version');
+        if (tested > 0 && !testedAt.has(tested)) testedAt.set(tested, Date.now());
+        const nowSkipped = m('t2t_generator_runs_total', 'trigger="model"', 'status="skipped"');
+        if (nowSkipped > skipped) skippedAt.push(Date.now());
+        skipped = nowSkipped;
+      };
       await waitUntil('a settled model', async () => {
         const m = await metrics(httpPort);
+        noteTested(m);
         const version = m('t2t_modeling_model_version');
         const closed = m('t2t_clustering_traces_closed_total');
         if (version !== last.version) last = { version, at: Date.now() };
@@ -288,13 +302,16 @@ async function replay(kind: 'sdk' | 'collector', args: Args): Promise<RunResult>
         modelAt = last.at;
         return Date.now() - last.at > 15_000;
       });
-      let testsAt = 0;
-      await waitUntil('generated tests', async () => {
-        const m = await metrics(httpPort);
-        const ok = m('t2t_generator_runs_total', 'trigger="model"', 'status="succeeded"') > 0;
-        if (ok && testsAt === 0) testsAt = Date.now();
-        return ok;
+      // Tests for the settled version (a later one, if modeling moved on meanwhile).
+      const currentAt = () => [
+        ...[...testedAt].filter(([v]) => v >= last.version).map(([, at]) => at),
+        ...skippedAt.filter((at) => at > last.at),
+      ];
+      await waitUntil('tests generated for the settled model', async () => {
+        noteTested(await metrics(httpPort));
+        return currentAt().length > 0;
       });
+      const testsAt = Math.min(...currentAt());
       const m = await metrics(httpPort);
       const result: RunResult = {
         run: kind,
