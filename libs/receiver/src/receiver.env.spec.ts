@@ -24,7 +24,7 @@ describe('receiver options', () => {
       topic: 'otlp_spans',
       maxMessageBytes: 8 * 1024 * 1024,
       maxQueuedBytes: 64 * 1024 * 1024,
-      maxBacklogBytes: 16 * 1024 * 1024,
+      maxBacklogBytes: 256 * 1024 * 1024,
       compression: 'gzip',
       retryAfterMs: 2000,
     });

@@ -183,7 +183,7 @@ export const kafkaIntakeEnv = defineEnv('otlp-http-kafka', {
   }),
   maxBacklogBytes: int({
     key: 'OTLP_HTTP_EMBEDDED_MAX_BACKLOG_BYTES',
-    default: 16 * MiB,
+    default: 256 * MiB,
     min: 1024,
     unit: 'bytes',
     doc: 'Embedded default (no `KAFKA_BROKERS`): bytes of received requests ingest has not stored yet; beyond it requests get 503 with `Retry-After: 1`, so a sender faster than the process can store waits instead of filling its memory.',

@@ -26,6 +26,20 @@ describe(WorkerThread.name, () => {
     await expect(thread.run('sum', { values: [1n] })).resolves.toMatchObject({ total: 1n });
   });
 
+  it("runs with the young generation it was given, and V8's own without one", async () => {
+    const small = new WorkerThread(ECHO, 'echo', 30_000, 24);
+    const plain = new WorkerThread(ECHO, 'echo');
+    try {
+      const limited = await small.run<{ youngGenerationMb: number }>('limits', {});
+      expect(limited.youngGenerationMb).toBe(24);
+      const own = await plain.run<{ youngGenerationMb: number }>('limits', {});
+      expect(own.youngGenerationMb).toBeGreaterThan(24);
+    } finally {
+      await small.close();
+      await plain.close();
+    }
+  });
+
   it('starts a new worker after it was closed', async () => {
     await thread.close();
     expect(thread.threadId).toBeUndefined();

@@ -47,6 +47,11 @@ export class WorkerThread implements TaskRunner {
     private readonly file: string,
     private readonly name: string,
     private readonly idleMs = 30_000,
+    /**
+     * The thread's young generation, MB; default V8's (sized by the machine's memory: 128 MB
+     * here). A thread whose tasks leave nothing behind (decode, answer, forget) needs little.
+     */
+    private readonly youngGenerationMb?: number,
   ) {}
 
   run<O>(task: string, input: unknown, transfer?: readonly ArrayBufferLike[]): Promise<O> {
@@ -106,6 +111,9 @@ export class WorkerThread implements TaskRunner {
     if (!existsSync(this.file)) throw new Error(`${this.name} worker not found at ${this.file}`);
     const worker = new Worker(this.file, {
       execArgv: extname(this.file) === '.ts' ? ['-r', require.resolve('@swc-node/register')] : [],
+      ...(this.youngGenerationMb === undefined
+        ? {}
+        : { resourceLimits: { maxYoungGenerationSizeMb: this.youngGenerationMb } }),
     });
     // The thread must not keep a finished process alive.
     worker.unref();
