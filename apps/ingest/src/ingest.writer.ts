@@ -82,7 +82,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     const traces = new Map<string, TenantTrace>();
     const deadLetters: OutgoingMessage[] = [];
     for (const { record, prepared } of chunk.items) {
-      await this.slicer.breathe();
+      if (this.slicer.due()) await this.slicer.pause();
       if (prepared.kind === 'dead') {
         deadLetters.push(
           this.toDeadLetter(
@@ -137,7 +137,7 @@ export class IngestChunkWriter implements ChunkWriter<PreparedMessage> {
     );
     const rekeyed: OutgoingMessage[] = [];
     for (let i = 0; i < ordered.length; i++) {
-      await this.slicer.breathe();
+      if (this.slicer.due()) await this.slicer.pause();
       const { tenant, traceId, spans } = ordered[i];
       rekeyed.push({
         // Keyed by trace id: every record of one tenant's trace lands on one partition (another

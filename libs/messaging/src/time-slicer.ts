@@ -22,7 +22,10 @@ export class TimeSlicer {
     this.since = performance.now();
   }
 
-  /** Pauses if the current slice is due: for loops whose units are small. */
+  /**
+   * Pauses if the current slice is due. An async call each time: for callbacks (a pause every few
+   * hundred rows); per-item loops check `due()` and await only `pause()`.
+   */
   async breathe(): Promise<void> {
     if (this.due()) await this.pause();
   }

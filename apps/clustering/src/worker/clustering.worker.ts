@@ -363,7 +363,7 @@ export class ClusteringWorker implements OnApplicationBootstrap, OnModuleDestroy
       for (const r of records) {
         // Adding a trace may close others and fingerprint them: a batch of thousands is added
         // in slices, the event loop let go between.
-        await this.slicer.breathe();
+        if (this.slicer.due()) await this.slicer.pause();
         if (!alive()) return;
         const offset = Number(r.offset);
         if (next !== undefined && offset < next) continue;

@@ -147,7 +147,7 @@ const MODEL_SELECT_COLUMNS = `
   s.StatusCode AS StatusCode, s.Links.TraceId AS \`Links.TraceId\`, s.Links.SpanId AS \`Links.SpanId\``;
 
 /** Spans of the traces `{traceIds}` (with `{db}` and `{tenant}`), a trace's spans together. */
-const modelSpansQuery = () => `
+const MODEL_SPANS_QUERY = `
   SELECT ${MODEL_SELECT_COLUMNS}
   FROM {db:Identifier}.spans AS s
   WHERE s.TraceId IN {traceIds:Array(String)} AND s.Tenant = {tenant:String}
@@ -262,7 +262,7 @@ export class SpanRepository {
   async findModelSpansBytesByTraceIds(traceIds: readonly string[]): Promise<Uint8Array> {
     if (traceIds.length === 0) return new Uint8Array(0);
     const { stream } = await this.client.exec({
-      query: `${modelSpansQuery()} FORMAT JSONEachRow`,
+      query: `${MODEL_SPANS_QUERY} FORMAT JSONEachRow`,
       query_params: { db: this.db, traceIds, tenant: currentTenant() },
     });
     const chunks: Uint8Array[] = [];
@@ -283,7 +283,7 @@ export class SpanRepository {
 
   private queryModelSpans(traceIds: readonly string[]) {
     return this.client.query({
-      query: modelSpansQuery(),
+      query: MODEL_SPANS_QUERY,
       query_params: { db: this.db, traceIds, tenant: currentTenant() },
       format: 'JSONEachRow',
     });
